@@ -1,0 +1,270 @@
+"""The command line (typer). It only parses and calls ``auditor.run``; results go to stdout,
+progress and logs to stderr. Exit codes are DESIGN.md's: 0, 1 gap, 2 bad input, 3 not assessed.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, Optional
+
+import typer
+
+from auditor import __version__
+from auditor.errors import InputError
+
+if TYPE_CHECKING:
+    from auditor.config import Config
+    from auditor.model import Report
+
+app = typer.Typer(name="csrb-auditor", add_completion=False, no_args_is_help=True,
+                  pretty_exceptions_enable=False, rich_markup_mode=None,
+                  help="Audit M365/Entra ID, AWS and GCP audit logging against the CSRB "
+                       "Storm-0558 recommendations.")
+rules_app = typer.Typer(help="List the rules, or show one with `rules show ID`.",
+                        invoke_without_command=True)
+app.add_typer(rules_app, name="rules")
+
+ConfigOpt = Annotated[Path, typer.Option("--config", "-c", help="The TOML config file.")]
+FormatOpt = Annotated[Optional[list[str]], typer.Option(  # noqa: UP045 (typer needs Optional)
+    "--format", "-f", help="table, json, jsonl, markdown, ... Repeat to write several.")]
+OutputOpt = Annotated[Optional[list[Path]], typer.Option(  # noqa: UP045
+    "--output", "-o", help="Write the matching --format here (atomically); repeatable.")]
+FailOnOpt = Annotated[Optional[str], typer.Option(  # noqa: UP045
+    "--fail-on", help="critical|high|medium|low|info|none (default: config, else high).")]
+QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="Show only gaps in the table.")]
+VerboseOpt = Annotated[bool, typer.Option("--verbose", "-v", help="Debug logs on stderr.")]
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"csrb-auditor {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(version: Annotated[bool, typer.Option("--version", callback=_version,
+                                                 is_eager=True, help="Print the version.")]
+          = False) -> None:
+    """csrb-auditor: is this tenant logging what it needs to catch a Storm-0558?"""
+
+
+class _Redact(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        from auditor.config import redact
+
+        record.msg = redact(record.getMessage())
+        record.args = None
+        return True
+
+
+def _logging(verbose: bool) -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.addFilter(_Redact())
+    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(logging.DEBUG if verbose else logging.WARNING)
+    for noisy in ("botocore", "urllib3", "azure", "httpx", "werkzeug", "google", "grpc"):
+        logging.getLogger(noisy).setLevel(logging.INFO if verbose else logging.ERROR)
+
+
+def _fail_on(flag: str | None, cfg: Config | None) -> str:
+    from auditor.config import FAIL_ON
+
+    value = (flag or (cfg.audit.fail_on if cfg else "high")).lower()
+    if value not in FAIL_ON:
+        raise InputError(f"--fail-on: expected one of {', '.join(FAIL_ON)} (got {flag!r})")
+    return value
+
+
+def _progress() -> Any:
+    """A rich progress callback on stderr when it is a terminal, else None."""
+    if not sys.stderr.isatty():
+        return None
+    from rich.console import Console
+
+    console = Console(stderr=True)
+
+    def show(what: str, done: int, total: int | None) -> None:
+        console.print(f"[dim]{what}: {done}/{total or '?'}[/]", end="\r")
+
+    return show
+
+
+def _deliver(report: Report, fmts: list[str] | None, outputs: list[Path] | None,
+             default: str, quiet: bool) -> None:
+    from auditor import run
+    from auditor.output import emit, write_atomic
+
+    pairs = run.pair_outputs(fmts or [], outputs or [], default)
+    known = run.formats()
+    for fmt, _ in pairs:
+        if fmt not in known:
+            raise InputError(f"--format: expected one of {', '.join(known)} (got {fmt!r})")
+    if sum(1 for _, p in pairs if p is None) > 1:
+        raise InputError("--format: only one format can go to stdout; give the others "
+                         "an --output")
+    for fmt, path in pairs:
+        options: dict[str, Any] = {}
+        if fmt == "table":
+            options = {"quiet": quiet, "color": path is None and sys.stdout.isatty()}
+        data = run.render(report, fmt, **options)
+        if path is None:
+            emit(data)
+        else:
+            write_atomic(path, data)
+
+
+def _finish(report: Report, fail_on: str, baseline: Path | None) -> None:
+    from auditor.engine import exit_code
+
+    raise typer.Exit(exit_code(report, fail_on))
+
+
+@app.command()
+def audit(config: ConfigOpt, fmt: FormatOpt = None, output: OutputOpt = None,
+          fail_on: FailOnOpt = None, quiet: QuietOpt = False, verbose: VerboseOpt = False,
+          timeout: Annotated[Optional[float], typer.Option(  # noqa: UP045
+              help="Seconds for the whole collection.")] = None,
+          snapshot: Annotated[Optional[Path], typer.Option(  # noqa: UP045
+              help="Also save the evidence snapshot here.")] = None) -> None:
+    """Collect from every tenant in the config, check the rules, report the gaps."""
+    from auditor import run
+    from auditor.engine import audit_time
+    from auditor.output import write_atomic
+
+    _logging(verbose)
+    cfg = run.read_config(config)
+    level = _fail_on(fail_on, cfg)
+    now = audit_time()
+    snap = run.collect(cfg, now, progress=_progress(), timeout=timeout)
+    if snapshot is not None:
+        write_atomic(snapshot, snap.to_bytes())
+    report = run.check(snap, cfg, now)
+    _deliver(report, fmt, output, cfg.output.format, quiet)
+    _finish(report, level, None)
+
+
+@app.command()
+def collect(config: ConfigOpt,
+            output: Annotated[Path, typer.Option("--output", "-o",
+                                                 help="Where to write the snapshot.")],
+            verbose: VerboseOpt = False,
+            timeout: Annotated[Optional[float], typer.Option(  # noqa: UP045
+                help="Seconds for the whole collection.")] = None) -> None:
+    """Collect only: write the evidence snapshot for `check` to judge later, offline."""
+    from auditor import run
+    from auditor.engine import audit_time
+    from auditor.output import write_atomic
+
+    _logging(verbose)
+    cfg = run.read_config(config)
+    snap = run.collect(cfg, audit_time(), progress=_progress(), timeout=timeout)
+    write_atomic(output, snap.to_bytes())
+    errors = sum(1 for t in snap.tenants for _ in t.errors())
+    typer.echo(f"wrote {output}: {len(snap.tenants)} tenants, sha256 {snap.sha256}, "
+               f"{errors} parts not collected", err=True)
+
+
+@app.command()
+def check(snapshot: Annotated[Path, typer.Argument(help="A snapshot from `collect`.")],
+          config: Annotated[Optional[Path], typer.Option(  # noqa: UP045
+              "--config", "-c", help="For waivers, attestations and the profile.")] = None,
+          fmt: FormatOpt = None, output: OutputOpt = None, fail_on: FailOnOpt = None,
+          quiet: QuietOpt = False) -> None:
+    """Check a saved snapshot offline: no credentials, no network."""
+    from auditor import run
+    from auditor.engine import audit_time
+    from auditor.snapshot import load_snapshot
+
+    cfg = run.read_config(config) if config else None
+    level = _fail_on(fail_on, cfg)
+    snap = load_snapshot(snapshot)
+    report = run.check(snap, cfg, audit_time())
+    _deliver(report, fmt, output, cfg.output.format if cfg else "table", quiet)
+    _finish(report, level, None)
+
+
+@rules_app.callback()
+def rules(ctx: typer.Context,
+          provider: Annotated[Optional[str], typer.Option(  # noqa: UP045
+              help="aws, m365, gcp or cross.")] = None,
+          fmt: Annotated[str, typer.Option("--format", "-f",
+                                           help="table, json or markdown.")] = "table"
+          ) -> None:
+    """List the rules."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from auditor import catalogue
+    from auditor.output import emit
+
+    emit(catalogue.render(provider, fmt))
+
+
+@rules_app.command("show")
+def rules_show(rule_id: Annotated[str, typer.Argument(help="e.g. AWS-CT-001")]) -> None:
+    """Show one rule: what it checks, why it matters, how to fix it."""
+    from auditor import catalogue
+    from auditor.output import emit
+
+    emit(catalogue.show(rule_id))
+
+
+@app.command()
+def permissions(provider: Annotated[Optional[str], typer.Option(  # noqa: UP045
+        help="aws, m365 or gcp (default: all).")] = None) -> None:
+    """The least-privilege grants the audit needs."""
+    from auditor import catalogue
+    from auditor.output import emit
+
+    emit(catalogue.permissions(provider))
+
+
+@app.command()
+def demo(fmt: FormatOpt = None, output: OutputOpt = None,
+         scenario: Annotated[str, typer.Option(help="storm-0558 (misconfigured) or hardened."
+                                               )] = "storm-0558",
+         fail_on: FailOnOpt = None, quiet: QuietOpt = False, verbose: VerboseOpt = False
+         ) -> None:
+    """Audit local simulators of every cloud, seeded with a realistic organisation."""
+    from auditor import demo as demo_mod
+
+    _logging(verbose)
+    started = time.monotonic()
+    report = demo_mod.run(scenario)
+    _deliver(report, fmt, output, "table", quiet)
+    typer.echo(f"demo ({scenario}) finished in {time.monotonic() - started:.1f} s", err=True)
+    _finish(report, _fail_on(fail_on, None), None)
+
+
+def main() -> None:
+    """Console entry point: bad input is one line on stderr and exit 2, never a traceback."""
+    try:
+        code = app(standalone_mode=False)
+    except InputError as exc:
+        from auditor.config import redact
+
+        print(f"csrb-auditor: error: {redact(str(exc))}", file=sys.stderr)
+        sys.exit(2)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        print("csrb-auditor: interrupted", file=sys.stderr)
+        sys.exit(130)
+    except Exception as exc:  # click usage errors and the unexpected: one line, exit 2
+        import click
+
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            sys.exit(exc.exit_code)
+        if isinstance(exc, click.exceptions.Abort):
+            sys.exit(130)
+        from auditor.config import redact
+
+        print(f"csrb-auditor: internal error: {type(exc).__name__}: {redact(str(exc))}",
+              file=sys.stderr)
+        sys.exit(2)
+    sys.exit(code if isinstance(code, int) else 0)

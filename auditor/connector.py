@@ -1,0 +1,82 @@
+"""The connector seam: what the core expects of a cloud reader found through entry points.
+
+A connector module stays light at import time; it imports its SDK inside ``collect``.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+from pydantic import BaseModel, ConfigDict
+
+from auditor.snapshot import TenantSnapshot
+
+
+class TenantConfigBase(BaseModel):
+    """Keys every tenant has; each connector extends it with its own (unknown keys refused)."""
+
+    model_config = ConfigDict(extra="forbid")
+    provider: str
+    name: str
+
+
+@dataclass
+class Grant:
+    """One least-privilege grant the audit needs, and why."""
+
+    kind: str            # "iam-action", "graph-application", "directory-role", "gcp-role", ...
+    name: str
+    why: str = ""
+    scope: str = ""
+
+
+@dataclass
+class Permissions:
+    provider: str
+    grants: list[Grant]
+    document: dict[str, Any] | None = None   # e.g. a ready IAM policy
+
+
+class Progress(Protocol):
+    def __call__(self, what: str, done: int, total: int | None) -> None: ...
+
+
+def _no_progress(what: str, done: int, total: int | None) -> None:
+    return None
+
+
+@dataclass
+class CollectContext:
+    """What the core gives a connector: secrets, progress, the time budget and concurrency."""
+
+    now: datetime
+    secret: Callable[[str | None, str | None], str | None]
+    progress: Progress = _no_progress
+    deadline: float | None = None          # time.monotonic() by which the run must end
+    max_workers: int = 8
+    cancel: threading.Event = field(default_factory=threading.Event)
+
+    def remaining(self) -> float | None:
+        if self.deadline is None:
+            return None
+        return max(0.0, self.deadline - time.monotonic())
+
+
+class Connector(Protocol):
+    name: str
+    config_model: type[TenantConfigBase]
+
+    def collect(self, target: Any, ctx: CollectContext) -> TenantSnapshot: ...
+
+    def permissions(self) -> Permissions: ...
+
+    def simulate(self, scenario: str) -> AbstractContextManager[list[dict[str, Any]]]:
+        """Start a local simulator seeded with ``scenario``; yield tenant config entries for it."""
+        ...
+

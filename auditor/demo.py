@@ -1,0 +1,32 @@
+"""The embedded default: every installed connector's simulator, audited by the real connectors."""
+
+from __future__ import annotations
+
+from contextlib import ExitStack
+from typing import Any
+
+from auditor import registry
+from auditor import run as pipeline
+from auditor.config import Config
+from auditor.engine import audit_time
+from auditor.model import Report
+
+
+def demo_config(scenario: str, stack: ExitStack) -> Config:
+    tenants: list[dict[str, Any]] = []
+    for name in registry.names(registry.CONNECTORS):
+        tenants += stack.enter_context(registry.connector(name).simulate(scenario))
+    return Config(tenants=tenants, source="demo")
+
+
+def run(scenario: str = "storm-0558") -> Report:
+    """Start the simulators, collect, check; the simulators stop before this returns."""
+    from auditor.errors import InputError
+
+    if scenario not in ("storm-0558", "hardened"):
+        raise InputError(f"--scenario: expected storm-0558 or hardened (got {scenario!r})")
+    with ExitStack() as stack:
+        cfg = demo_config(scenario, stack)
+        now = audit_time()
+        snapshot = pipeline.collect(cfg, now)
+    return pipeline.check(snapshot, cfg, now)

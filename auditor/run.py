@@ -1,0 +1,119 @@
+"""The pipeline of DESIGN.md as functions the CLI calls: config → collect → evaluate → render."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor, wait
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel
+
+from auditor import __version__, registry
+from auditor.config import Config, load_config, resolve_secret
+from auditor.connector import CollectContext, Progress
+from auditor.engine import evaluate
+from auditor.model import Report
+from auditor.rule import RuleContext
+from auditor.snapshot import CollectionError, Snapshot, TenantSnapshot, ToolStamp
+
+log = logging.getLogger("csrb_auditor")
+CROSS_PACK = "cross"
+
+
+def tenant_models() -> dict[str, type[BaseModel]]:
+    """Each installed connector's tenant config model (connector modules are light)."""
+    return {name: registry.connector(name).config_model
+            for name in registry.names(registry.CONNECTORS)}
+
+
+def read_config(path: Path) -> Config:
+    return load_config(path, tenant_models())
+
+
+def _collect_one(entry: dict[str, Any], ctx: CollectContext) -> TenantSnapshot:
+    conn = registry.connector(entry["provider"])
+    target = conn.config_model.model_validate(entry)
+    try:
+        snap: TenantSnapshot = conn.collect(target, ctx)
+        return snap
+    except Exception as exc:  # a crashing connector costs its tenant, never the audit
+        log.debug("connector %s crashed", entry["provider"], exc_info=True)
+        return _failed_tenant(entry, CollectionError(
+            api=f"{entry['provider']} connector", scope=entry["name"],
+            code=type(exc).__name__, reason=str(exc)[:300]))
+
+
+def _failed_tenant(entry: dict[str, Any], error: CollectionError) -> TenantSnapshot:
+    snap = TenantSnapshot(provider=entry["provider"], name=entry["name"])
+    snap.add("connector", scope=entry["name"], error=error)
+    return snap
+
+
+def collect(cfg: Config, now: datetime, *, progress: Progress | None = None,
+            timeout: float | None = None) -> Snapshot:
+    """Every tenant of the config, in parallel; a tenant that fails or runs out of time is
+    recorded as not collected and the rest go on."""
+    budget = timeout or cfg.audit.timeout
+    deadline = time.monotonic() + budget if budget else None
+    ctx = CollectContext(now=now, secret=resolve_secret, deadline=deadline,
+                         max_workers=cfg.audit.max_workers)
+    if progress is not None:
+        ctx.progress = progress
+    tenants: list[TenantSnapshot] = []
+    if cfg.tenants:
+        pool = ThreadPoolExecutor(max_workers=len(cfg.tenants), thread_name_prefix="tenant")
+        futures = [pool.submit(_collect_one, e, ctx) for e in cfg.tenants]
+        wait(futures, timeout=budget)
+        for entry, fut in zip(cfg.tenants, futures, strict=True):
+            if fut.done():
+                tenants.append(fut.result())
+            else:
+                ctx.cancel.set()
+                tenants.append(_failed_tenant(entry, CollectionError(
+                    api=f"{entry['provider']} connector", scope=entry["name"], code="Timeout",
+                    reason=f"collection did not finish within {budget:g} s")))
+        pool.shutdown(wait=not ctx.cancel.is_set(), cancel_futures=True)
+    return Snapshot(tool=ToolStamp(version=__version__), created_at=now,
+                    tenants=tenants).sealed()
+
+
+def rule_context(cfg: Config | None, now: datetime) -> RuleContext:
+    cfg = cfg or Config()
+    return RuleContext(now=now, retention=cfg.retention(),
+                       attestations=tuple(a.to_attestation() for a in cfg.attestations))
+
+
+def check(snapshot: Snapshot, cfg: Config | None, now: datetime) -> Report:
+    """Evaluate the packs of the providers in the snapshot (and the cross pack)."""
+    providers = sorted({t.provider for t in snapshot.tenants})
+    packs = [*providers, CROSS_PACK] if len(snapshot.tenants) else providers
+    rules = registry.all_rules(packs)
+    return evaluate(snapshot, rules, rule_context(cfg, now), (cfg or Config()).waivers)
+
+
+def render(report: Report, fmt: str, **options: Any) -> str | bytes:
+    out: str | bytes = registry.reporter(fmt).render(report, **options)
+    return out
+
+
+def formats() -> Sequence[str]:
+    return registry.names(registry.REPORTERS)
+
+
+def pair_outputs(fmts: Iterable[str], outputs: Iterable[Path], default: str
+                 ) -> list[tuple[str, Path | None]]:
+    """``--format``/``--output`` pairs by position; a format without a path goes to stdout."""
+    fmts, outputs = list(fmts), list(outputs)
+    if len(outputs) > max(len(fmts), 1):
+        from auditor.errors import InputError
+
+        raise InputError(f"--output given {len(outputs)} times but --format only "
+                         f"{len(fmts)} times: pair each --output with a --format")
+    fmts = fmts or [default]
+    pairs: list[tuple[str, Path | None]] = [
+        (f, outputs[i] if i < len(outputs) else None) for i, f in enumerate(fmts)]
+    return pairs

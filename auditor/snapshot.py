@@ -1,0 +1,182 @@
+"""The evidence snapshot: what every connector observed, or why it could not.
+
+A snapshot is versioned canonical JSON (sorted keys, UTF-8) with a SHA-256 of its content, so
+it can be stored, verified and checked again later without credentials.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, Field, TypeAdapter, ValidationError
+
+from auditor.errors import InputError
+
+SCHEMA_VERSION = "1"
+
+T = TypeVar("T")
+
+
+class CollectionError(BaseModel):
+    """Why one part of a tenant could not be collected."""
+
+    api: str
+    scope: str = ""
+    code: str = ""
+    reason: str = ""
+    permission: str = ""
+
+    def describe(self) -> str:
+        text = f"{self.api} could not be collected"
+        if self.scope:
+            text += f" for {self.scope}"
+        if self.code:
+            text += f" ({self.code})"
+        if self.reason:
+            text += f": {self.reason}"
+        if self.permission:
+            text += f"; needs {self.permission}"
+        return text
+
+
+class Part(BaseModel):
+    """One collected part of a tenant: observed ``data``, or an ``error`` saying why not."""
+
+    name: str
+    scope: str = ""
+    data: Any = None
+    error: CollectionError | None = None
+
+    @property
+    def observed(self) -> bool:
+        return self.error is None
+
+    def as_(self, kind: type[T]) -> T:
+        """The part's data validated as ``kind`` (a pydantic model or a type)."""
+        if self.error is not None:
+            raise NotCollected([self.error])
+        return _adapter(kind).validate_python(self.data)
+
+
+_ADAPTERS: dict[Any, TypeAdapter[Any]] = {}
+
+
+def _adapter(kind: Any) -> TypeAdapter[Any]:
+    adapter = _ADAPTERS.get(kind)
+    if adapter is None:
+        adapter = _ADAPTERS[kind] = TypeAdapter(kind)
+    return adapter
+
+
+class NotCollected(Exception):
+    """Raised when a rule asks for a part that was not collected; the engine makes it
+    ``not_assessed`` with the reasons."""
+
+    def __init__(self, errors: list[CollectionError]) -> None:
+        self.errors = errors
+        super().__init__("; ".join(e.describe() for e in errors) or "input not collected")
+
+
+class TenantSnapshot(BaseModel):
+    """Everything one connector collected from one tenant (account, organisation, project set)."""
+
+    provider: str
+    name: str
+    scope: dict[str, Any] = Field(default_factory=dict)
+    identity: str = ""
+    collected_at: datetime | None = None
+    parts: list[Part] = Field(default_factory=list)
+    api_calls: dict[str, int] = Field(default_factory=dict)
+    targets: list[str] = Field(default_factory=list)
+
+    def add(self, name: str, data: Any = None, *, scope: str = "",
+            error: CollectionError | None = None) -> Part:
+        part = Part(name=name, scope=scope, data=data, error=error)
+        self.parts.append(part)
+        return part
+
+    def all(self, name: str) -> list[Part]:
+        """Every part of that name, observed or not, in collection order."""
+        return [p for p in self.parts if p.name == name]
+
+    def get(self, name: str, scope: str = "") -> Part:
+        """The one part of that name and scope; ``NotCollected`` if absent or failed."""
+        for p in self.parts:
+            if p.name == name and p.scope == scope:
+                if p.error is not None:
+                    raise NotCollected([p.error])
+                return p
+        raise NotCollected([CollectionError(api=name, scope=scope, code="Missing",
+                                            reason="not in the snapshot")])
+
+    def errors(self) -> Iterator[CollectionError]:
+        for p in self.parts:
+            if p.error is not None:
+                yield p.error
+
+
+class ToolStamp(BaseModel):
+    name: str = "csrb-auditor"
+    version: str
+
+
+class Snapshot(BaseModel):
+    """All tenants of one collection, with the schema version and content hash."""
+
+    schema_version: str = SCHEMA_VERSION
+    tool: ToolStamp
+    created_at: datetime
+    tenants: list[TenantSnapshot] = Field(default_factory=list)
+    sha256: str = ""
+
+    def content_hash(self) -> str:
+        body = self.model_dump(mode="json", exclude={"sha256"})
+        return hashlib.sha256(canonical_json(body)).hexdigest()
+
+    def sealed(self) -> Snapshot:
+        """A copy whose ``sha256`` matches its content."""
+        return self.model_copy(update={"sha256": self.content_hash()})
+
+    def to_bytes(self) -> bytes:
+        return canonical_json(self.sealed().model_dump(mode="json"))
+
+
+def canonical_json(obj: Any) -> bytes:
+    """Sorted keys, no insignificant whitespace, UTF-8: the same content gives the same bytes."""
+    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
+                      default=str).encode("utf-8")
+
+
+def load_snapshot(path: Path, *, verify: bool = True) -> Snapshot:
+    """Read a snapshot file; a corrupt, foreign-version or tampered file is an ``InputError``."""
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read snapshot ({exc.strerror})") from None
+    try:
+        doc = json.loads(raw)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise InputError(f"{path}: not a snapshot: invalid JSON ({exc})") from None
+    if not isinstance(doc, dict) or "tenants" not in doc:
+        raise InputError(f"{path}: not a snapshot: expected an object with 'schema_version' "
+                         f"and 'tenants'") from None
+    version = doc.get("schema_version")
+    if version != SCHEMA_VERSION:
+        raise InputError(f"{path}: snapshot schema_version {version!r} is not supported "
+                         f"(expected {SCHEMA_VERSION!r})") from None
+    try:
+        snap = Snapshot.model_validate(doc)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        where = ".".join(str(x) for x in err["loc"])
+        raise InputError(f"{path}: not a valid snapshot: {where}: {err['msg']}") from None
+    if verify and snap.sha256 != snap.content_hash():
+        raise InputError(f"{path}: snapshot sha256 does not match its content "
+                         f"(recorded {snap.sha256[:12] or 'none'}…, computed "
+                         f"{snap.content_hash()[:12]}…): it was modified or truncated") from None
+    return snap

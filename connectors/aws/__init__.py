@@ -1,0 +1,59 @@
+"""AWS connector: CloudTrail and the rest of an account's logging configuration, via boto3.
+
+Importing this package is cheap; boto3 is imported only when ``collect`` runs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from auditor.connector import CollectContext, Permissions, TenantConfigBase
+from auditor.snapshot import TenantSnapshot
+
+
+class AwsEndpoints(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    aws: str | None = None          # endpoint_url for every service (moto, private endpoints)
+
+
+class AwsTenant(TenantConfigBase):
+    provider: str = "aws"
+    regions: list[str] = Field(default_factory=lambda: ["all"], min_length=1)
+    profile: str | None = None
+    role_arn: str | None = Field(default=None, pattern=r"^arn:aws[\w-]*:iam::\d{12}:role/.+$")
+    external_id_env: str | None = None
+    organization: bool = False
+    member_role: str = "OrganizationAccountAccessRole"
+    accounts: list[str] = Field(default_factory=lambda: ["*"])
+    exclude_accounts: list[str] = Field(default_factory=list)
+    max_workers: int = Field(default=8, ge=1, le=128)
+    endpoints: AwsEndpoints = Field(default_factory=AwsEndpoints)
+
+
+class AwsConnector:
+    name = "aws"
+    config_model = AwsTenant
+
+    def collect(self, target: AwsTenant, ctx: CollectContext) -> TenantSnapshot:
+        from connectors.aws.collect import collect
+
+        return collect(target, ctx)
+
+    def permissions(self) -> Permissions:
+        from connectors.aws.permissions import permissions
+
+        return permissions()
+
+    @contextmanager
+    def simulate(self, scenario: str) -> Iterator[list[dict[str, Any]]]:
+        from connectors.aws.simulator import simulate
+
+        with simulate(scenario) as tenants:
+            yield tenants
+
+
+connector = AwsConnector()
