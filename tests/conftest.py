@@ -22,3 +22,27 @@ def moto(moto_server: MotoServer) -> Iterator[MotoServer]:
     """A clean moto server for one test."""
     moto_server.reset()
     yield moto_server
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """On a full run, every implemented rule must have been shown to pass, fail and be
+    not_assessed (recorded by ``tests.rulecheck.expect``)."""
+    if exitstatus != 0 or session.config.option.keyword or session.config.args != ["tests"] \
+            and session.config.args != []:
+        return
+    from auditor import registry
+    from auditor.rule import meta_of
+    from tests.rulecheck import REQUIRED, SEEN
+
+    missing = {}
+    for fn in registry.all_rules():
+        rid = meta_of(fn).id
+        gaps = [s for s in REQUIRED if s not in SEEN.get(rid, set())]
+        if gaps:
+            missing[rid] = gaps
+    if missing:
+        lines = "\n".join(f"  {rid}: no test shows {', '.join(g)}" for rid, g in
+                          sorted(missing.items()))
+        session.config.pluginmanager.get_plugin("terminalreporter").write_line(
+            f"\nRULE COVERAGE FAILED: rules without a pass/fail/not_assessed test:\n{lines}")
+        session.exitstatus = 1
