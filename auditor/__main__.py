@@ -1,0 +1,5 @@
+"""``python -m auditor`` is ``csrb-auditor``."""
+
+from auditor.cli import main
+
+main()

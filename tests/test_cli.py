@@ -1,0 +1,143 @@
+"""The command line as a user (or a CI job) runs it: real processes, a real moto server."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from connectors.aws.simulator import MotoServer, seed
+from tests.helpers import cli, validate_report
+
+
+def _config(tmp_path: Path, endpoint: str, extra: str = "") -> Path:
+    path = tmp_path / "audit.toml"
+    path.write_text(f"""
+[audit]
+fail_on = "high"
+{extra}
+[[tenants]]
+provider = "aws"
+name = "prod"
+regions = ["us-east-1", "eu-west-1"]
+[tenants.endpoints]
+aws = "{endpoint}"
+""")
+    return path
+
+
+@pytest.fixture()
+def seeded(moto: MotoServer) -> MotoServer:
+    seed(moto, "storm-0558", ("us-east-1", "eu-west-1"))
+    return moto
+
+
+def _findings(doc: dict, rule_id: str) -> list[dict]:
+    return [f for f in doc["findings"] if f["rule_id"] == rule_id]
+
+
+def test_audit_json_is_schema_valid_with_evidence(tmp_path: Path, seeded: MotoServer) -> None:
+    proc = cli("audit", "--config", _config(tmp_path, seeded.url), "--format", "json",
+               "--fail-on", "none")
+    doc = validate_report(json.loads(proc.stdout))
+    ct001 = _findings(doc, "AWS-CT-001")
+    assert [f["status"] for f in ct001] == ["pass"]
+    assert ct001[0]["evidence"]["covering"] == [
+        "arn:aws:cloudtrail:us-east-1:123456789012:trail/org-trail"]
+    validation = {f["resource"]: f["status"] for f in _findings(doc, "AWS-CT-004")}
+    assert validation["arn:aws:cloudtrail:us-east-1:123456789012:trail/org-trail"] == "fail"
+    assert all(f["references"] and f["remediation"] for f in doc["findings"])
+    assert proc.returncode in (0, 3)     # --fail-on none: never 1
+
+
+def test_gap_at_or_above_fail_on_exits_1(tmp_path: Path, seeded: MotoServer) -> None:
+    proc = cli("audit", "--config", _config(tmp_path, seeded.url), "--fail-on", "medium",
+               "--format", "jsonl")
+    assert proc.returncode == 1, proc.stderr
+    lines = [json.loads(line) for line in proc.stdout.splitlines()]
+    assert any(r["rule_id"] == "AWS-CT-004" and r["status"] == "fail" for r in lines)
+
+
+def test_unreachable_account_exits_3_and_never_passes(tmp_path: Path) -> None:
+    proc = cli("audit", "--config", _config(tmp_path, "http://127.0.0.1:9"), "--format", "json")
+    assert proc.returncode == 3, proc.stderr
+    doc = validate_report(json.loads(proc.stdout))
+    assert doc["findings"] and {f["status"] for f in doc["findings"]} == {"not_assessed"}
+    assert doc["collection_errors"]
+
+
+def test_hardened_demo_exits_0() -> None:
+    proc = cli("demo", "--scenario", "hardened", "--format", "json", timeout=300)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr
+    doc = validate_report(json.loads(proc.stdout))
+    assert {f["status"] for f in doc["findings"]} <= {"pass", "not_applicable"}
+    assert "finished in" in proc.stderr
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["audit", "--config", "{bad}"], "audit.fail_on: Input should be"),
+    (["audit", "--config", "{absent}"], "cannot read config"),
+    (["check", "{garbage}"], "not a snapshot: invalid JSON"),
+    (["audit", "--config", "{good}", "--fail-on", "severe"], "--fail-on: expected one of"),
+    (["audit", "--config", "{good}", "--format", "pdf"], "--format: expected one of"),
+    (["rules", "show", "NOPE-X-001"], "no rule 'NOPE-X-001'"),
+    (["permissions", "--provider", "oracle"], "--provider: expected one of"),
+])
+def test_bad_input_is_one_line_and_exit_2(tmp_path: Path, args: list[str], message: str) -> None:
+    paths = {"bad": tmp_path / "bad.toml", "absent": tmp_path / "absent.toml",
+             "garbage": tmp_path / "garbage.json", "good": _config(tmp_path, "http://127.0.0.1:9")}
+    paths["bad"].write_text('[audit]\nfail_on = "severe"\n')
+    paths["garbage"].write_text("{not json")
+    proc = cli(*[a.format(**paths) for a in args])
+    assert proc.returncode == 2
+    assert message in proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1, proc.stderr
+    assert "Traceback" not in proc.stderr and proc.stdout == ""
+
+
+def test_unknown_flag_is_a_usage_error() -> None:
+    proc = cli("audit", "--colour")
+    assert proc.returncode == 2 and "No such option" in proc.stderr
+
+
+def test_collect_then_check_offline_gives_the_same_findings(tmp_path: Path,
+                                                           seeded: MotoServer) -> None:
+    config = _config(tmp_path, seeded.url)
+    snap = tmp_path / "snap.json"
+    assert cli("collect", "--config", config, "--output", snap).returncode == 0
+    assert snap.stat().st_mode & 0o777 == 0o600
+    online = json.loads(cli("audit", "--config", config, "--format", "json").stdout)
+    offline = cli("check", snap, "--config", config, "--format", "json")
+    doc = validate_report(json.loads(offline.stdout))
+    key = lambda d: sorted((f["finding_id"], f["status"]) for f in d["findings"])  # noqa: E731
+    assert key(doc) == key(online)
+    assert doc["snapshot_sha256"] == json.loads(snap.read_text())["sha256"]
+
+
+def test_several_outputs_in_one_run_are_written_atomically(tmp_path: Path,
+                                                          seeded: MotoServer) -> None:
+    out_json, out_md = tmp_path / "r.json", tmp_path / "r.md"
+    proc = cli("audit", "--config", _config(tmp_path, seeded.url), "--fail-on", "none",
+               "-f", "json", "-o", out_json, "-f", "markdown", "-o", out_md, "-f", "table")
+    assert proc.returncode in (0, 3)
+    validate_report(json.loads(out_json.read_text()))
+    assert out_md.read_text().startswith("# csrb-auditor report")
+    assert "findings:" in proc.stdout               # the table went to stdout
+    assert not list(tmp_path.glob("*.part"))
+
+
+def test_rules_permissions_version() -> None:
+    listing = cli("rules")
+    assert listing.returncode == 0 and "AWS-CT-001" in listing.stdout
+    show = cli("rules", "show", "aws-ct-001")
+    assert "What it checks" in show.stdout and "Remediation" in show.stdout
+    rules_json = json.loads(cli("rules", "--format", "json").stdout)
+    assert {"id", "title", "severity", "references"} <= set(rules_json[0])
+    policy = json.loads(cli("permissions", "--provider", "aws").stdout)
+    actions = policy["Statement"][0]["Action"]
+    assert "cloudtrail:DescribeTrails" in actions
+    assert all(a.split(":")[1].startswith(("Describe", "Get", "List", "Lookup", "Search",
+                                           "AssumeRole", "GenerateCredentialReport"))
+               for a in actions)
+    assert cli("--version").stdout.startswith("csrb-auditor ")
