@@ -1,5 +1,6 @@
 """The command line (typer). It only parses and calls ``auditor.run``; results go to stdout,
-progress and logs to stderr. Exit codes are DESIGN.md's: 0, 1 gap, 2 bad input, 3 not assessed.
+progress and logs to stderr. Exit codes are DESIGN.md's: 0, 1 gap, 2 bad input, 3 not assessed,
+extended with 4: a --send delivery failed (precedence 2 > 1 > 4 > 3 > 0).
 """
 
 from __future__ import annotations
@@ -118,10 +119,51 @@ def _deliver(report: Report, fmts: list[str] | None, outputs: list[Path] | None,
             write_atomic(path, data)
 
 
-def _finish(report: Report, fail_on: str, baseline: Path | None) -> None:
+BaselineOpt = Annotated[Optional[Path], typer.Option(  # noqa: UP045
+    "--baseline", help="A previous JSON report: adds gaps opened/closed/unchanged.")]
+FailOnNewOpt = Annotated[bool, typer.Option(
+    "--fail-on-new", help="With --baseline: only newly opened gaps decide exit code 1.")]
+SendOpt = Annotated[Optional[list[str]], typer.Option(  # noqa: UP045
+    "--send", help="Deliver findings: splunk-hec://host:port or syslog+tcp://host:port.")]
+
+
+def _check_baseline(baseline: Path | None, fail_on_new: bool) -> None:
+    if fail_on_new and baseline is None:
+        raise InputError("--fail-on-new needs --baseline PREV.json")
+
+
+def _with_baseline(report: Report, baseline: Path | None) -> Report:
+    if baseline is None:
+        return report
+    from auditor.diff import diff, load_report
+
+    report.diff = diff(load_report(baseline), report)
+    return report
+
+
+def _finish(report: Report, fail_on: str, fail_on_new: bool = False,
+            delivery_failed: bool = False) -> None:
     from auditor.engine import exit_code
 
-    raise typer.Exit(exit_code(report, fail_on))
+    only = None
+    if fail_on_new and report.diff is not None:
+        opened = {f["finding_id"] for f in report.diff["opened"]}
+        only = [f for f in report.findings if f.finding_id in opened]
+    code = exit_code(report, fail_on, only=only)
+    if delivery_failed and code != 1:
+        code = 4    # an extension of DESIGN.md's codes: the report is on disk, the SIEM lacks it
+    raise typer.Exit(code)
+
+
+def _send(report: Report, targets: list[str] | None) -> bool:
+    """Deliver to each SIEM target; True when one failed (reported on stderr)."""
+    if not targets:
+        return False
+    from auditor.deliver import deliver, describe
+
+    results = deliver(report, targets, timeout=30)
+    typer.echo(describe(results), err=True)
+    return any(not r.ok for r in results)
 
 
 @app.command()
@@ -130,22 +172,25 @@ def audit(config: ConfigOpt, fmt: FormatOpt = None, output: OutputOpt = None,
           timeout: Annotated[Optional[float], typer.Option(  # noqa: UP045
               help="Seconds for the whole collection.")] = None,
           snapshot: Annotated[Optional[Path], typer.Option(  # noqa: UP045
-              help="Also save the evidence snapshot here.")] = None) -> None:
+              help="Also save the evidence snapshot here.")] = None,
+          baseline: BaselineOpt = None, fail_on_new: FailOnNewOpt = False,
+          send: SendOpt = None) -> None:
     """Collect from every tenant in the config, check the rules, report the gaps."""
     from auditor import run
     from auditor.engine import audit_time
     from auditor.output import write_atomic
 
     _logging(verbose)
+    _check_baseline(baseline, fail_on_new)
     cfg = run.read_config(config)
     level = _fail_on(fail_on, cfg)
     now = audit_time()
     snap = run.collect(cfg, now, progress=_progress(), timeout=timeout)
     if snapshot is not None:
         write_atomic(snapshot, snap.to_bytes())
-    report = run.check(snap, cfg, now)
+    report = _with_baseline(run.check(snap, cfg, now), baseline)
     _deliver(report, fmt, output, cfg.output.format, quiet)
-    _finish(report, level, None)
+    _finish(report, level, fail_on_new, _send(report, send))
 
 
 @app.command()
@@ -174,18 +219,20 @@ def check(snapshot: Annotated[Path, typer.Argument(help="A snapshot from `collec
           config: Annotated[Optional[Path], typer.Option(  # noqa: UP045
               "--config", "-c", help="For waivers, attestations and the profile.")] = None,
           fmt: FormatOpt = None, output: OutputOpt = None, fail_on: FailOnOpt = None,
-          quiet: QuietOpt = False) -> None:
+          quiet: QuietOpt = False, baseline: BaselineOpt = None,
+          fail_on_new: FailOnNewOpt = False, send: SendOpt = None) -> None:
     """Check a saved snapshot offline: no credentials, no network."""
     from auditor import run
     from auditor.engine import audit_time
     from auditor.snapshot import load_snapshot
 
+    _check_baseline(baseline, fail_on_new)
     cfg = run.read_config(config) if config else None
     level = _fail_on(fail_on, cfg)
     snap = load_snapshot(snapshot)
-    report = run.check(snap, cfg, audit_time())
+    report = _with_baseline(run.check(snap, cfg, audit_time()), baseline)
     _deliver(report, fmt, output, cfg.output.format if cfg else "table", quiet)
-    _finish(report, level, None)
+    _finish(report, level, fail_on_new, _send(report, send))
 
 
 @rules_app.callback()
@@ -237,7 +284,39 @@ def demo(fmt: FormatOpt = None, output: OutputOpt = None,
     report = demo_mod.run(scenario)
     _deliver(report, fmt, output, "table", quiet)
     typer.echo(f"demo ({scenario}) finished in {time.monotonic() - started:.1f} s", err=True)
-    _finish(report, _fail_on(fail_on, None), None)
+    _finish(report, _fail_on(fail_on, None))
+
+
+@app.command("diff")
+def diff_cmd(old: Annotated[Path, typer.Argument(help="The earlier JSON report.")],
+             new: Annotated[Path, typer.Argument(help="The later JSON report.")],
+             fmt: Annotated[str, typer.Option("--format", "-f",
+                                              help="text, json or markdown.")] = "text"
+             ) -> None:
+    """Gaps opened, closed and unchanged between two JSON reports (exit 1 if any opened)."""
+    import json
+
+    from auditor.diff import diff, load_report, render_markdown, render_text
+    from auditor.output import emit
+
+    renderers = {"text": render_text, "markdown": render_markdown,
+                 "json": lambda d: json.dumps(d, indent=2) + "\n"}
+    if fmt not in renderers:
+        raise InputError(f"--format: expected text, json or markdown (got {fmt!r})")
+    result = diff(load_report(old), load_report(new))
+    emit(renderers[fmt](result))
+    raise typer.Exit(1 if result["counts"]["opened"] else 0)
+
+
+@app.command()
+def verify(snapshot: Annotated[Path, typer.Argument(help="A snapshot from `collect`.")]
+           ) -> None:
+    """Re-hash a snapshot and report whether it was modified since it was written."""
+    from auditor.snapshot import load_snapshot
+
+    snap = load_snapshot(snapshot)
+    typer.echo(f"{snapshot}: intact, sha256 {snap.sha256}, {len(snap.tenants)} tenants, "
+               f"created {snap.created_at.isoformat()} by csrb-auditor {snap.tool.version}")
 
 
 def main() -> None:
