@@ -1,0 +1,502 @@
+"""Delivery of a report's findings to SIEM targets given as URLs (``--send URL``).
+
+Targets:
+
+- ``splunk-hec+https://host[:port][?options]`` — Splunk HTTP Event Collector over TLS
+  (default port 8088). ``splunk-hec://`` is plain HTTP: it sends the token in clear text, so
+  it is accepted only for a loopback host (tests, a local forwarder) unless
+  ``allow_http=true`` is given. Options: ``token_env`` (the environment variable holding the
+  HEC token, default ``SPLUNK_HEC_TOKEN``), ``index``, ``host`` (the events' ``host`` field,
+  default this machine's name), ``batch`` (events per request, default 100), ``ca`` (a CA
+  bundle file to verify the server with), ``retries`` (retries on 429/503, default 3),
+  ``allow_http``.
+- ``syslog+tcp://host[:port][?options]`` — RFC 5424 over TCP (default port 514), one
+  finding per message, the finding as JSON in MSG. Options: ``framing`` (``octet``, RFC 6587
+  octet counting, the default; or ``lf``, one message per line), ``facility`` (``local0``
+  default; any RFC 5424 facility name or number), ``hostname`` (the HOSTNAME field),
+  ``sd_id`` (the structured-data id, default ``csrb@32473``; 32473 is the documentation
+  enterprise number of RFC 5612, so use ``name@<your PEN>`` if you have one).
+
+The token never appears in a URL: it is read from the environment, remembered by
+:func:`auditor.config.remember_secret` (so :func:`auditor.config.redact` hides it everywhere),
+and every payload and message is redacted before it leaves the process.
+
+:func:`deliver` never raises for network or server errors: each target gives a
+:class:`DeliveryResult`. A malformed target, or a token variable that is not set, raises
+:class:`auditor.errors.InputError` before anything is sent (call :func:`check_targets` early
+to fail before a long audit).
+"""
+
+from __future__ import annotations
+
+import email.utils
+import ipaddress
+import json
+import os
+import re
+import socket
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import SplitResult, parse_qsl, urlsplit
+
+import httpx
+
+from auditor.config import SecretError, redact, resolve_secret
+from auditor.errors import InputError
+from auditor.model import Finding, Report, Severity, Status
+
+APP_NAME = "csrb-auditor"
+HEC_SOURCE = "csrb-auditor"
+HEC_SOURCETYPE = "csrb:finding"
+HEC_PATH = "/services/collector/event"
+DEFAULT_TOKEN_ENV = "SPLUNK_HEC_TOKEN"
+DEFAULT_SD_ID = "csrb@32473"
+MAX_BATCH_BYTES = 800_000          # HEC's default max_content_length is 1 MB (older) / 800 MB
+MAX_RETRY_WAIT = 60.0              # never sleep longer than this for one Retry-After
+
+FACILITIES = {
+    "kern": 0, "user": 1, "mail": 2, "daemon": 3, "auth": 4, "syslog": 5, "lpr": 6,
+    "news": 7, "uucp": 8, "cron": 9, "authpriv": 10, "ftp": 11, "ntp": 12, "audit": 13,
+    "alert": 14, "clock": 15, "local0": 16, "local1": 17, "local2": 18, "local3": 19,
+    "local4": 20, "local5": 21, "local6": 22, "local7": 23,
+}
+
+# RFC 5424 severities: 2 crit, 3 err, 4 warning, 5 notice, 6 info.
+_FAIL_SEVERITY = {Severity.CRITICAL: 3, Severity.HIGH: 4, Severity.MEDIUM: 5,
+                  Severity.LOW: 6, Severity.INFO: 6}
+_STATUS_SEVERITY = {Status.NOT_ASSESSED: 5, Status.PASS: 6, Status.NOT_APPLICABLE: 6,
+                    Status.WAIVED: 6}
+
+_HEC_OPTIONS = {"token_env", "index", "host", "batch", "ca", "retries", "allow_http"}
+_SYSLOG_OPTIONS = {"framing", "facility", "hostname", "sd_id"}
+_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+_SD_ID = re.compile(r"[!#-<>-\\^-~]{1,32}\Z")   # printable US-ASCII minus space, = ] "
+_DIGITS = re.compile(r"[0-9]{1,9}\Z")
+
+
+@dataclass(frozen=True)
+class DeliveryResult:
+    """What happened at one target. ``target`` never holds a secret."""
+
+    target: str
+    sent: int
+    total: int
+    ok: bool
+    error: str = ""
+
+
+@dataclass(frozen=True)
+class Target:
+    """A parsed, validated target URL."""
+
+    kind: str                       # "splunk-hec" | "syslog+tcp"
+    host: str
+    port: int
+    display: str                    # the URL as it may be shown: no secret in it
+    tls: bool = False
+    options: dict[str, str] = field(default_factory=dict)
+
+
+def _bool_option(name: str, value: str, shown: str) -> bool:
+    low = value.lower()
+    if low in ("1", "true", "yes"):
+        return True
+    if low in ("0", "false", "no"):
+        return False
+    raise InputError(f"--send {shown}: option {name} must be true or false")
+
+
+def _is_loopback(host: str) -> bool:
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _shown(parts: SplitResult) -> str:
+    """The URL without user info, query or fragment: safe to put in an error message."""
+    host = parts.hostname or ""
+    if ":" in host:
+        host = f"[{host}]"
+    try:
+        port = f":{parts.port}" if parts.port is not None else ""
+    except ValueError:
+        port = ""
+    return redact(f"{parts.scheme}://{host}{port}")
+
+
+def parse_target(url: str) -> Target:
+    """Parse and validate one ``--send`` URL; raise :class:`InputError` with one line.
+
+    Error messages show the scheme, host and port only, never user info or option values
+    (which could hold a secret pasted by mistake).
+    """
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:
+        raise InputError("--send: not a valid URL") from None
+    shown = _shown(parts)
+    scheme = parts.scheme.lower()
+    if scheme in ("splunk-hec", "splunk-hec+https", "splunk-hec+http"):
+        kind, default_port, allowed = "splunk-hec", 8088, _HEC_OPTIONS
+    elif scheme == "syslog+tcp":
+        kind, default_port, allowed = "syslog+tcp", 514, _SYSLOG_OPTIONS
+    else:
+        raise InputError(f"--send {shown}: unknown target scheme {scheme!r:.40}; expected "
+                         "splunk-hec+https://, splunk-hec:// or syslog+tcp://")
+    if parts.username is not None or parts.password is not None:
+        raise InputError(f"--send {shown}: credentials do not belong in the URL; put the token "
+                         f"in an environment variable named by ?token_env=")
+    if not parts.hostname:
+        raise InputError(f"--send {shown}: the URL has no host")
+    try:
+        port = parts.port if parts.port is not None else default_port
+    except ValueError:
+        raise InputError(f"--send {shown}: the port must be a number from 1 to 65535") from None
+    if not 0 < port < 65536:
+        raise InputError(f"--send {shown}: the port must be a number from 1 to 65535")
+    if parts.path not in ("", "/") or parts.fragment:
+        raise InputError(f"--send {shown}: the URL must not have a path or fragment; "
+                         f"options go in the query (?name=value)")
+    options: dict[str, str] = {}
+    try:
+        pairs = parse_qsl(parts.query, keep_blank_values=True, strict_parsing=bool(parts.query))
+    except ValueError:
+        raise InputError(f"--send {shown}: the query must be name=value pairs") from None
+    for name, value in pairs:
+        if name == "token":
+            raise InputError(f"--send {shown}: the token does not belong in the URL; put it in "
+                             f"an environment variable and name that with ?token_env=")
+        if name not in allowed:
+            raise InputError(f"--send {shown}: unknown option {name!r:.40}; expected one of "
+                             f"{', '.join(sorted(allowed))}")
+        if name in options:
+            raise InputError(f"--send {shown}: option {name} is given twice")
+        options[name] = value
+    host = parts.hostname
+    tls = scheme == "splunk-hec+https"
+    if kind == "splunk-hec":
+        _check_hec_options(options, shown, host, tls)
+    else:
+        _check_syslog_options(options, shown)
+    display_host = f"[{host}]" if ":" in host else host
+    query = "&".join(f"{k}={v}" for k, v in sorted(options.items()))
+    display = redact(f"{scheme}://{display_host}:{port}" + (f"?{query}" if query else ""))
+    return Target(kind=kind, host=host, port=port, display=display, tls=tls, options=options)
+
+
+def _check_hec_options(options: dict[str, str], shown: str, host: str, tls: bool) -> None:
+    env = options.get("token_env", DEFAULT_TOKEN_ENV)
+    if not _ENV_NAME.match(env):
+        raise InputError(f"--send {shown}: token_env must name an environment variable "
+                         "(letters, digits, _), not hold the token itself")
+    for name in ("batch", "retries"):
+        if name in options:
+            value = options[name]
+            lo = 1 if name == "batch" else 0
+            if not _DIGITS.match(value) or not lo <= int(value) <= 10_000:
+                raise InputError(f"--send {shown}: option {name} must be a whole number "
+                                 f"from {lo} to 10000")
+    allow_http = _bool_option("allow_http", options.get("allow_http", "false"), shown)
+    if not tls and not allow_http and not _is_loopback(host):
+        raise InputError(f"--send {shown}: plain splunk-hec:// sends the token unencrypted and "
+                         "is only for loopback; use splunk-hec+https:// (or allow_http=true)")
+    if "ca" in options and not os.path.isfile(options["ca"]):
+        raise InputError(f"--send {shown}: ca: no such file {options['ca']!r:.200}")
+    if "ca" in options and not tls:
+        raise InputError(f"--send {shown}: option ca needs splunk-hec+https://")
+    for name in ("index", "host"):
+        if name in options and not options[name]:
+            raise InputError(f"--send {shown}: option {name} must not be empty")
+
+
+def _check_syslog_options(options: dict[str, str], shown: str) -> None:
+    if options.get("framing", "octet") not in ("octet", "lf"):
+        raise InputError(f"--send {shown}: option framing must be octet or lf")
+    facility = options.get("facility", "local0")
+    if facility not in FACILITIES and not (_DIGITS.match(facility) and int(facility) < 24):
+        raise InputError(f"--send {shown}: option facility must be a syslog facility name "
+                         "(local0 ... local7, user, daemon, ...) or a number from 0 to 23")
+    sd_id = options.get("sd_id", DEFAULT_SD_ID)
+    if not _SD_ID.match(sd_id) or ("@" not in sd_id):
+        raise InputError(f"--send {shown}: option sd_id must look like name@<enterprise "
+                         "number>, at most 32 printable characters without space, =, ] or \"")
+    if "hostname" in options and not re.fullmatch(r"[!-~]{1,255}", options["hostname"]):
+        raise InputError(f"--send {shown}: option hostname must be 1 to 255 printable "
+                         "ASCII characters without spaces")
+
+
+def _token_env(target: Target) -> str:
+    return target.options.get("token_env", DEFAULT_TOKEN_ENV)
+
+
+def _token(target: Target) -> str:
+    """The HEC token from the environment, remembered for redaction."""
+    env = _token_env(target)
+    try:
+        token = resolve_secret(env, None)
+    except SecretError:
+        raise InputError(f"--send {target.display}: environment variable {env} (the HEC "
+                         "token) is not set") from None
+    if not token:
+        raise InputError(f"--send {target.display}: environment variable {env} (the HEC "
+                         "token) is empty")
+    return token
+
+
+def check_targets(urls: Sequence[str]) -> list[Target]:
+    """Validate every ``--send`` URL and that each HEC token is set; raise InputError.
+
+    Call it before the audit so a typo fails fast (exit 2) rather than after the work.
+    """
+    targets = [parse_target(u) for u in urls]
+    for t in targets:
+        if t.kind == "splunk-hec":
+            _token(t)
+    return targets
+
+
+# ----- records -------------------------------------------------------------------------------
+
+def finding_record(report: Report, finding: Finding) -> dict[str, Any]:
+    """The JSON record of one finding, the same as one line of ``--format jsonl``."""
+    return {**finding.model_dump(mode="json"), "generated_at": report.generated_at.isoformat(),
+            "snapshot_sha256": report.snapshot_sha256, "tool_version": report.tool.version}
+
+
+def _utc(ts: datetime) -> datetime:
+    return ts.replace(tzinfo=UTC) if ts.tzinfo is None else ts.astimezone(UTC)
+
+
+def hec_event(report: Report, finding: Finding, host: str, index: str | None = None) -> str:
+    """One HEC event object as JSON text (redacted)."""
+    event: dict[str, Any] = {
+        "time": round(_utc(report.generated_at).timestamp(), 3), "host": host,
+        "source": HEC_SOURCE, "sourcetype": HEC_SOURCETYPE,
+        "event": finding_record(report, finding)}
+    if index:
+        event["index"] = index
+    return redact(json.dumps(event, ensure_ascii=False, sort_keys=True))
+
+
+def syslog_severity(finding: Finding) -> int:
+    """The RFC 5424 severity for a finding: failing critical → err (3), high → warning (4),
+    medium → notice (5), low/info → informational (6); not_assessed → notice (5);
+    pass, not_applicable and waived → informational (6)."""
+    if finding.status is Status.FAIL:
+        return _FAIL_SEVERITY[finding.severity]
+    return _STATUS_SEVERITY[finding.status]
+
+
+def _printable(text: str, limit: int) -> str:
+    """RFC 5424 header fields: printable US-ASCII, bounded, ``-`` if empty."""
+    out = "".join(c if "!" <= c <= "~" else "_" for c in text)[:limit]
+    return out or "-"
+
+
+def sd_escape(value: str) -> str:
+    """A PARAM-VALUE escaped per RFC 5424 §6.3.3 (``"``, ``\\`` and ``]``); control
+    characters become spaces so that newline framing stays intact."""
+    value = "".join(" " if ord(c) < 32 or ord(c) == 127 else c for c in value)
+    return value.replace("\\", "\\\\").replace('"', '\\"').replace("]", "\\]")
+
+
+def syslog_message(report: Report, finding: Finding, *, facility: int = 16,
+                   hostname: str | None = None, sd_id: str = DEFAULT_SD_ID,
+                   procid: int | None = None) -> bytes:
+    """One RFC 5424 message (without framing) for a finding.
+
+    MSG is the finding record as JSON in pure ASCII (non-ASCII escaped), so no BOM is needed
+    and no byte can break the framing; structured-data values are UTF-8 (RFC 5424 §6.3.3).
+    """
+    pri = facility * 8 + syslog_severity(finding)
+    ts = _utc(report.generated_at).isoformat(timespec="microseconds").replace("+00:00", "Z")
+    host = _printable(hostname or socket.gethostname(), 255)
+    params = {"finding_id": finding.finding_id, "status": finding.status.value,
+              "severity": finding.severity.value, "provider": finding.provider,
+              "tenant": finding.tenant}
+    sd = f"[{sd_id}" + "".join(f' {k}="{sd_escape(v)}"' for k, v in params.items()) + "]"
+    sd += f'[origin software="{APP_NAME}" swVersion="{sd_escape(report.tool.version)}"]'
+    msg = json.dumps(finding_record(report, finding), ensure_ascii=True, sort_keys=True)
+    line = (f"<{pri}>1 {ts} {host} {APP_NAME} {procid if procid is not None else os.getpid()} "
+            f"{_printable(finding.rule_id, 32)} {sd} {msg}")
+    return redact(line).encode("utf-8")
+
+
+# ----- sending -------------------------------------------------------------------------------
+
+def _retry_after(value: str | None, attempt: int) -> float:
+    """Seconds to wait: ``Retry-After`` as seconds or an HTTP date, else 1, 2, 4 ... s."""
+    if value:
+        value = value.strip()
+        if _DIGITS.match(value):
+            return float(value)
+        try:
+            when = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError):
+            when = None
+        if when is not None:
+            return max(0.0, (_utc(when) - datetime.now(UTC)).total_seconds())
+    return float(min(2 ** attempt, 30))
+
+
+def _hec_reply(resp: httpx.Response) -> str:
+    """HEC's ``text (code N)`` from a reply body, or a short excerpt of it."""
+    try:
+        body = resp.json()
+    except ValueError:
+        body = None
+    if isinstance(body, dict) and "text" in body:
+        return f"{body.get('text')!s:.200} (code {body.get('code')!s:.20})"
+    text = " ".join(resp.text.split())
+    return f"{text:.200}" if text else "empty body"
+
+
+def _batches(events: list[str], max_events: int) -> list[list[str]]:
+    batches: list[list[str]] = []
+    current: list[str] = []
+    size = 0
+    for ev in events:
+        n = len(ev.encode("utf-8")) + 1
+        if current and (len(current) >= max_events or size + n > MAX_BATCH_BYTES):
+            batches.append(current)
+            current, size = [], 0
+        current.append(ev)
+        size += n
+    if current:
+        batches.append(current)
+    return batches
+
+
+def _send_hec(report: Report, target: Target, timeout: float) -> DeliveryResult:
+    token = _token(target)
+    opts = target.options
+    events = [hec_event(report, f, opts.get("host") or socket.gethostname(), opts.get("index"))
+              for f in report.findings]
+    total = len(events)
+    if not events:
+        return DeliveryResult(target.display, 0, 0, True)
+    scheme = "https" if target.tls else "http"
+    host = f"[{target.host}]" if ":" in target.host else target.host
+    url = f"{scheme}://{host}:{target.port}{HEC_PATH}"
+    retries = int(opts.get("retries", "3"))
+    deadline = time.monotonic() + timeout
+    sent = 0
+    verify: str | bool = opts.get("ca") or True
+    headers = {"Authorization": f"Splunk {token}", "Content-Type": "application/json",
+               "User-Agent": f"{APP_NAME}/{report.tool.version}"}
+    # No proxy from the environment for loopback: a test or local forwarder is local.
+    with httpx.Client(verify=verify, trust_env=not _is_loopback(target.host),
+                      follow_redirects=False) as client:
+        for batch in _batches(events, int(opts.get("batch", "100"))):
+            body = ("\n".join(batch) + "\n").encode("utf-8")
+            attempt = 0
+            while True:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return DeliveryResult(target.display, sent, total, False,
+                                          f"timed out after {timeout:g}s")
+                try:
+                    resp = client.post(url, content=body, headers=headers, timeout=left)
+                except httpx.HTTPError as exc:
+                    reason = str(exc) or type(exc).__name__
+                    return DeliveryResult(target.display, sent, total, False,
+                                          redact(f"{type(exc).__name__}: {reason:.300}"))
+                if resp.status_code in (429, 503) and attempt < retries:
+                    wait = _retry_after(resp.headers.get("Retry-After"), attempt)
+                    left = deadline - time.monotonic()
+                    if wait > min(left, MAX_RETRY_WAIT):
+                        return DeliveryResult(
+                            target.display, sent, total, False,
+                            f"HTTP {resp.status_code}: server asked to retry after {wait:g}s, "
+                            f"beyond the {timeout:g}s timeout")
+                    time.sleep(wait)
+                    attempt += 1
+                    continue
+                break
+            if resp.status_code != 200:
+                more = f" after {attempt} retries" if attempt else ""
+                return DeliveryResult(target.display, sent, total, False,
+                                      redact(f"HTTP {resp.status_code}{more}: {_hec_reply(resp)}"))
+            try:
+                reply = resp.json()
+            except ValueError:
+                reply = None
+            if not (isinstance(reply, dict) and reply.get("code") == 0):
+                return DeliveryResult(target.display, sent, total, False,
+                                      redact(f"HTTP 200 but not HEC success: {_hec_reply(resp)}"))
+            sent += len(batch)
+    return DeliveryResult(target.display, sent, total, True)
+
+
+def _send_syslog(report: Report, target: Target, timeout: float) -> DeliveryResult:
+    opts = target.options
+    facility_opt = opts.get("facility", "local0")
+    facility = FACILITIES[facility_opt] if facility_opt in FACILITIES else int(facility_opt)
+    lf = opts.get("framing", "octet") == "lf"
+    messages = [syslog_message(report, f, facility=facility, hostname=opts.get("hostname"),
+                               sd_id=opts.get("sd_id", DEFAULT_SD_ID)) for f in report.findings]
+    total = len(messages)
+    if not messages:
+        return DeliveryResult(target.display, 0, 0, True)
+    deadline = time.monotonic() + timeout
+    sent = 0
+    try:
+        with socket.create_connection((target.host, target.port), timeout=timeout) as sock:
+            for msg in messages:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise TimeoutError("timed out")
+                sock.settimeout(left)
+                sock.sendall(msg + b"\n" if lf else str(len(msg)).encode() + b" " + msg)
+                sent += 1
+            # Plain TCP syslog has no acknowledgement: close cleanly so the receiver sees
+            # the end of the stream, and notice if it had already reset the connection.
+            sock.shutdown(socket.SHUT_WR)
+    except OSError as exc:
+        reason = exc.strerror or str(exc) or type(exc).__name__
+        return DeliveryResult(target.display, sent, total, False,
+                              redact(f"{type(exc).__name__}: {reason:.300}"))
+    return DeliveryResult(target.display, sent, total, True)
+
+
+def deliver(report: Report, targets: Sequence[str], *, timeout: float) -> list[DeliveryResult]:
+    """Send every finding of ``report`` to each target, in order; one result per target.
+
+    ``timeout`` bounds each target (connecting, sending and any Retry-After waits).
+    Network and server errors become failed results, never exceptions; a malformed target
+    URL or an unset token variable raises :class:`InputError` before anything is sent.
+    """
+    parsed = check_targets(targets)
+    results: list[DeliveryResult] = []
+    for target in parsed:
+        try:
+            if target.kind == "splunk-hec":
+                results.append(_send_hec(report, target, timeout))
+            else:
+                results.append(_send_syslog(report, target, timeout))
+        except InputError:
+            raise
+        except Exception as exc:   # a bug or an odd server must not lose the other targets
+            results.append(DeliveryResult(target.display, 0, len(report.findings), False,
+                                          redact(f"{type(exc).__name__}: {exc!s:.300}")))
+    return results
+
+
+def describe(results: Iterable[DeliveryResult]) -> str:
+    """One line for stderr, e.g.
+    ``send: splunk-hec+https://siem:8088 ok (42 sent); syslog+tcp://10.0.0.5:514 FAILED
+    (0/42 sent): ConnectionRefusedError: Connection refused``."""
+    parts = []
+    for r in results:
+        if r.ok:
+            parts.append(f"{r.target} ok ({r.sent} sent)")
+        else:
+            parts.append(f"{r.target} FAILED ({r.sent}/{r.total} sent): {r.error}")
+    line = "send: " + ("; ".join(parts) if parts else "no targets")
+    return redact(" ".join(line.split()))
