@@ -1,0 +1,13 @@
+"""Cross-provider rules: evaluated over every tenant of one audit, after the provider rules."""
+
+from __future__ import annotations
+
+from rules.cross import coverage, retention
+
+RULES = [
+    retention.csrb_minimum,
+    retention.profile_everywhere,
+    coverage.reaches_siem,
+    coverage.tamper_resistant,
+    coverage.every_target_covered,
+]

@@ -1,0 +1,118 @@
+"""Cross-provider rules over provider findings. The provider rules here are small stand-ins
+with the real ids, so each cross rule is shown to pass, fail and be not_assessed."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+from auditor.engine import evaluate
+from auditor.model import Report, Result
+from auditor.rule import PROFILES, RuleContext, rule
+from auditor.snapshot import CollectionError, Snapshot, TenantSnapshot, ToolStamp
+from rules.cross import RULES as CROSS
+from tests.rulecheck import expect
+
+NOW = datetime(2026, 11, 22, tzinfo=UTC)
+
+
+def stand_in(rule_id: str, provider: str, outcomes: dict[str, tuple[str, dict[str, Any]]]
+             ) -> Callable[..., Iterator[Result]]:
+    """A provider rule with a real id whose outcome per tenant is given."""
+
+    @rule(id=rule_id, title=rule_id, severity="high", provider=provider, references="BP: x")
+    def fn(tenant: TenantSnapshot, ctx: RuleContext) -> Iterator[Result]:
+        if tenant.name in outcomes:
+            status, evidence = outcomes[tenant.name]
+            yield Result(status=status, resource=f"{tenant.name}-log", message=status,
+                         evidence=evidence)
+
+    return fn
+
+
+def audit(rules: list[Callable[..., Iterator[Result]]], *tenants: TenantSnapshot,
+          profile: str = "m-21-31") -> Report:
+    snap = Snapshot(tool=ToolStamp(version="t"), created_at=NOW, tenants=list(tenants)).sealed()
+    return evaluate(snap, [*rules, *CROSS], RuleContext(now=NOW, retention=PROFILES[profile]))
+
+
+def t(provider: str, name: str, targets: list[str] | None = None) -> TenantSnapshot:
+    return TenantSnapshot(provider=provider, name=name, targets=targets or [name])
+
+
+def ret(total: int, hot: int | None = None) -> tuple[str, dict[str, Any]]:
+    return "pass", {"retention": {"source": "archive", "hot_days": hot or total,
+                                  "total_days": total}}
+
+
+def test_retention_across_clouds() -> None:
+    rules = [stand_in("AWS-RET-001", "aws", {"a": ret(36500), "b": ret(90)}),
+             stand_in("GCP-RET-001", "gcp", {"g": ret(400, 400)}),
+             stand_in("M365-RET-001", "m365", {"m": ("not_assessed", {})})]
+    report = audit(rules, t("aws", "a"), t("aws", "b"), t("gcp", "g"), t("m365", "m"))
+    expect(report, "CROSS-RET-001", "pass", "a:a-log")
+    expect(report, "CROSS-RET-001", "fail", "b:b-log", contains="90 days")
+    expect(report, "CROSS-RET-001", "pass", "g:g-log")
+    expect(report, "CROSS-RET-001", "not_assessed", "m:m-log")
+    expect(report, "CROSS-RET-002", "fail", "g:g-log")     # 400 < 913 days total
+    expect(report, "CROSS-RET-002", "pass", "a:a-log")
+    expect(report, "CROSS-RET-002", "not_assessed", "m:m-log")
+    csrb = audit(rules, t("aws", "a"), t("aws", "b"), t("gcp", "g"), profile="csrb")
+    expect(csrb, "CROSS-RET-002", "pass", "g:g-log")
+
+
+def test_retention_without_any_source_is_not_assessed() -> None:
+    expect(audit([], t("aws", "a")), "CROSS-RET-001", "not_assessed", "all")
+
+
+def test_siem_delivery_per_tenant() -> None:
+    rules = [stand_in("AWS-CT-008", "aws", {"a": ("fail", {}), "b": ("fail", {}),
+                                            "c": ("not_assessed", {})}),
+             stand_in("AWS-EXP-001", "aws", {"a": ("pass", {}), "b": ("fail", {}),
+                                             "c": ("fail", {})}),
+             stand_in("M365-EXP-001", "m365", {"m": ("pass", {})}),
+             stand_in("ENTRA-DIAG-001", "m365", {"m": ("fail", {})})]
+    report = audit(rules, t("aws", "a"), t("aws", "b"), t("aws", "c"), t("m365", "m"))
+    expect(report, "CROSS-SIEM-001", "pass", "a")            # a log-archive account suffices
+    expect(report, "CROSS-SIEM-001", "fail", "b")
+    expect(report, "CROSS-SIEM-001", "not_assessed", "c")
+    expect(report, "CROSS-SIEM-001", "fail", "m")
+
+
+def test_integrity_per_tenant() -> None:
+    rules = [stand_in("AWS-CT-012", "aws", {"a": ("pass", {}), "b": ("fail", {})}),
+             stand_in("ENTRA-DIAG-006", "m365", {"m": ("pass", {"immutable": True}),
+                                                 "n": ("fail", {"immutable": False}),
+                                                 "o": ("not_assessed", {"immutable": None})})]
+    report = audit(rules, t("aws", "a"), t("aws", "b"), t("m365", "m"), t("m365", "n"),
+                   t("m365", "o"), t("gcp", "g"))
+    expect(report, "CROSS-INT-001", "pass", "a")
+    expect(report, "CROSS-INT-001", "fail", "b")
+    expect(report, "CROSS-INT-001", "pass", "m")
+    expect(report, "CROSS-INT-001", "fail", "n")
+    expect(report, "CROSS-INT-001", "not_assessed", "o")
+    expect(report, "CROSS-INT-001", "not_assessed", "g")      # GCP-RET-002 did not run
+
+
+def test_coverage_of_enumerated_targets() -> None:
+    ok = t("aws", "org", ["111", "222"])
+    ok.add("aws.account", {"x": 1}, scope="111")
+    partial = t("aws", "org2", ["333", "444"])
+    partial.add("aws.account", scope="444", error=CollectionError(
+        api="sts:AssumeRole", scope="444", code="AccessDenied", reason="denied"))
+    crashed = t("gcp", "acme", ["p1"])
+    crashed.add("connector", scope="acme", error=CollectionError(api="gcp connector",
+                                                                 scope="acme", code="Boom"))
+    report = audit([], ok, partial, crashed)
+    expect(report, "CROSS-COV-001", "pass", "org")
+    fail = expect(report, "CROSS-COV-001", "fail", "org2")[0]
+    assert fail.evidence["not_covered"] == ["444"]
+    expect(report, "CROSS-COV-001", "fail", "acme", contains="could not be collected")
+    silent = TenantSnapshot(provider="m365", name="contoso")
+    expect(audit([], silent), "CROSS-COV-001", "not_assessed", "contoso")
+
+
+def test_coverage_of_an_empty_audit() -> None:
+    report = audit([])
+    expect(report, "CROSS-COV-001", "not_applicable", "all")
