@@ -12,8 +12,8 @@ from auditor.snapshot import Snapshot
 SIEM_RULES: dict[str, list[tuple[str, ...]]] = {"m365": [("M365-EXP-001", "ENTRA-DIAG-001")],
               "aws": [("AWS-CT-008",), ("AWS-EXP-001",)],
               "gcp": [("GCP-SINK-001",)]}
-INTEGRITY_RULES: dict[str, list[tuple[str, ...]]] = {"aws": [("AWS-CT-012",)], "gcp": [("GCP-RET-002",)],
-                   "m365": [("ENTRA-DIAG-006",)]}
+INTEGRITY_RULES: dict[str, list[tuple[str, ...]]] = {
+    "aws": [("AWS-CT-012",)], "gcp": [("GCP-RET-002",)], "m365": [("ENTRA-DIAG-006",)]}
 
 
 def outcome(findings: Iterable[Finding]) -> Status | None:
