@@ -100,13 +100,18 @@ class Target:
     options: dict[str, str] = field(default_factory=dict)
 
 
+def _bad(message: str) -> InputError:
+    """A one-line InputError with every known secret redacted."""
+    return InputError(redact(" ".join(message.split())))
+
+
 def _bool_option(name: str, value: str, shown: str) -> bool:
     low = value.lower()
     if low in ("1", "true", "yes"):
         return True
     if low in ("0", "false", "no"):
         return False
-    raise InputError(f"--send {shown}: option {name} must be true or false")
+    raise _bad(f"--send {shown}: option {name} must be true or false")
 
 
 def _is_loopback(host: str) -> bool:
@@ -139,7 +144,7 @@ def parse_target(url: str) -> Target:
     try:
         parts = urlsplit(url.strip())
     except ValueError:
-        raise InputError("--send: not a valid URL") from None
+        raise _bad("--send: not a valid URL") from None
     shown = _shown(parts)
     scheme = parts.scheme.lower()
     if scheme in ("splunk-hec", "splunk-hec+https", "splunk-hec+http"):
@@ -147,36 +152,37 @@ def parse_target(url: str) -> Target:
     elif scheme == "syslog+tcp":
         kind, default_port, allowed = "syslog+tcp", 514, _SYSLOG_OPTIONS
     else:
-        raise InputError(f"--send {shown}: unknown target scheme {scheme!r:.40}; expected "
+        raise _bad(f"--send {shown}: unknown target scheme {scheme!r:.30}; expected "
                          "splunk-hec+https://, splunk-hec:// or syslog+tcp://")
     if parts.username is not None or parts.password is not None:
-        raise InputError(f"--send {shown}: credentials do not belong in the URL; put the token "
+        raise _bad(f"--send {shown}: credentials do not belong in the URL; put the token "
                          f"in an environment variable named by ?token_env=")
     if not parts.hostname:
-        raise InputError(f"--send {shown}: the URL has no host")
+        raise _bad(f"--send {shown}: the URL has no host")
     try:
         port = parts.port if parts.port is not None else default_port
     except ValueError:
-        raise InputError(f"--send {shown}: the port must be a number from 1 to 65535") from None
+        raise _bad(f"--send {shown}: the port must be a number from 1 to 65535") from None
     if not 0 < port < 65536:
-        raise InputError(f"--send {shown}: the port must be a number from 1 to 65535")
+        raise _bad(f"--send {shown}: the port must be a number from 1 to 65535")
     if parts.path not in ("", "/") or parts.fragment:
-        raise InputError(f"--send {shown}: the URL must not have a path or fragment; "
+        raise _bad(f"--send {shown}: the URL must not have a path or fragment; "
                          f"options go in the query (?name=value)")
     options: dict[str, str] = {}
     try:
         pairs = parse_qsl(parts.query, keep_blank_values=True, strict_parsing=bool(parts.query))
     except ValueError:
-        raise InputError(f"--send {shown}: the query must be name=value pairs") from None
+        raise _bad(f"--send {shown}: the query must be name=value pairs") from None
     for name, value in pairs:
         if name == "token":
-            raise InputError(f"--send {shown}: the token does not belong in the URL; put it in "
+            raise _bad(f"--send {shown}: the token does not belong in the URL; put it in "
                              f"an environment variable and name that with ?token_env=")
         if name not in allowed:
-            raise InputError(f"--send {shown}: unknown option {name!r:.40}; expected one of "
-                             f"{', '.join(sorted(allowed))}")
+            what = f" {name!r}" if re.fullmatch(r"[a-z_]{1,30}", name) else ""
+            raise _bad(f"--send {shown}: unknown option{what}; expected one of "
+                       f"{', '.join(sorted(allowed))}")
         if name in options:
-            raise InputError(f"--send {shown}: option {name} is given twice")
+            raise _bad(f"--send {shown}: option {name} is given twice")
         options[name] = value
     host = parts.hostname
     tls = scheme == "splunk-hec+https"
@@ -193,41 +199,41 @@ def parse_target(url: str) -> Target:
 def _check_hec_options(options: dict[str, str], shown: str, host: str, tls: bool) -> None:
     env = options.get("token_env", DEFAULT_TOKEN_ENV)
     if not _ENV_NAME.match(env):
-        raise InputError(f"--send {shown}: token_env must name an environment variable "
+        raise _bad(f"--send {shown}: token_env must name an environment variable "
                          "(letters, digits, _), not hold the token itself")
     for name in ("batch", "retries"):
         if name in options:
             value = options[name]
             lo = 1 if name == "batch" else 0
             if not _DIGITS.match(value) or not lo <= int(value) <= 10_000:
-                raise InputError(f"--send {shown}: option {name} must be a whole number "
+                raise _bad(f"--send {shown}: option {name} must be a whole number "
                                  f"from {lo} to 10000")
     allow_http = _bool_option("allow_http", options.get("allow_http", "false"), shown)
     if not tls and not allow_http and not _is_loopback(host):
-        raise InputError(f"--send {shown}: plain splunk-hec:// sends the token unencrypted and "
+        raise _bad(f"--send {shown}: plain splunk-hec:// sends the token unencrypted and "
                          "is only for loopback; use splunk-hec+https:// (or allow_http=true)")
     if "ca" in options and not os.path.isfile(options["ca"]):
-        raise InputError(f"--send {shown}: ca: no such file {options['ca']!r:.200}")
+        raise _bad(f"--send {shown}: ca: no such file {options['ca']!r:.200}")
     if "ca" in options and not tls:
-        raise InputError(f"--send {shown}: option ca needs splunk-hec+https://")
+        raise _bad(f"--send {shown}: option ca needs splunk-hec+https://")
     for name in ("index", "host"):
         if name in options and not options[name]:
-            raise InputError(f"--send {shown}: option {name} must not be empty")
+            raise _bad(f"--send {shown}: option {name} must not be empty")
 
 
 def _check_syslog_options(options: dict[str, str], shown: str) -> None:
     if options.get("framing", "octet") not in ("octet", "lf"):
-        raise InputError(f"--send {shown}: option framing must be octet or lf")
+        raise _bad(f"--send {shown}: option framing must be octet or lf")
     facility = options.get("facility", "local0")
     if facility not in FACILITIES and not (_DIGITS.match(facility) and int(facility) < 24):
-        raise InputError(f"--send {shown}: option facility must be a syslog facility name "
+        raise _bad(f"--send {shown}: option facility must be a syslog facility name "
                          "(local0 ... local7, user, daemon, ...) or a number from 0 to 23")
     sd_id = options.get("sd_id", DEFAULT_SD_ID)
     if not _SD_ID.match(sd_id) or ("@" not in sd_id):
-        raise InputError(f"--send {shown}: option sd_id must look like name@<enterprise "
+        raise _bad(f"--send {shown}: option sd_id must look like name@<enterprise "
                          "number>, at most 32 printable characters without space, =, ] or \"")
     if "hostname" in options and not re.fullmatch(r"[!-~]{1,255}", options["hostname"]):
-        raise InputError(f"--send {shown}: option hostname must be 1 to 255 printable "
+        raise _bad(f"--send {shown}: option hostname must be 1 to 255 printable "
                          "ASCII characters without spaces")
 
 
@@ -241,10 +247,10 @@ def _token(target: Target) -> str:
     try:
         token = resolve_secret(env, None)
     except SecretError:
-        raise InputError(f"--send {target.display}: environment variable {env} (the HEC "
+        raise _bad(f"--send {target.display}: environment variable {env} (the HEC "
                          "token) is not set") from None
     if not token:
-        raise InputError(f"--send {target.display}: environment variable {env} (the HEC "
+        raise _bad(f"--send {target.display}: environment variable {env} (the HEC "
                          "token) is empty")
     return token
 
