@@ -95,7 +95,8 @@ class HecState:
 
 def _parse_hec_body(body: bytes) -> list[dict[str, Any]]:
     """Concatenated JSON event objects, as HEC reads them."""
-    text, pos, out = body.decode("utf-8"), 0, []
+    text, pos = body.decode("utf-8"), 0
+    out: list[dict[str, Any]] = []
     decoder = json.JSONDecoder()
     while True:
         while pos < len(text) and text[pos].isspace():
@@ -337,7 +338,7 @@ def test_good_target_urls_parse_with_defaults() -> None:
 
 def test_a_missing_token_variable_is_an_input_error(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("SPLUNK_HEC_TOKEN", raising=False)
-    with pytest.raises(InputError, match="environment variable SPLUNK_HEC_TOKEN .* not set"):
+    with pytest.raises(InputError, match=r"environment variable SPLUNK_HEC_TOKEN .* not set"):
         dl.deliver(make_report(), ["splunk-hec://127.0.0.1:1"], timeout=1)
 
 
