@@ -1,0 +1,119 @@
+"""Microsoft 365 / Entra ID connector: mailbox auditing, the unified audit log, Entra log export.
+
+Importing this package is cheap: azure-identity, msgraph-sdk and httpx are imported only when
+``collect`` runs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from auditor.connector import CollectContext, Permissions, TenantConfigBase
+from auditor.snapshot import TenantSnapshot
+
+API_KEYS = ("graph", "exchange", "compliance", "management", "arm")
+
+
+@dataclass(frozen=True)
+class Cloud:
+    """A national cloud: the base URL of every API, the token resource of each, the authority."""
+
+    authority: str
+    urls: dict[str, str]
+
+    def scope(self, api: str) -> str:
+        """The token scope of ``api``: always the real resource, even when the URL is
+        overridden (emulators and private endpoints take the real audience)."""
+        return f"{self.urls[api]}/.default"
+
+
+CLOUDS = {
+    "global": Cloud("login.microsoftonline.com", {
+        "graph": "https://graph.microsoft.com", "exchange": "https://outlook.office365.com",
+        "compliance": "https://ps.compliance.protection.outlook.com",
+        "management": "https://manage.office.com", "arm": "https://management.azure.com"}),
+    "gcc": Cloud("login.microsoftonline.com", {
+        "graph": "https://graph.microsoft.com", "exchange": "https://outlook.office365.com",
+        "compliance": "https://ps.compliance.protection.outlook.com",
+        "management": "https://manage-gcc.office.com", "arm": "https://management.azure.com"}),
+    "gcc-high": Cloud("login.microsoftonline.us", {
+        "graph": "https://graph.microsoft.us", "exchange": "https://outlook.office365.us",
+        "compliance": "https://ps.compliance.protection.office365.us",
+        "management": "https://manage.office365.us",
+        "arm": "https://management.usgovcloudapi.net"}),
+    "dod": Cloud("login.microsoftonline.us", {
+        "graph": "https://dod-graph.microsoft.us", "exchange": "https://webmail.apps.mil",
+        "compliance": "https://l5.ps.compliance.protection.office365.us",
+        "management": "https://manage.protection.apps.mil",
+        "arm": "https://management.usgovcloudapi.net"}),
+    "china": Cloud("login.chinacloudapi.cn", {
+        "graph": "https://microsoftgraph.chinacloudapi.cn", "exchange": "https://partner.outlook.cn",
+        "compliance": "https://ps.compliance.protection.partner.outlook.cn",
+        "management": "https://manage.office.cn", "arm": "https://management.chinacloudapi.cn"}),
+}
+
+
+class M365Endpoints(BaseModel):
+    """Base URLs (scheme + host[:port], no path) overriding the cloud preset, one per API."""
+
+    model_config = ConfigDict(extra="forbid")
+    graph: str | None = Field(default=None, pattern=r"^https?://[^/]+/?$")
+    exchange: str | None = Field(default=None, pattern=r"^https?://[^/]+/?$")
+    compliance: str | None = Field(default=None, pattern=r"^https?://[^/]+/?$")
+    management: str | None = Field(default=None, pattern=r"^https?://[^/]+/?$")
+    arm: str | None = Field(default=None, pattern=r"^https?://[^/]+/?$")
+
+
+AuthMode = Literal["client_secret", "certificate", "managed_identity", "device_code",
+                   "azure_cli", "default", "token"]
+
+
+class M365Tenant(TenantConfigBase):
+    provider: str = "m365"
+    tenant_id: str = Field(min_length=1)
+    client_id: str | None = None
+    auth: AuthMode = "default"
+    client_secret_env: str | None = None
+    client_secret_file: str | None = None
+    certificate_path: str | None = None
+    certificate_password_env: str | None = None
+    token_env: str | None = None
+    cloud: Literal["global", "gcc", "gcc-high", "dod", "china"] = "global"
+    max_workers: int = Field(default=6, ge=1, le=64)
+    timeout: float = Field(default=60.0, gt=0, le=600)     # seconds per HTTP request
+    endpoints: M365Endpoints = Field(default_factory=M365Endpoints)
+
+    def url(self, api: str) -> str:
+        """The base URL of ``api``: the override if set, else the cloud preset."""
+        override: str | None = getattr(self.endpoints, api)
+        return (override or CLOUDS[self.cloud].urls[api]).rstrip("/")
+
+
+class M365Connector:
+    name = "m365"
+    config_model = M365Tenant
+
+    def collect(self, target: M365Tenant, ctx: CollectContext) -> TenantSnapshot:
+        from connectors.m365.collect import collect
+
+        return collect(target, ctx)
+
+    def permissions(self) -> Permissions:
+        from connectors.m365.permissions import permissions
+
+        return permissions()
+
+    @contextmanager
+    def simulate(self, scenario: str) -> Iterator[list[dict[str, Any]]]:
+        from connectors.m365.simulator import simulate
+
+        with simulate(scenario) as tenants:
+            yield tenants
+
+
+connector = M365Connector()

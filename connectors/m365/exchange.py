@@ -1,0 +1,207 @@
+"""Exchange Online and Security & Compliance through the admin API (``InvokeCommand``),
+reduced to compact records as the pages arrive."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+from urllib.parse import urlparse
+
+from connectors.m365.model import (
+    DEFAULT_SET_BITS,
+    RETENTION_DURATION_DAYS,
+    AdminAuditConfig,
+    AuditBypass,
+    MailboxAudit,
+    OrganizationConfig,
+    RetentionPolicy,
+    RetentionPolicyList,
+)
+from connectors.m365.permissions import NEEDS
+from connectors.m365.transport import ApiFailed, Http, Outcome
+
+# Mailbox audit actions, in a fixed order so bit positions are stable between snapshots.
+KNOWN_ACTIONS = (
+    "AddFolderPermissions", "ApplyRecord", "AttachmentAccess", "Copy", "Create",
+    "FolderBind", "HardDelete", "MailboxLogin", "MailItemsAccessed", "MessageBind",
+    "ModifyFolderPermissions", "Move", "MoveToDeletedItems", "RecordDelete",
+    "RemoveFolderPermissions", "SearchQueryInitiated", "Send", "SendAs", "SendOnBehalf",
+    "SoftDelete", "Update", "UpdateCalendarDelegation", "UpdateComplianceTag",
+    "UpdateFolderPermissions", "UpdateInboxRules",
+)
+MAILBOX_KINDS = ("UserMailbox", "SharedMailbox")
+_TIMESPAN = re.compile(r"^(?:(\d+)\.)?(\d+):(\d+):(\d+)")
+
+
+def as_list(value: Any) -> list[str]:
+    """A multi-valued property: a JSON array, or the ``"A, B"`` string some shapes use."""
+    if value is None:
+        return []
+    if isinstance(value, list):
+        return [str(v).strip() for v in value if str(v).strip()]
+    return [v.strip() for v in str(value).split(",") if v.strip() and v.strip() != "None"]
+
+
+def as_bool(value: Any) -> bool | None:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.lower() in ("true", "false"):
+        return value.lower() == "true"
+    return None
+
+
+def timespan_days(value: Any) -> int | None:
+    """``"90.00:00:00"`` (a .NET TimeSpan) -> 90."""
+    m = _TIMESPAN.match(str(value or ""))
+    return int(m.group(1) or 0) if m else None
+
+
+class MailboxReducer:
+    """Turns Get-Mailbox rows into ``MailboxAudit`` columns; action lists are interned
+    through a cache, since most mailboxes share the same few sets."""
+
+    def __init__(self) -> None:
+        self.out = MailboxAudit(actions=list(KNOWN_ACTIONS))
+        self._bit = {a.lower(): i for i, a in enumerate(KNOWN_ACTIONS)}
+        self._masks: dict[Any, int] = {}
+        self._sets: dict[Any, int] = {}
+
+    def _mask(self, value: Any) -> int:
+        key = tuple(value) if isinstance(value, list) else value
+        hit = self._masks.get(key)
+        if hit is not None:
+            return hit
+        mask = 0
+        for action in as_list(value):
+            bit = self._bit.get(action.lower())
+            if bit is None:
+                bit = self._bit[action.lower()] = len(self.out.actions)
+                self.out.actions.append(action)
+            mask |= 1 << bit
+        self._masks[key] = mask
+        return mask
+
+    def _default_set(self, value: Any) -> int:
+        key = tuple(value) if isinstance(value, list) else value
+        hit = self._sets.get(key)
+        if hit is None:
+            hit = self._sets[key] = sum(DEFAULT_SET_BITS.get(v, 0) for v in as_list(value))
+        return hit
+
+    def add(self, row: dict[str, Any]) -> None:
+        kind = str(row.get("RecipientTypeDetails") or "")
+        if kind not in MAILBOX_KINDS:
+            return
+        o = self.out
+        o.names.append(str(row.get("UserPrincipalName") or row.get("PrimarySmtpAddress")
+                           or row.get("Identity") or row.get("Name") or "?"))
+        o.kinds.append(kind)
+        o.audit_enabled.append(as_bool(row.get("AuditEnabled")) is True)
+        o.default_set.append(self._default_set(row.get("DefaultAuditSet")))
+        o.owner.append(self._mask(row.get("AuditOwner")))
+        o.delegate.append(self._mask(row.get("AuditDelegate")))
+        o.admin.append(self._mask(row.get("AuditAdmin")))
+        o.age_limit_days.append(timespan_days(row.get("AuditLogAgeLimit")))
+
+
+class Exchange:
+    """The Exchange Online admin API for one tenant."""
+
+    def __init__(self, http: Http, base: str, tenant: str, scope: str) -> None:
+        self.http, self.base, self.tenant, self.scope = http, base, tenant, scope
+
+    def rows(self, cmdlet: str, params: dict[str, Any], api: str = "exchange"
+             ) -> Any:
+        return self.http.invoke(f"{api}:{cmdlet}", self.scope, self.base, self.tenant, cmdlet,
+                                params, where=self.tenant, permission=NEEDS[api])
+
+    def first(self, cmdlet: str) -> dict[str, Any]:
+        for page in self.rows(cmdlet, {}):
+            if page:
+                return dict(page[0])
+        return {}
+
+    def admin_audit_config(self) -> Outcome:
+        # Read from Exchange Online: Security & Compliance misreports this value as False.
+        try:
+            row = self.first("Get-AdminAuditLogConfig")
+        except ApiFailed as exc:
+            return Outcome("m365.admin_audit_config", None, exc.error)
+        return Outcome("m365.admin_audit_config", AdminAuditConfig(
+            unified_audit_log_ingestion_enabled=as_bool(
+                row.get("UnifiedAuditLogIngestionEnabled")),
+            admin_audit_log_enabled=as_bool(row.get("AdminAuditLogEnabled"))).model_dump(), None)
+
+    def organization_config(self) -> Outcome:
+        try:
+            row = self.first("Get-OrganizationConfig")
+        except ApiFailed as exc:
+            return Outcome("m365.organization_config", None, exc.error)
+        return Outcome("m365.organization_config", OrganizationConfig(
+            audit_disabled=as_bool(row.get("AuditDisabled"))).model_dump(), None)
+
+    def mailboxes(self, progress: Any = None) -> Outcome:
+        reducer = MailboxReducer()
+        try:
+            for page in self.rows("Get-Mailbox", {"ResultSize": "Unlimited",
+                                                  "RecipientTypeDetails": list(MAILBOX_KINDS)}):
+                for row in page:
+                    reducer.add(row)
+                if progress is not None:
+                    progress("m365 mailboxes", len(reducer.out), None)
+        except ApiFailed as exc:
+            return Outcome("m365.mailboxes", None, exc.error)
+        return Outcome("m365.mailboxes", reducer.out.model_dump(), None)
+
+    def audit_bypass(self) -> Outcome:
+        out = AuditBypass()
+        try:
+            for page in self.rows("Get-MailboxAuditBypassAssociation",
+                                  {"ResultSize": "Unlimited"}):
+                out.checked += len(page)
+                out.bypassed += [str(r.get("Identity") or r.get("Name") or "?") for r in page
+                                 if as_bool(r.get("AuditBypassEnabled"))]
+        except ApiFailed as exc:
+            return Outcome("m365.audit_bypass", None, exc.error)
+        return Outcome("m365.audit_bypass", out.model_dump(), None)
+
+
+def discover_compliance(http: Http, base: str, tenant: str, scope: str) -> str:
+    """The regional Security & Compliance host: the ``Location`` of the EXOBanner redirect
+    (not followed); ``base`` itself when there is no redirect."""
+    url = f"{base}/adminapi/beta/{tenant}/EXOBanner('AutogenSession')?Version=3.4.0"
+    resp = http.send("compliance:EXOBanner", scope, "GET", url, where=tenant,
+                     permission=NEEDS["compliance"], ok=(200, 301, 302, 303, 307, 308),
+                     headers={"X-AnchorMailbox": f"UPN:SystemMailbox@{tenant}"})
+    location = resp.headers.get("Location")
+    if resp.is_redirect and location:
+        parsed = urlparse(location)
+        if parsed.scheme in ("https", "http") and parsed.netloc:
+            return f"{parsed.scheme}://{parsed.netloc}"
+    return base
+
+
+def retention_policies(http: Http, base: str | None, discover_from: str, tenant: str,
+                       scope: str) -> Outcome:
+    name = "m365.ual_retention_policies"
+    try:
+        host = base or discover_compliance(http, discover_from, tenant, scope)
+        ex = Exchange(http, host, tenant, scope)
+        policies = []
+        for page in ex.rows("Get-UnifiedAuditLogRetentionPolicy", {}, api="compliance"):
+            for r in page:
+                duration = str(r.get("RetentionDuration") or "")
+                priority = r.get("Priority")
+                policies.append(RetentionPolicy(
+                    name=str(r.get("Name") or r.get("Identity") or "?"),
+                    enabled=as_bool(r.get("Enabled")) is not False,
+                    retention_duration=duration,
+                    days=RETENTION_DURATION_DAYS.get(duration),
+                    priority=int(priority) if isinstance(priority, int | str)
+                    and str(priority).isdigit() else None,
+                    record_types=as_list(r.get("RecordTypes")),
+                    operations=as_list(r.get("Operations")),
+                    user_ids=as_list(r.get("UserIds"))))
+    except ApiFailed as exc:
+        return Outcome(name, None, exc.error)
+    return Outcome(name, RetentionPolicyList(policies=policies).model_dump(), None)

@@ -1,0 +1,115 @@
+"""Microsoft Graph with msgraph-sdk: organization, subscribedSkus, domains (one asyncio.run)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from typing import Any
+from urllib.parse import urlparse
+
+import httpx
+
+from auditor.snapshot import CollectionError
+from connectors.m365.guard import check_request_async
+from connectors.m365.model import Domain, DomainList, Licences, Organization, Sku
+from connectors.m365.permissions import NEEDS
+from connectors.m365.transport import Outcome
+
+
+def _error(api: str, where: str, exc: Exception) -> CollectionError:
+    from kiota_abstractions.api_error import APIError
+
+    status = getattr(exc, "response_status_code", None)
+    if isinstance(exc, APIError) and status:
+        err = getattr(exc, "error", None)
+        code = getattr(err, "code", None) or ""
+        message = getattr(err, "message", None) or exc.message or ""
+        return CollectionError(
+            api=f"graph:{api}", scope=where, code=f"HTTP {status} {code}".strip(),
+            reason=str(message)[:300],
+            permission=NEEDS[f"graph:{api}"] if status in (401, 403) else "")
+    return CollectionError(api=f"graph:{api}", scope=where, code=type(exc).__name__,
+                           reason=str(exc)[:300] or repr(exc)[:300])
+
+
+async def _all(builder: Any) -> list[Any]:
+    """Every item of a Graph collection, following ``@odata.nextLink``."""
+    page = await builder.get()
+    items = list(page.value or []) if page else []
+    seen: set[str] = set()
+    while page is not None and page.odata_next_link and page.odata_next_link not in seen:
+        seen.add(page.odata_next_link)
+        page = await builder.with_url(page.odata_next_link).get()
+        items += list(page.value or []) if page else []
+    return items
+
+
+def _organization(items: list[Any], tenant_id: str) -> Organization:
+    org = items[0] if items else None
+    if org is None:
+        return Organization(tenant_id=tenant_id)
+    return Organization(tenant_id=org.id or tenant_id, display_name=org.display_name or "",
+                        verified_domains=[d.name for d in org.verified_domains or [] if d.name])
+
+
+def _sku(s: Any) -> Sku:
+    plans = [p.service_plan_name for p in s.service_plans or []
+             if p.service_plan_name and (p.provisioning_status or "Success") != "Disabled"]
+    prepaid = s.prepaid_units
+    return Sku(sku_part_number=s.sku_part_number or s.sku_id or "?",
+               applies_to=s.applies_to or "", capability_status=s.capability_status or "",
+               consumed_units=s.consumed_units or 0,
+               enabled_units=(prepaid.enabled or 0) if prepaid else 0, plans=sorted(plans))
+
+
+async def _collect(base: str, tenant_id: str, credential: Any, scope: str, timeout: float,
+                   calls: Counter[str]) -> list[Outcome]:
+    from kiota_authentication_azure.azure_identity_authentication_provider import (
+        AzureIdentityAuthenticationProvider,
+    )
+    from msgraph import GraphRequestAdapter, GraphServiceClient
+    from msgraph_core import GraphClientFactory
+
+    async def count(request: httpx.Request) -> None:
+        calls["graph:" + request.url.path.rsplit("/", 1)[-1]] += 1
+
+    host = urlparse(base).hostname or ""
+    auth = AzureIdentityAuthenticationProvider(credential, scopes=[scope], allowed_hosts=[host])
+    client = httpx.AsyncClient(timeout=timeout,
+                               event_hooks={"request": [check_request_async, count]})
+    http = GraphClientFactory.create_with_default_middleware(client=client)
+    adapter = GraphRequestAdapter(auth, client=http)
+    adapter.base_url = f"{base}/v1.0"
+    graph = GraphServiceClient(request_adapter=adapter)
+    out: list[Outcome] = []
+    try:
+        jobs = {"organization": _all(graph.organization),
+                "subscribedSkus": _all(graph.subscribed_skus),
+                "domains": _all(graph.domains)}
+        results = await asyncio.gather(*jobs.values(), return_exceptions=True)
+        for api, res in zip(jobs, results, strict=True):
+            part = {"organization": "m365.organization", "subscribedSkus": "m365.licences",
+                    "domains": "m365.domains"}[api]
+            if isinstance(res, BaseException):
+                if not isinstance(res, Exception):
+                    raise res
+                out.append(Outcome(part, None, _error(api, tenant_id, res)))
+            elif api == "organization":
+                out.append(Outcome(part, _organization(res, tenant_id).model_dump(), None))
+            elif api == "subscribedSkus":
+                licences = Licences(skus=[_sku(s) for s in res])
+                out.append(Outcome(part, licences.model_dump(), None))
+            else:
+                out.append(Outcome(part, DomainList(domains=[
+                    Domain(name=d.id or "?", authentication_type=d.authentication_type or
+                           "Managed", verified=bool(d.is_verified)) for d in res]).model_dump(),
+                    None))
+    finally:
+        await client.aclose()
+    return out
+
+
+def collect_graph(base: str, tenant_id: str, credential: Any, scope: str, timeout: float,
+                  calls: Counter[str]) -> list[Outcome]:
+    """One ``asyncio.run`` for the whole Graph part of a tenant (in a worker thread)."""
+    return asyncio.run(_collect(base, tenant_id, credential, scope, timeout, calls))

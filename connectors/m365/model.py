@@ -1,0 +1,222 @@
+"""Microsoft 365 / Entra ID snapshot records: compact, named for the logging domain.
+
+Parts written by the M365 connector (each observed, or with a ``CollectionError``):
+- ``m365.organization`` (Graph ``organization``): ``Organization``.
+- ``m365.licences`` (Graph ``subscribedSkus``): ``Licences``.
+- ``m365.domains`` (Graph ``domains``): ``DomainList``.
+- ``m365.admin_audit_config`` (Exchange ``Get-AdminAuditLogConfig``): ``AdminAuditConfig``.
+- ``m365.organization_config`` (Exchange ``Get-OrganizationConfig``): ``OrganizationConfig``.
+- ``m365.mailboxes`` (Exchange ``Get-Mailbox``): ``MailboxAudit`` (columnar, action bitmasks).
+- ``m365.audit_bypass`` (Exchange ``Get-MailboxAuditBypassAssociation``): ``AuditBypass``.
+- ``m365.ual_retention_policies`` (S&C ``Get-UnifiedAuditLogRetentionPolicy``):
+  ``RetentionPolicyList``.
+- ``m365.activity_subscriptions`` (Management Activity ``subscriptions/list``):
+  ``SubscriptionList``.
+- ``m365.entra_diagnostic_settings`` (ARM ``microsoft.aadiam/diagnosticSettings``):
+  ``DiagnosticSettingList``.
+- ``m365.entra_destination`` (scope = destination resource id): ``DestinationRetention``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from typing import NamedTuple
+
+from pydantic import BaseModel, Field
+
+NEVER_EXPIRES = 36500        # days: how "kept forever" is written in retention evidence
+
+
+class Organization(BaseModel):
+    tenant_id: str
+    display_name: str = ""
+    verified_domains: list[str] = Field(default_factory=list)
+
+
+class Sku(BaseModel):
+    """One subscribed SKU with the names of its service plans that are provisioned."""
+
+    sku_part_number: str
+    applies_to: str = ""
+    capability_status: str = ""
+    consumed_units: int = 0
+    enabled_units: int = 0
+    plans: list[str] = Field(default_factory=list)
+
+
+class Licences(BaseModel):
+    skus: list[Sku] = Field(default_factory=list)
+
+    def active(self) -> list[Sku]:
+        return [s for s in self.skus if s.capability_status in ("", "Enabled", "Warning")]
+
+    def with_plan(self, *prefixes: str) -> list[Sku]:
+        """Active SKUs having a provisioned service plan whose name starts with a prefix."""
+        return [s for s in self.active() if any(p.startswith(prefixes) for p in s.plans)]
+
+
+class Domain(BaseModel):
+    name: str
+    authentication_type: str = "Managed"      # Managed | Federated
+    verified: bool = True
+
+
+class DomainList(BaseModel):
+    domains: list[Domain] = Field(default_factory=list)
+
+    def federated(self) -> list[str]:
+        return [d.name for d in self.domains if d.authentication_type.lower() == "federated"]
+
+
+class AdminAuditConfig(BaseModel):
+    unified_audit_log_ingestion_enabled: bool | None = None
+    admin_audit_log_enabled: bool | None = None
+
+
+class OrganizationConfig(BaseModel):
+    audit_disabled: bool | None = None
+
+
+class Mailbox(NamedTuple):
+    """One mailbox read out of ``MailboxAudit`` (action sets as bitmasks)."""
+
+    name: str
+    kind: str
+    audit_enabled: bool
+    default_set: int
+    owner: int
+    delegate: int
+    admin: int
+    age_limit_days: int | None
+
+
+# Bits of ``MailboxAudit.default_set``: which logon types keep the Microsoft-managed set.
+DEFAULT_SET_BITS = {"Admin": 1, "Delegate": 2, "Owner": 4}
+ALL_DEFAULT = 7
+
+
+class MailboxAudit(BaseModel):
+    """Every user and shared mailbox's audit settings, one column per property.
+
+    Action sets are integers whose bit *i* means ``actions[i]``; actions the tool did not
+    know are appended to ``actions`` when first seen, so nothing is lost. 100,000 mailboxes
+    take a few megabytes this way instead of hundreds as raw JSON.
+    """
+
+    actions: list[str] = Field(default_factory=list)
+    names: list[str] = Field(default_factory=list)
+    kinds: list[str] = Field(default_factory=list)
+    audit_enabled: list[bool] = Field(default_factory=list)
+    default_set: list[int] = Field(default_factory=list)
+    owner: list[int] = Field(default_factory=list)
+    delegate: list[int] = Field(default_factory=list)
+    admin: list[int] = Field(default_factory=list)
+    age_limit_days: list[int | None] = Field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.names)
+
+    def mask(self, actions: Iterable[str]) -> int:
+        """The bitmask of ``actions``; an action never seen gets a bit no mailbox has."""
+        out = 0
+        index = {a: i for i, a in enumerate(self.actions)}
+        for a in actions:
+            out |= 1 << index.get(a, len(self.actions) + 64)
+        return out
+
+    def names_of(self, mask: int) -> list[str]:
+        return [a for i, a in enumerate(self.actions) if mask >> i & 1]
+
+    def rows(self) -> Iterator[Mailbox]:
+        return map(Mailbox, self.names, self.kinds, self.audit_enabled, self.default_set,
+                   self.owner, self.delegate, self.admin, self.age_limit_days)
+
+
+class AuditBypass(BaseModel):
+    """Audit bypass associations: how many were read and which bypass auditing."""
+
+    checked: int = 0
+    bypassed: list[str] = Field(default_factory=list)
+
+
+# RetentionDuration enum of Get-UnifiedAuditLogRetentionPolicy, in days.
+RETENTION_DURATION_DAYS = {
+    "SevenDays": 7, "OneMonth": 30, "ThreeMonths": 90, "SixMonths": 180, "NineMonths": 270,
+    "TwelveMonths": 365, "OneYear": 365, "ThreeYears": 1095, "FiveYears": 1825,
+    "SevenYears": 2555, "TenYears": 3650,
+}
+
+
+class RetentionPolicy(BaseModel):
+    name: str
+    enabled: bool = True
+    retention_duration: str = ""
+    days: int | None = None
+    priority: int | None = None
+    record_types: list[str] = Field(default_factory=list)
+    operations: list[str] = Field(default_factory=list)
+    user_ids: list[str] = Field(default_factory=list)
+
+
+class RetentionPolicyList(BaseModel):
+    policies: list[RetentionPolicy] = Field(default_factory=list)
+
+
+class Subscription(BaseModel):
+    content_type: str
+    status: str = ""
+    webhook: bool = False
+
+
+class SubscriptionList(BaseModel):
+    subscriptions: list[Subscription] = Field(default_factory=list)
+
+    def enabled(self) -> set[str]:
+        return {s.content_type for s in self.subscriptions if s.status.lower() == "enabled"}
+
+
+class LogCategory(BaseModel):
+    category: str
+    enabled: bool
+
+
+class DiagnosticSetting(BaseModel):
+    id: str = ""
+    name: str
+    workspace_id: str | None = None
+    storage_account_id: str | None = None
+    event_hub_rule_id: str | None = None
+    event_hub_name: str | None = None
+    logs: list[LogCategory] = Field(default_factory=list)   # unknown categories kept verbatim
+
+    def destinations(self) -> list[str]:
+        return [d for d in (self.workspace_id, self.storage_account_id,
+                            self.event_hub_rule_id) if d]
+
+    def enabled_categories(self) -> set[str]:
+        return {c.category for c in self.logs if c.enabled}
+
+
+class DiagnosticSettingList(BaseModel):
+    settings: list[DiagnosticSetting] = Field(default_factory=list)
+
+    def exported(self) -> set[str]:
+        """Categories enabled on a setting that has at least one destination."""
+        out: set[str] = set()
+        for s in self.settings:
+            if s.destinations():
+                out |= s.enabled_categories()
+        return out
+
+
+class DestinationRetention(BaseModel):
+    """How long one Entra log destination keeps what it receives."""
+
+    id: str
+    kind: str                        # workspace | storage | eventhub
+    settings: list[str] = Field(default_factory=list)     # diagnostic settings routing here
+    categories: list[str] = Field(default_factory=list)   # enabled categories routed here
+    hot_days: int | None = None      # searchable
+    total_days: int | None = None    # kept at all (NEVER_EXPIRES = no expiry)
+    immutable: bool | None = None
+    detail: dict[str, object] = Field(default_factory=dict)

@@ -1,0 +1,52 @@
+"""The least-privilege grants the M365 / Entra audit needs, each with the data it reads."""
+
+from __future__ import annotations
+
+from auditor.connector import Grant, Permissions
+
+# The permission or role named in a not_assessed finding when an API answers 401/403.
+NEEDS = {
+    "graph:organization": "Graph application permission Organization.Read.All",
+    "graph:subscribedSkus": "Graph application permission Organization.Read.All",
+    "graph:domains": "Graph application permission Domain.Read.All",
+    "exchange": "Exchange.ManageAsApp (Office 365 Exchange Online application permission) "
+                "+ the Global Reader directory role",
+    "compliance": "Exchange.ManageAsApp + the Global Reader or Compliance Administrator "
+                  "directory role (Security & Compliance PowerShell)",
+    "management": "ActivityFeed.Read (Office 365 Management APIs application permission)",
+    "arm:diagnosticSettings": "microsoft.aadiam/diagnosticSettings/read: the Security Reader "
+                              "or Global Reader directory role, or Azure Reader at the root "
+                              "scope \"/\"",
+    "arm:destination": "Azure Reader on the destination (Log Analytics workspace, storage "
+                       "account, event hub namespace)",
+}
+
+
+def permissions() -> Permissions:
+    grants = [
+        Grant("graph-application", "Organization.Read.All",
+              "organization and subscribedSkus: the tenant, Audit (Premium) and Entra ID P1/P2 "
+              "service plans (M365-LIC-001, ENTRA-LIC-001, M365-RET-001)"),
+        Grant("graph-application", "Domain.Read.All",
+              "domains: whether a domain is federated, so ADFS sign-in logs are expected "
+              "(ENTRA-DIAG-005)"),
+        Grant("exchange-application", "Exchange.ManageAsApp",
+              "app-only access to the Exchange Online and Security & Compliance admin API "
+              "(InvokeCommand with Get-* cmdlets only)",
+              scope="Office 365 Exchange Online"),
+        Grant("directory-role", "Global Reader",
+              "lets the app run Get-AdminAuditLogConfig, Get-OrganizationConfig, Get-Mailbox, "
+              "Get-MailboxAuditBypassAssociation and Get-UnifiedAuditLogRetentionPolicy "
+              "(M365-UAL-001, M365-MBX-*, M365-RET-001)"),
+        Grant("management-application", "ActivityFeed.Read",
+              "Office 365 Management Activity API subscriptions/list: is the unified audit log "
+              "exported to a SIEM (M365-EXP-001)", scope="Office 365 Management APIs"),
+        Grant("directory-role", "Security Reader",
+              "read microsoft.aadiam/diagnosticSettings: which Entra logs are exported "
+              "(ENTRA-DIAG-001..005); Global Reader also suffices"),
+        Grant("azure-role", "Reader",
+              "the destinations' retention: Log Analytics workspace and table retention, "
+              "storage lifecycle and immutability policies (ENTRA-DIAG-006)",
+              scope="each destination's subscription or resource group"),
+    ]
+    return Permissions(provider="m365", grants=grants)
