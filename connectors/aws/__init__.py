@@ -30,7 +30,9 @@ class AwsTenant(TenantConfigBase):
     member_role: str = "OrganizationAccountAccessRole"
     accounts: list[str] = Field(default_factory=lambda: ["*"])
     exclude_accounts: list[str] = Field(default_factory=list)
-    max_workers: int = Field(default=8, ge=1, le=128)
+    max_workers: int = Field(default=8, ge=1, le=128)          # concurrent API calls
+    per_account_workers: int = Field(default=4, ge=1, le=128)  # at most this many per account
+    max_attempts: int = Field(default=4, ge=1, le=20)          # botocore adaptive retries
     endpoints: AwsEndpoints = Field(default_factory=AwsEndpoints)
 
 

@@ -1,8 +1,18 @@
-"""Collect an AWS tenant's logging configuration with boto3 (read-only, counted calls)."""
+"""Collect an AWS tenant's logging configuration: one account or a whole Organization.
+
+Phases, each over a bounded thread pool with a per-account cap:
+1. accounts: the caller, the Organization (listing its accounts in organisation mode), a
+   session per account (``member_role`` assumed), its regions and its bucket names;
+2. account-regions: trails visible there and the regional services;
+3. resources, each read once: trails by ARN in their home region, trail buckets with their
+   owner's credentials, trail log groups with their metric filters, alarms and subscribers.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import fnmatch
+import threading
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -12,203 +22,386 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from auditor.connector import CollectContext
 from auditor.snapshot import CollectionError, TenantSnapshot
+from connectors.aws import readers
+from connectors.aws.client import Account, Failed
 from connectors.aws.guard import CallLog
-from connectors.aws.model import AccountTrails, EventSelection, Trail, TrailList, TrailStatus
-from connectors.aws.selectors import from_advanced, from_classic
+from connectors.aws.model import (
+    AccountTrails,
+    Alarm,
+    OrgAccount,
+    Organization,
+    Trail,
+    TrailBucket,
+    TrailList,
+)
 
 if TYPE_CHECKING:
     from connectors.aws import AwsTenant
 
 T = TypeVar("T")
-DENIED = {"AccessDenied", "AccessDeniedException", "UnauthorizedOperation",
-          "UnrecognizedClientException", "AuthorizationError"}
+R = TypeVar("R")
+HOME = "us-east-1"     # where global APIs (organizations, sts, s3 listing) are called
 
 
-class Failed(Exception):
-    def __init__(self, error: CollectionError) -> None:
-        self.error = error
-        super().__init__(error.describe())
-
-
-class Account:
-    """Clients for one account, built from one session, with the guard and counter attached."""
-
-    def __init__(self, session: Any, account_id: str, endpoint: str | None,
-                 config: Config) -> None:
-        self.session = session
-        self.account_id = account_id
-        self.endpoint = endpoint
-        self._config = config
-
-    def client(self, service: str, region: str) -> Any:
-        return self.session.client(service, region_name=region, endpoint_url=self.endpoint,
-                                   config=self._config)
-
-    def call(self, service: str, region: str, op: str, fn: Callable[[], T],
-             scope: str | None = None) -> T:
-        """Run one API call; any failure becomes ``Failed`` with a ``CollectionError``."""
-        api = f"{service}:{op}"
-        where = scope or f"{self.account_id}/{region}"
-        try:
-            return fn()
-        except ClientError as exc:
-            err = exc.response.get("Error", {})
-            code = str(err.get("Code", "ClientError"))
-            raise Failed(CollectionError(
-                api=api, scope=where, code=code, reason=str(err.get("Message", ""))[:300],
-                permission=api if code in DENIED else "")) from None
-        except (BotoCoreError, OSError) as exc:
-            raise Failed(CollectionError(api=api, scope=where, code=type(exc).__name__,
-                                         reason=str(exc)[:300])) from None
-
-
-def _botocore_config(target: AwsTenant) -> Config:
-    return Config(retries={"mode": "adaptive", "max_attempts": 4},
+def botocore_config(target: AwsTenant) -> Config:
+    """Adaptive retries (client-side rate limiting on throttles); with an endpoint override the
+    endpoint is used exactly as given (no account-id host prefix for s3control)."""
+    return Config(retries={"mode": "adaptive", "max_attempts": target.max_attempts},
                   max_pool_connections=max(10, target.max_workers * 2),
-                  connect_timeout=10, read_timeout=30)
+                  connect_timeout=10, read_timeout=30,
+                  inject_host_prefix=target.endpoints.aws is None)
 
 
-def _base_session(target: AwsTenant, ctx: CollectContext) -> Any:
+class Run:
+    """The state of one collection: the shared session, accounts and the pool."""
+
+    def __init__(self, target: AwsTenant, ctx: CollectContext, session: Any,
+                 calls: CallLog) -> None:
+        self.target, self.ctx, self.session, self.calls = target, ctx, session, calls
+        self.config = botocore_config(target)
+        self.workers = max(1, min(target.max_workers, ctx.max_workers))
+        self.per_account = max(1, min(target.per_account_workers, self.workers))
+        self._caps: dict[str, threading.Semaphore] = {}
+        self._lock = threading.Lock()
+        self.pool = ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="aws")
+
+    def account(self, account_id: str, creds: dict[str, str] | None, name: str = ""
+                ) -> Account:
+        return Account(self.session, account_id, creds, self.target.endpoints.aws,
+                       self.config, self.ctx.cancel, name)
+
+    def capped(self, account_id: str, fn: Callable[[], T]) -> T:
+        with self._lock:
+            cap = self._caps.setdefault(account_id, threading.Semaphore(self.per_account))
+        with cap:
+            return fn()
+
+    def map(self, fn: Callable[[T], R], items: Iterable[T], what: str) -> list[R]:
+        items = list(items)
+        out = []
+        for done, result in enumerate(self.pool.map(fn, items), 1):
+            self.ctx.progress(what, done, len(items))
+            out.append(result)
+        return out
+
+
+def _base_session(target: AwsTenant, ctx: CollectContext) -> tuple[Any, dict[str, str] | None]:
+    """The session of the profile or default chain, and the credentials of ``role_arn`` when
+    set (the external id is passed to STS and never kept)."""
     session = boto3.Session(profile_name=target.profile) if target.profile else boto3.Session()
     if not target.role_arn:
-        return session
+        return session, None
     params: dict[str, Any] = {"RoleArn": target.role_arn, "RoleSessionName": "csrb-auditor"}
     external_id = ctx.secret(target.external_id_env, None)
     if external_id:
         params["ExternalId"] = external_id
-    sts = session.client("sts", endpoint_url=target.endpoints.aws,
-                         region_name=session.region_name or "us-east-1")
+    sts = session.client("sts", endpoint_url=target.endpoints.aws, region_name=HOME,
+                         config=botocore_config(target))
     creds = sts.assume_role(**params)["Credentials"]
-    return boto3.Session(aws_access_key_id=creds["AccessKeyId"],
-                         aws_secret_access_key=creds["SecretAccessKey"],
-                         aws_session_token=creds["SessionToken"])
+    return session, _creds(creds)
 
 
-def _regions(acct: Account, target: AwsTenant) -> list[str]:
-    if target.regions != ["all"]:
-        return list(target.regions)
-    ec2 = acct.client("ec2", "us-east-1")
-    resp = acct.call("ec2", "us-east-1", "DescribeRegions", lambda: ec2.describe_regions(
-        Filters=[{"Name": "opt-in-status", "Values": ["opt-in-not-required", "opted-in"]}]))
+def pin_endpoint(events: Any, endpoint: str) -> None:
+    """With an endpoint override, s3control still puts the account id in front of the host
+    (``ID.host``); send it to the configured endpoint exactly as given."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    netloc = urlsplit(endpoint).netloc
+
+    def pin(request: Any, **_: Any) -> None:
+        parts = urlsplit(request.url)
+        if parts.netloc != netloc:
+            request.url = urlunsplit(parts._replace(netloc=netloc))
+
+    events.register("before-sign.s3-control.*", pin)
+
+
+def _creds(c: dict[str, Any]) -> dict[str, str]:
+    return {"aws_access_key_id": c["AccessKeyId"], "aws_secret_access_key": c["SecretAccessKey"],
+            "aws_session_token": c["SessionToken"]}
+
+
+def _organization(run: Run, caller: Account) -> Organization:
+    org_api = caller.client("organizations", HOME)
+    try:
+        desc = caller.call("organizations", HOME, "DescribeOrganization",
+                           org_api.describe_organization, scope=caller.account_id)
+    except Failed as exc:
+        if exc.error.code == "AWSOrganizationsNotInUseException":
+            return Organization()
+        if not run.target.organization:
+            raise
+        desc = {"Organization": {}}
+    info = desc.get("Organization") or {}
+    org = Organization(id=info.get("Id"), management_account_id=info.get("MasterAccountId"))
+    if not run.target.organization:
+        return org
+    listed = caller.pages("organizations", HOME, "ListAccounts", "Accounts",
+                          scope=info.get("Id") or caller.account_id)
+    org.listed = True
+    for a in listed:
+        acc = OrgAccount(id=a["Id"], name=a.get("Name", ""),
+                         status=a.get("State") or a.get("Status", "ACTIVE"))
+        included = any(fnmatch.fnmatchcase(acc.id, g) or fnmatch.fnmatchcase(acc.name, g)
+                       for g in run.target.accounts)
+        excluded = any(fnmatch.fnmatchcase(acc.id, g) or fnmatch.fnmatchcase(acc.name, g)
+                       for g in run.target.exclude_accounts)
+        if acc.status != "ACTIVE" or not included or excluded:
+            org.skipped.append(acc)
+        else:
+            org.accounts.append(acc)
+    return org
+
+
+class AccountState:
+    """What phase 1 learnt about one account."""
+
+    def __init__(self, account_id: str, name: str = "") -> None:
+        self.account_id, self.name = account_id, name
+        self.acct: Account | None = None
+        self.error: CollectionError | None = None
+        self.regions: list[str] = []
+        self.buckets: set[str] | None = None
+
+
+def _open_account(run: Run, caller: Account, state: AccountState) -> AccountState:
+    try:
+        if state.account_id == caller.account_id:
+            acct = caller
+        else:
+            role = f"arn:aws:iam::{state.account_id}:role/{run.target.member_role}"
+            sts = caller.client("sts", HOME)
+            creds = caller.call("sts", HOME, "AssumeRole", lambda: sts.assume_role(
+                RoleArn=role, RoleSessionName="csrb-auditor")["Credentials"],
+                scope=state.account_id)
+            acct = run.account(state.account_id, _creds(creds), state.name)
+        state.regions = _regions(run, acct)
+        state.acct = acct
+    except Failed as exc:
+        state.error = exc.error
+        return state
+    try:
+        state.buckets = readers.bucket_names(acct)
+    except Failed:
+        state.buckets = None        # bucket ownership then stays unknown for this account
+    return state
+
+
+def _regions(run: Run, acct: Account) -> list[str]:
+    if run.target.regions != ["all"]:
+        return list(run.target.regions)
+    ec2 = acct.client("ec2", HOME)
+    resp = acct.call("ec2", HOME, "DescribeRegions", lambda: ec2.describe_regions(
+        Filters=[{"Name": "opt-in-status", "Values": ["opt-in-not-required", "opted-in"]}]),
+        scope=acct.account_id)
     return sorted(r["RegionName"] for r in resp["Regions"])
 
 
-def _trail(raw: dict[str, Any]) -> Trail:
-    arn = raw["TrailARN"]
-    return Trail(
-        arn=arn, name=raw["Name"], account_id=arn.split(":")[4], home_region=raw["HomeRegion"],
-        multi_region=bool(raw.get("IsMultiRegionTrail")),
-        organization_trail=bool(raw.get("IsOrganizationTrail")),
-        include_global_service_events=bool(raw.get("IncludeGlobalServiceEvents", False)),
-        log_file_validation=bool(raw.get("LogFileValidationEnabled")),
-        kms_key_id=raw.get("KmsKeyId"), s3_bucket=raw.get("S3BucketName"),
-        cloudwatch_logs_log_group_arn=raw.get("CloudWatchLogsLogGroupArn"))
+def _region_work(run: Run, acct: Account, region: str
+                 ) -> tuple[list[dict[str, Any]] | CollectionError, list[tuple[str, Any]]]:
+    """Trails visible in one account-region and its regional services."""
+    def work() -> tuple[list[dict[str, Any]] | CollectionError, list[tuple[str, Any]]]:
+        try:
+            trails: list[dict[str, Any]] | CollectionError = readers.list_trails(acct, region)
+        except Failed as exc:
+            trails = exc.error
+        parts: list[tuple[str, Any]] = []
+        for name, reader in readers.REGIONAL.items():
+            try:
+                parts.append((name, reader(acct, region)))
+            except Failed as exc:
+                parts.append((name, exc.error))
+        return trails, parts
 
-
-def _status(acct: Account, trail: Trail) -> None:
-    ct = acct.client("cloudtrail", trail.home_region)
-    try:
-        s = acct.call("cloudtrail", trail.home_region, "GetTrailStatus",
-                      lambda: ct.get_trail_status(Name=trail.arn), scope=trail.arn)
-    except Failed as exc:
-        trail.status_error = exc.error
-        return
-    trail.status = TrailStatus(
-        is_logging=bool(s.get("IsLogging")), latest_delivery_time=s.get("LatestDeliveryTime"),
-        latest_delivery_error=s.get("LatestDeliveryError") or None,
-        latest_digest_delivery_error=s.get("LatestDigestDeliveryError") or None,
-        latest_cloudwatch_logs_delivery_time=s.get("LatestCloudWatchLogsDeliveryTime"),
-        latest_cloudwatch_logs_delivery_error=s.get("LatestCloudWatchLogsDeliveryError") or None)
-
-
-def _selection(acct: Account, trail: Trail) -> None:
-    ct = acct.client("cloudtrail", trail.home_region)
-    try:
-        resp = acct.call("cloudtrail", trail.home_region, "GetEventSelectors",
-                         lambda: ct.get_event_selectors(TrailName=trail.arn), scope=trail.arn)
-    except Failed as exc:
-        trail.selection_error = exc.error
-        return
-    advanced = resp.get("AdvancedEventSelectors")
-    classic = resp.get("EventSelectors")
-    selection: EventSelection
-    if advanced:
-        selection = from_advanced(advanced)
-    elif classic:
-        selection = from_classic(classic)
-    else:
-        selection = EventSelection(style="none")
-    trail.selection = selection
+    return run.capped(acct.account_id, work)
 
 
 def collect(target: AwsTenant, ctx: CollectContext) -> TenantSnapshot:
-    """One account: trails seen from every audited region, each trail read once by ARN in its
-    home region."""
+    """The tenant's snapshot; every part observed or recorded as not collected."""
     calls = CallLog()
     snap = TenantSnapshot(provider="aws", name=target.name, collected_at=ctx.now)
-    config = _botocore_config(target)
     try:
-        session = _base_session(target, ctx)
-        calls.attach(session.events)
-        probe = Account(session, "?", target.endpoints.aws, config)
-        sts = probe.client("sts", session.region_name or "us-east-1")
-        ident = probe.call("sts", "us-east-1", "GetCallerIdentity", sts.get_caller_identity,
-                           scope=target.name)
-        account_id = ident["Account"]
-        snap.identity = ident["Arn"]
-    except Failed as exc:
-        snap.add("aws.account", scope=target.name, error=exc.error)
-        snap.add("aws.trails", error=exc.error)
-        return snap
+        session, base_creds = _base_session(target, ctx)
     except (ClientError, BotoCoreError) as exc:
-        error = CollectionError(api="sts:AssumeRole", scope=target.name,
-                                code=type(exc).__name__, reason=str(exc)[:300])
-        snap.add("aws.account", scope=target.name, error=error)
-        snap.add("aws.trails", error=error)
+        code = exc.response["Error"].get("Code", "") if isinstance(exc, ClientError) else ""
+        _unreachable(snap, CollectionError(
+            api="sts:AssumeRole", scope=target.name, code=code or type(exc).__name__,
+            reason=_reason(exc), permission="sts:AssumeRole" if code else ""))
         return snap
-    acct = Account(session, account_id, target.endpoints.aws, config)
-    snap.scope = {"accounts": [account_id], "regions": target.regions}
-    snap.targets = [account_id]
+    calls.attach(session.events)
+    if target.endpoints.aws:
+        pin_endpoint(session.events, target.endpoints.aws)
+    run = Run(target, ctx, session, calls)
     try:
-        regions = _regions(acct, target)
-    except Failed as exc:
-        snap.add("aws.account", scope=account_id, error=exc.error)
-        snap.add("aws.trails", error=exc.error)
-        return snap
-
-    def list_trails(region: str) -> list[dict[str, Any]]:
-        ct = acct.client("cloudtrail", region)
-        return acct.call("cloudtrail", region, "DescribeTrails",  # type: ignore[no-any-return]
-                         lambda: ct.describe_trails(includeShadowTrails=True)["trailList"])
-
-    account = AccountTrails(account_id=account_id, regions=regions)
-    trails: dict[str, Trail] = {}
-    with ThreadPoolExecutor(max_workers=min(target.max_workers, ctx.max_workers)) as pool:
-        outcomes = pool.map(_safe(list_trails), regions)
-        for done, outcome in enumerate(outcomes, 1):
-            ctx.progress("aws regions", done, len(regions))
-            if isinstance(outcome, CollectionError):
-                account.region_errors.append(outcome)
-                continue
-            for raw in outcome:
-                trails.setdefault(raw["TrailARN"], _trail(raw))
-                if raw["TrailARN"] not in account.trail_arns:
-                    account.trail_arns.append(raw["TrailARN"])
-        unique = list(trails.values())
-        list(pool.map(lambda t: _status(acct, t), unique))
-        list(pool.map(lambda t: _selection(acct, t), unique))
-    snap.add("aws.account", account.model_dump(mode="json"), scope=account_id)
-    snap.add("aws.trails", TrailList(trails=sorted(unique, key=lambda t: t.arn))
-             .model_dump(mode="json"))
-    snap.api_calls = dict(sorted(calls.counts.items()))
+        _collect(run, snap, base_creds)
+    finally:
+        run.pool.shutdown(wait=True, cancel_futures=True)
+        snap.api_calls = dict(sorted(calls.counts.items()))
     return snap
 
 
-def _safe(fn: Callable[[str], T]) -> Callable[[str], T | CollectionError]:
-    def run(arg: str) -> T | CollectionError:
-        try:
-            return fn(arg)
-        except Failed as exc:
-            return exc.error
+def _reason(exc: Exception) -> str:
+    return str(exc)[:300]
 
-    return run
+
+def _unreachable(snap: TenantSnapshot, error: CollectionError) -> None:
+    for name in ("aws.org", "aws.account", "aws.trails"):
+        snap.add(name, scope=error.scope if name == "aws.account" else "", error=error)
+
+
+def _collect(run: Run, snap: TenantSnapshot, base_creds: dict[str, str] | None) -> None:
+    probe = run.account("?", base_creds)
+    sts = probe.client("sts", HOME)
+    try:
+        ident = probe.call("sts", HOME, "GetCallerIdentity", sts.get_caller_identity,
+                           scope=run.target.name)
+    except Failed as exc:
+        _unreachable(snap, exc.error)
+        return
+    snap.identity = ident["Arn"]
+    caller = run.account(ident["Account"], base_creds)
+    try:
+        org = _organization(run, caller)
+        snap.add("aws.org", org.model_dump(mode="json"))
+    except Failed as exc:
+        org = None
+        snap.add("aws.org", error=exc.error)
+        if run.target.organization:
+            _unreachable(snap, exc.error)
+            return
+    if run.target.organization and org is not None:
+        states = [AccountState(a.id, a.name) for a in org.accounts]
+    else:
+        states = [AccountState(caller.account_id)]
+    snap.targets = [s.account_id for s in states]
+    states = run.map(lambda s: _open_account(run, caller, s), states, "aws accounts")
+    open_ = [s for s in states if s.acct is not None]
+    snap.scope = {"accounts": snap.targets, "regions": run.target.regions,
+                  "organization": org.id if org else None,
+                  "skipped_accounts": [a.id for a in org.skipped] if org else []}
+
+    # Phase 2: every account-region.
+    pairs = [(s, r) for s in open_ for r in s.regions]
+    outcomes = run.map(lambda p: _region_work(run, p[0].acct, p[1]),  # type: ignore[arg-type]
+                       pairs, "aws account-regions")
+    trails: dict[str, Trail] = {}
+    seen_by: dict[str, Account] = {}
+    per_account = {s.account_id: AccountTrails(account_id=s.account_id, name=s.name,
+                                               regions=s.regions) for s in open_}
+    for (state, region), (listing, parts) in zip(pairs, outcomes, strict=True):
+        record = per_account[state.account_id]
+        scope = f"{state.account_id}/{region}"
+        if isinstance(listing, CollectionError):
+            record.region_errors.append(listing)
+        else:
+            for raw in listing:
+                arn = raw["TrailARN"]
+                trails.setdefault(arn, readers.trail_record(raw))
+                seen_by.setdefault(arn, state.acct)  # type: ignore[arg-type]
+                if arn not in record.trail_arns:
+                    record.trail_arns.append(arn)
+        for name, data in parts:
+            if isinstance(data, CollectionError):
+                snap.add(name, scope=scope, error=data)
+            else:
+                snap.add(name, data.model_dump(mode="json"), scope=scope)
+    for s in states:
+        if s.acct is None:
+            snap.add("aws.account", scope=s.account_id, error=s.error)
+        else:
+            snap.add("aws.account", per_account[s.account_id].model_dump(mode="json"),
+                     scope=s.account_id)
+
+    # Phase 3: each trail, bucket and log group once, with the owner's credentials if audited.
+    accounts = {s.account_id: s.acct for s in open_ if s.acct is not None}
+    unique = sorted(trails.values(), key=lambda t: t.arn)
+
+    def owner_of(t: Trail) -> Account:
+        return accounts.get(t.account_id) or seen_by[t.arn]
+
+    run.map(lambda t: run.capped(t.account_id, lambda: readers.trail_details(owner_of(t), t)),
+            unique, "aws trails")
+    snap.add("aws.trails", TrailList(trails=unique).model_dump(mode="json"))
+    _buckets(run, snap, unique, open_, accounts, owner_of)
+    _log_groups(run, snap, unique, accounts, owner_of)
+
+
+def _buckets(run: Run, snap: TenantSnapshot, trails: list[Trail], states: list[AccountState],
+             accounts: dict[str, Account], owner_of: Callable[[Trail], Account]) -> None:
+    by_bucket: dict[str, Trail] = {}
+    for t in trails:
+        if t.s3_bucket:
+            by_bucket.setdefault(t.s3_bucket, t)
+    account_pab: dict[str, Any] = {}
+    pab_lock = threading.Lock()
+
+    def read(name: str) -> TrailBucket:
+        trail = by_bucket[name]
+        bucket = TrailBucket(name=name)
+        for s in states:
+            if s.buckets is not None:
+                if name in s.buckets:
+                    bucket.owner_account_id = s.account_id
+                else:
+                    bucket.not_in_accounts.append(s.account_id)
+        # The owner's credentials when it is audited; else the trail's (may be refused).
+        acct = accounts.get(bucket.owner_account_id or "") or owner_of(trail)
+        run.capped(acct.account_id, lambda: readers.trail_bucket(acct, bucket,
+                                                                  trail.home_region))
+        if bucket.owner_account_id in accounts:
+            with pab_lock:
+                if acct.account_id not in account_pab:
+                    try:
+                        account_pab[acct.account_id] = readers.account_public_access_block(acct)
+                    except Failed as exc:
+                        account_pab[acct.account_id] = exc.error
+            got = account_pab[acct.account_id]
+            if isinstance(got, CollectionError):
+                bucket.errors["account_public_access_block"] = got
+            else:
+                bucket.account_public_access_block = got
+        else:
+            bucket.errors["account_public_access_block"] = readers.not_collected(
+                "s3control:GetPublicAccessBlock", name, "the bucket's owner account is not "
+                "among the audited accounts", code="OutOfScope")
+        return bucket
+
+    for b in run.map(read, sorted(by_bucket), "aws trail buckets"):
+        snap.add("aws.bucket", b.model_dump(mode="json"), scope=b.name)
+
+
+def _log_groups(run: Run, snap: TenantSnapshot, trails: list[Trail],
+                accounts: dict[str, Account], owner_of: Callable[[Trail], Account]) -> None:
+    by_arn: dict[str, Trail] = {}
+    for t in trails:
+        if t.cloudwatch_logs_log_group_arn:
+            by_arn.setdefault(t.cloudwatch_logs_log_group_arn, t)
+    alarm_cache: dict[tuple[str, str], list[Alarm]] = {}
+    topic_cache: dict[str, int] = {}
+    lock = threading.Lock()
+
+    def alarms(acct: Account, region: str) -> list[Alarm]:
+        key = (acct.account_id, region)
+        with lock:
+            if key not in alarm_cache:
+                alarm_cache[key] = readers.region_alarms(acct, region)
+            return alarm_cache[key]
+
+    def topics(acct: Account, arn: str) -> int:
+        with lock:
+            if arn not in topic_cache:
+                topic_cache[arn] = readers.topic_subscribers(acct, arn)
+            return topic_cache[arn]
+
+    def read(arn: str) -> tuple[str, Any]:
+        acct = accounts.get(arn.split(":")[4]) or owner_of(by_arn[arn])
+        try:
+            return arn, readers.log_group(acct, arn, alarms, topics)
+        except Failed as exc:
+            return arn, exc.error
+
+    for arn, got in run.map(read, sorted(by_arn), "aws trail log groups"):
+        if isinstance(got, CollectionError):
+            snap.add("aws.log_group", scope=arn, error=got)
+        else:
+            snap.add("aws.log_group", got.model_dump(mode="json"), scope=arn)

@@ -1,9 +1,16 @@
 """AWS snapshot records: the logging configuration, named for the domain, not for boto3.
 
-Parts written by the AWS connector:
-- ``aws.trails`` (scope ""): every trail of the tenant, once per ARN (``TrailList``).
-- ``aws.account`` (scope = account id): the regions audited, the trail ARNs visible there and
-  the regions whose trail listing failed (``AccountTrails``).
+Parts written by the AWS connector (scope in brackets):
+- ``aws.org`` [""]: the Organization the audited accounts belong to (``Organization``).
+- ``aws.account`` [account id]: regions audited, trail ARNs visible there and the regions whose
+  trail listing failed (``AccountTrails``); an error when the account could not be reached.
+- ``aws.trails`` [""]: every trail of the tenant, once per ARN (``TrailList``).
+- ``aws.bucket`` [bucket name]: each trail bucket's owner and protection (``TrailBucket``).
+- ``aws.log_group`` [log group ARN]: each trail log group, its metric filters, the alarms on
+  them and the SNS subscribers behind the alarms (``LogGroup``).
+- ``aws.lake``, ``aws.config``, ``aws.vpcs``, ``aws.kms``, ``aws.guardduty``,
+  ``aws.securityhub`` [account/region]: regional services (``EventDataStores``,
+  ``ConfigRecorders``, ``VpcFlowLogs``, ``KmsKeys``, ``GuardDuty``, ``SecurityHub``).
 """
 
 from __future__ import annotations
@@ -13,6 +20,8 @@ from datetime import datetime
 from pydantic import BaseModel, Field
 
 from auditor.snapshot import CollectionError
+
+NEVER_EXPIRES = 36500      # days: how "kept forever" is written in retention evidence
 
 
 class DataEventScope(BaseModel):
@@ -61,6 +70,8 @@ class Trail(BaseModel):
     status_error: CollectionError | None = None
     selection: EventSelection | None = None
     selection_error: CollectionError | None = None
+    insight_types: list[str] | None = None
+    insight_error: CollectionError | None = None
 
 
 class TrailList(BaseModel):
@@ -69,6 +80,149 @@ class TrailList(BaseModel):
 
 class AccountTrails(BaseModel):
     account_id: str
+    name: str = ""
     regions: list[str] = Field(default_factory=list)
     trail_arns: list[str] = Field(default_factory=list)     # visible from the audited regions
     region_errors: list[CollectionError] = Field(default_factory=list)
+
+
+class OrgAccount(BaseModel):
+    id: str
+    name: str = ""
+    status: str = "ACTIVE"
+
+
+class Organization(BaseModel):
+    """Organization membership. ``id`` is None when the account is in no Organization."""
+
+    id: str | None = None
+    management_account_id: str | None = None
+    accounts: list[OrgAccount] = Field(default_factory=list)   # listed (organisation mode)
+    skipped: list[OrgAccount] = Field(default_factory=list)    # suspended or excluded
+    listed: bool = False                                       # accounts were enumerated
+
+
+class PublicAccessBlock(BaseModel):
+    block_public_acls: bool = False
+    ignore_public_acls: bool = False
+    block_public_policy: bool = False
+    restrict_public_buckets: bool = False
+
+    def all_on(self) -> bool:
+        return all((self.block_public_acls, self.ignore_public_acls, self.block_public_policy,
+                    self.restrict_public_buckets))
+
+
+class LifecycleRule(BaseModel):
+    id: str = ""
+    prefix: str = ""
+    expiration_days: int | None = None
+    archive_after_days: int | None = None   # first transition to an archive storage class
+
+
+class TrailBucket(BaseModel):
+    """A trail's S3 bucket. Each field is None when it could not be read (see ``errors``)."""
+
+    name: str
+    owner_account_id: str | None = None      # the audited account whose ListBuckets has it
+    not_in_accounts: list[str] = Field(default_factory=list)   # listed and not found there
+    access_logging: bool | None = None
+    public_access_block: PublicAccessBlock | None = None     # None + no error: none set
+    account_public_access_block: PublicAccessBlock | None = None
+    policy_public: bool | None = None
+    acl_public: bool | None = None
+    versioning: str | None = None            # Enabled | Suspended | Off
+    mfa_delete: bool | None = None
+    object_lock: bool | None = None
+    object_lock_days: int | None = None
+    lifecycle: list[LifecycleRule] | None = None
+    errors: dict[str, CollectionError] = Field(default_factory=dict)
+
+
+class MetricFilter(BaseModel):
+    name: str
+    pattern: str
+    metrics: list[tuple[str, str]] = Field(default_factory=list)   # (namespace, metric name)
+
+
+class Alarm(BaseModel):
+    name: str
+    namespace: str = ""
+    metric_name: str = ""
+    actions_enabled: bool = True
+    sns_topics: list[str] = Field(default_factory=list)
+
+
+class LogGroup(BaseModel):
+    arn: str
+    name: str
+    account_id: str
+    region: str
+    exists: bool = True
+    retention_days: int | None = None        # None: never expire
+    metric_filters: list[MetricFilter] = Field(default_factory=list)
+    alarms: list[Alarm] = Field(default_factory=list)           # alarms on the filters' metrics
+    subscribers: dict[str, int] = Field(default_factory=dict)    # topic ARN -> confirmed subs
+    errors: dict[str, CollectionError] = Field(default_factory=dict)
+
+
+class EventDataStore(BaseModel):
+    arn: str
+    name: str = ""
+    status: str = ""
+    retention_days: int | None = None
+    multi_region: bool = False
+    organization: bool = False
+
+
+class EventDataStores(BaseModel):
+    stores: list[EventDataStore] = Field(default_factory=list)
+
+
+class Recorder(BaseModel):
+    name: str
+    all_supported: bool = False
+    include_global_resource_types: bool = False
+    recording: bool = False
+    last_status: str = ""
+
+
+class ConfigRecorders(BaseModel):
+    recorders: list[Recorder] = Field(default_factory=list)
+
+
+class Vpc(BaseModel):
+    id: str
+    is_default: bool = False
+    flow_logs: list[str] = Field(default_factory=list)           # ids of ACTIVE flow logs
+
+
+class VpcFlowLogs(BaseModel):
+    vpcs: list[Vpc] = Field(default_factory=list)
+
+
+class KmsKey(BaseModel):
+    arn: str
+    manager: str = "CUSTOMER"                # CUSTOMER | AWS
+    state: str = ""
+    usage: str = ""                          # ENCRYPT_DECRYPT | SIGN_VERIFY | ...
+    spec: str = ""                           # SYMMETRIC_DEFAULT | RSA_2048 | ...
+    created: datetime | None = None
+    rotation_enabled: bool | None = None     # None: not applicable or not read
+    error: CollectionError | None = None
+
+
+class KmsKeys(BaseModel):
+    keys: list[KmsKey] = Field(default_factory=list)
+
+
+class GuardDuty(BaseModel):
+    detectors: dict[str, str] = Field(default_factory=dict)      # detector id -> status
+    errors: list[CollectionError] = Field(default_factory=list)
+
+
+class SecurityHub(BaseModel):
+    enabled: bool
+    hub_arn: str | None = None
+    standards: list[str] | None = None       # enabled standards, None when not read
+    standards_error: CollectionError | None = None

@@ -1,16 +1,37 @@
 """A local AWS: moto's server on loopback, seeded with a scenario, for tests and the demo.
 
-Where moto differs from real AWS, this module corrects moto's model (documented below), so
-the connector is written for real AWS and never bent to moto.
+Where moto differs from real AWS, this module corrects moto's model (``patch_moto``), so the
+connector is written for real AWS and never bent to moto. The corrections:
+
+1. ``GetTrailStatus`` reports ``LatestCloudWatchLogsDeliveryTime`` for a logging trail that
+   delivers to CloudWatch Logs (moto never reports it; AWS does once events are delivered).
+2. A new trail has the default event selector AWS gives it (ReadWriteType All, management
+   events on); moto gives none.
+3. A trail can be read by ARN from any region (AWS resolves a multi-region trail's ARN
+   everywhere; moto raises TrailNotFound outside its home region), and an organisation trail
+   is visible to, and readable by, the Organization's member accounts (moto shows it only to
+   the management account).
+4. Operations moto does not implement (CloudTrail Lake ``ListEventDataStores``, Security Hub
+   ``GetEnabledStandards``) answer HTTP 501 ``NotImplemented`` at once, instead of moto's
+   HTML 500/404 (a 500 would be retried by botocore for seconds).
+
+The server also takes *faults* (``MotoServer.fault``): a matching request is answered with the
+given status and AWS error code before moto sees it — how tests deny a permission
+(moto checks no IAM policy) or make an account unreachable.
 """
 
 from __future__ import annotations
 
+import fnmatch
+import json
 import logging
 import os
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
+from urllib.parse import parse_qs
 
 import boto3
 from botocore.config import Config
@@ -19,39 +40,286 @@ DEMO_ACCOUNT = "123456789012"
 SCENARIOS = ("storm-0558", "hardened")
 CREDENTIAL_ENV = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
                   "AWS_SESSION_TOKEN": "testing", "AWS_DEFAULT_REGION": "us-east-1"}
+UNIMPLEMENTED = {("cloudtrail", "ListEventDataStores"), ("securityhub", "GetEnabledStandards")}
 
+
+@dataclass
+class Fault:
+    """Answer requests matching service, operation, account (globs) and an optional body
+    substring with ``status`` and the AWS error ``code``."""
+
+    service: str = "*"
+    operation: str = "*"
+    account: str = "*"
+    contains: str = ""
+    status: int = 403
+    code: str = "AccessDenied"
+    message: str = "User is not authorized to perform this operation (simulated)"
+
+    def matches(self, service: str, operation: str, account: str, body: str) -> bool:
+        return (fnmatch.fnmatchcase(service, self.service)
+                and fnmatch.fnmatchcase(operation, self.operation)
+                and fnmatch.fnmatchcase(account, self.account)
+                and (not self.contains or self.contains in body))
+
+
+# --- Request identification for the fault layer ------------------------------------------
+
+_S3_QUERY_OPS = {"logging": "GetBucketLogging", "publicAccessBlock": "GetPublicAccessBlock",
+                 "policyStatus": "GetBucketPolicyStatus", "acl": "GetBucketAcl",
+                 "versioning": "GetBucketVersioning", "object-lock": "GetObjectLockConfiguration",
+                 "lifecycle": "GetBucketLifecycleConfiguration", "policy": "GetBucketPolicy"}
+_REST_OPS = {("guardduty", "GET", "/detector"): "ListDetectors",
+             ("securityhub", "GET", "/accounts"): "DescribeHub",
+             ("securityhub", "POST", "/standards/get"): "GetEnabledStandards"}
+
+
+def _identify(environ: dict[str, Any], body: bytes) -> tuple[str, str, str]:
+    """(service, operation, access key) of a signed AWS request."""
+    auth = environ.get("HTTP_AUTHORIZATION", "")
+    service, akid = "", ""
+    if "Credential=" in auth:
+        cred = auth.split("Credential=", 1)[1].split(",", 1)[0].split("/")
+        akid, service = cred[0], cred[3] if len(cred) > 3 else ""
+    target = environ.get("HTTP_X_AMZ_TARGET", "")
+    path, method = environ.get("PATH_INFO", ""), environ.get("REQUEST_METHOD", "GET")
+    if target:
+        return service, target.rsplit(".", 1)[-1], akid
+    if "/operation/" in path:               # smithy RPC v2 (CloudWatch)
+        return service, path.rsplit("/", 1)[-1], akid
+    form = parse_qs(body.decode("utf-8", "replace")) if body else {}
+    if "Action" in form:
+        return service, form["Action"][0], akid
+    if service == "s3":
+        query = parse_qs(environ.get("QUERY_STRING", ""), keep_blank_values=True)
+        for key, s3op in _S3_QUERY_OPS.items():
+            if key in query:
+                return service, s3op if method == "GET" else f"{method}:{key}", akid
+        return service, "ListBuckets" if path in ("", "/") else f"{method}:object", akid
+    if service == "s3control" and path.endswith("/publicAccessBlock"):
+        return service, "GetPublicAccessBlock" if method == "GET" else "PutPublicAccessBlock", \
+            akid
+    op = _REST_OPS.get((service, method, path))
+    if op is None and service == "guardduty" and path.startswith("/detector/"):
+        op = "GetDetector" if method == "GET" else f"{method}:{path}"
+    return service, op or f"{method}:{path}", akid
+
+
+_PROTOCOLS: dict[str, str] = {}
+
+
+def _protocol(service: str) -> str:
+    if service not in _PROTOCOLS:
+        import botocore.session
+
+        names = {"monitoring": "cloudwatch", "email": "ses"}
+        try:
+            model = botocore.session.get_session().get_service_model(names.get(service,
+                                                                                service))
+            _PROTOCOLS[service] = model.protocol
+        except Exception:
+            _PROTOCOLS[service] = "json"
+    return _PROTOCOLS[service]
+
+
+def _cbor_text(s: str) -> bytes:
+    data = s.encode()
+    n = len(data)
+    head = bytes([0x60 + n]) if n < 24 else bytes([0x78, n]) if n < 256 else \
+        bytes([0x79]) + n.to_bytes(2, "big")
+    return head + data
+
+
+def error_response(service: str, status: int, code: str, message: str
+                   ) -> tuple[list[tuple[str, str]], bytes]:
+    """Headers and body of an AWS error in the service's wire protocol."""
+    proto = _protocol(service)
+    if proto == "ec2":
+        body = (f"<Response><Errors><Error><Code>{code}</Code><Message>{message}</Message>"
+                f"</Error></Errors><RequestID>sim</RequestID></Response>")
+        return [("Content-Type", "text/xml")], body.encode()
+    if proto == "query":
+        body = (f"<ErrorResponse><Error><Type>Sender</Type><Code>{code}</Code><Message>"
+                f"{message}</Message></Error><RequestId>sim</RequestId></ErrorResponse>")
+        return [("Content-Type", "text/xml")], body.encode()
+    if proto == "rest-xml":
+        body = f"<Error><Code>{code}</Code><Message>{message}</Message></Error>"
+        return [("Content-Type", "application/xml")], body.encode()
+    if proto == "smithy-rpc-v2-cbor":
+        payload = bytes([0xA2]) + _cbor_text("__type") + _cbor_text(code) + \
+            _cbor_text("message") + _cbor_text(message)
+        return [("Content-Type", "application/cbor"), ("smithy-protocol", "rpc-v2-cbor")], \
+            payload
+    doc = json.dumps({"__type": code, "message": message, "Message": message}).encode()
+    return [("Content-Type", "application/x-amz-json-1.1"), ("x-amzn-ErrorType", code)], doc
+
+
+class _Simulated:
+    """WSGI layer before moto: faults, and a clean answer for operations moto lacks."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+        self.faults: list[Fault] = []
+        self.lock = threading.Lock()
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        import io
+
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        body = environ["wsgi.input"].read(length) if length else b""
+        environ["wsgi.input"] = io.BytesIO(body)
+        service, op, akid = _identify(environ, body)
+        with self.lock:
+            faults = list(self.faults)
+        if faults:
+            from moto.iam.models import get_account_id_from
+
+            account = get_account_id_from(akid) if akid else DEMO_ACCOUNT
+            text = body.decode("utf-8", "replace") + environ.get("PATH_INFO", "")
+            for f in faults:
+                if f.matches(service, op, account, text):
+                    return self._answer(start_response, service, f.status, f.code, f.message)
+        if (service, op) in UNIMPLEMENTED:
+            return self._answer(start_response, service, 501, "NotImplemented",
+                                f"the local simulator (moto) does not implement {service}:{op}")
+        return self.app(environ, start_response)
+
+    @staticmethod
+    def _answer(start_response: Callable[..., Any], service: str, status: int, code: str,
+                message: str) -> list[bytes]:
+        headers, payload = error_response(service, status, code, message)
+        start_response(f"{status} Error", [*headers, ("Content-Length", str(len(payload)))])
+        return [payload]
+
+
+# --- Corrections of moto's model ----------------------------------------------------------
+
+_PATCHED = False
+
+
+def patch_moto() -> None:
+    """Apply the corrections listed in the module docstring (once per process)."""
+    global _PATCHED
+    if _PATCHED:
+        return
+    _PATCHED = True
+    from moto.cloudtrail import models as ct
+    from moto.organizations.models import organizations_backends
+
+    init, description = ct.Trail.__init__, ct.TrailStatus.description
+
+    def trail_init(self: Any, *args: Any, **kwargs: Any) -> None:
+        init(self, *args, **kwargs)
+        self.status.trail = self
+        self.event_selectors = [{"ReadWriteType": "All", "IncludeManagementEvents": True,
+                                 "DataResources": [], "ExcludeManagementEventSources": []}]
+
+    def status_description(self: Any) -> dict[str, Any]:
+        desc: dict[str, Any] = description(self)
+        trail = getattr(self, "trail", None)
+        if self.is_logging and trail is not None and trail.cw_log_group_arn:
+            desc["LatestCloudWatchLogsDeliveryTime"] = desc.get("LatestDeliveryTime")
+        return desc
+
+    describe = ct.CloudTrailBackend.describe_trails
+    get_trail = ct.CloudTrailBackend.get_trail
+
+    def describe_trails(self: Any, include_shadow_trails: bool) -> Iterable[Any]:
+        trails = list(describe(self, include_shadow_trails))
+        master = organizations_backends.master_accounts.get(self.account_id)
+        if include_shadow_trails and master and master[0] != self.account_id:
+            for backend in ct.cloudtrail_backends[master[0]].values():
+                trails += [t for t in backend.trails.values() if t.is_org_trail and (
+                    t.is_multi_region or t.region_name == self.region_name)]
+        return trails
+
+    def trail_by_arn(self: Any, name_or_arn: str) -> Any:
+        try:
+            return get_trail(self, name_or_arn)
+        except ct.TrailNotFoundException:
+            for t in self.describe_trails(include_shadow_trails=True):
+                if t.arn == name_or_arn:
+                    return t
+            raise
+
+    ct.Trail.__init__ = trail_init  # type: ignore[method-assign]
+    ct.TrailStatus.description = status_description  # type: ignore[method-assign]
+    ct.CloudTrailBackend.describe_trails = describe_trails  # type: ignore[method-assign]
+    ct.CloudTrailBackend.get_trail = trail_by_arn  # type: ignore[method-assign]
+
+
+# --- The server ---------------------------------------------------------------------------
 
 class MotoServer:
-    """``moto.server.ThreadedMotoServer`` on 127.0.0.1 with a free port; ``reset()`` clears it."""
+    """moto's server app on 127.0.0.1 with a free port, behind the fault layer;
+    ``reset()`` clears moto's state and the faults."""
 
     def __init__(self) -> None:
-        from moto.server import ThreadedMotoServer
+        from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
         logging.getLogger("werkzeug").setLevel(logging.ERROR)
-        self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+        patch_moto()
+        self.app = _Simulated(DomainDispatcherApplication(create_backend_app))
         self.url = ""
+        self._server: Any = None
+        self._thread: threading.Thread | None = None
+        self._session: Any = None
 
     def start(self) -> MotoServer:
-        self._server.start()
-        host, port = self._server.get_host_and_port()
+        from werkzeug.serving import make_server
+
+        self._server = make_server("127.0.0.1", 0, self.app, threaded=True)
+        host, port = self._server.server_address[:2]
         self.url = f"http://{host}:{port}"
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread.start()
         return self
 
     def stop(self) -> None:
-        self._server.stop()
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
 
     def reset(self) -> None:
         import urllib.request
 
+        self.clear_faults()
         urllib.request.urlopen(urllib.request.Request(f"{self.url}/moto-api/reset",
                                                       method="POST"), timeout=10).read()
 
+    def fault(self, **spec: Any) -> Fault:
+        """Inject a fault (see ``Fault``); it stays until ``clear_faults`` or ``reset``."""
+        f = Fault(**spec)
+        with self.app.lock:
+            self.app.faults.append(f)
+        return f
+
+    def clear_faults(self) -> None:
+        with self.app.lock:
+            self.app.faults.clear()
+
     def client(self, service: str, region: str = "us-east-1", **creds: Any) -> Any:
         """A boto3 client for seeding (writes allowed: this is the simulator, not a connector)."""
-        return boto3.client(service, region_name=region, endpoint_url=self.url,
-                            config=Config(retries={"max_attempts": 1}),
-                            **(creds or {"aws_access_key_id": "testing",
-                                         "aws_secret_access_key": "testing"}))
+        from connectors.aws.collect import pin_endpoint
+
+        if self._session is None:
+            self._session = boto3.Session()
+            pin_endpoint(self._session.events, self.url)
+        return self._session.client(service, region_name=region, endpoint_url=self.url,
+                              config=Config(retries={"max_attempts": 1}),
+                              **(creds or {"aws_access_key_id": "testing",
+                                           "aws_secret_access_key": "testing"}))
+
+    def assume(self, account_id: str, role: str = "OrganizationAccountAccessRole"
+               ) -> dict[str, str]:
+        """Credentials of ``role`` in ``account_id`` (moto keeps state per account)."""
+        c = self.client("sts").assume_role(RoleArn=f"arn:aws:iam::{account_id}:role/{role}",
+                                           RoleSessionName="simulator")["Credentials"]
+        return {"aws_access_key_id": c["AccessKeyId"],
+                "aws_secret_access_key": c["SecretAccessKey"],
+                "aws_session_token": c["SessionToken"]}
 
 
 @contextmanager
@@ -69,43 +337,17 @@ def credentials_env() -> Iterator[None]:
                 os.environ[k] = v
 
 
-def seed(server: MotoServer, scenario: str, regions: tuple[str, ...]) -> None:
-    """One account with a multi-region trail; ``storm-0558`` leaves validation and KMS off."""
-    if scenario not in SCENARIOS:
-        raise ValueError(f"unknown AWS scenario {scenario!r} (expected one of {SCENARIOS})")
-    hardened = scenario == "hardened"
-    s3 = server.client("s3")
-    s3.create_bucket(Bucket="org-cloudtrail-logs")
-    ct = server.client("cloudtrail")
-    params: dict[str, Any] = {"Name": "org-trail", "S3BucketName": "org-cloudtrail-logs",
-                              "IsMultiRegionTrail": True, "IncludeGlobalServiceEvents": True,
-                              "EnableLogFileValidation": hardened}
-    if hardened:
-        key = server.client("kms").create_key(Description="cloudtrail")["KeyMetadata"]["Arn"]
-        params["KmsKeyId"] = key
-    ct.create_trail(**params)
-    # moto gives a new trail no event selector; real AWS gives ReadWriteType All with
-    # management events. Seed the real default explicitly.
-    ct.put_event_selectors(TrailName="org-trail", EventSelectors=[
-        {"ReadWriteType": "All", "IncludeManagementEvents": True, "DataResources": []}])
-    ct.start_logging(Name="org-trail")
-    if not hardened:
-        # A regional trail in eu-west-1 that only records writes: a typical leftover.
-        ct_eu = server.client("cloudtrail", "eu-west-1")
-        ct_eu.create_trail(Name="legacy-eu", S3BucketName="org-cloudtrail-logs")
-        ct_eu.put_event_selectors(TrailName="legacy-eu", EventSelectors=[
-            {"ReadWriteType": "WriteOnly", "IncludeManagementEvents": True}])
-
-
 @contextmanager
 def simulate(scenario: str = "storm-0558", regions: tuple[str, ...] = ("us-east-1", "eu-west-1")
              ) -> Iterator[list[dict[str, Any]]]:
     """A seeded moto server; yields the tenant config entries that audit it."""
+    from connectors.aws.scenarios import seed
+
     server = MotoServer().start()
     try:
         with credentials_env():
             seed(server, scenario, regions)
             yield [{"provider": "aws", "name": "aws-demo", "regions": list(regions),
-                    "endpoints": {"aws": server.url}}]
+                    "organization": True, "endpoints": {"aws": server.url}}]
     finally:
         server.stop()
