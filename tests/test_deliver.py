@@ -255,11 +255,17 @@ def test_hec_bad_token_is_a_failed_result(hec: HecServer,
     assert hec.state.events == []
 
 
-def test_hec_200_without_hec_success_is_a_failure(hec: HecServer) -> None:
-    hec.state.script.append((200, {}, b"<html>corporate proxy login</html>"))
+@pytest.mark.parametrize(("body", "shown"), [
+    (b"<html>corporate proxy login</html>", "<html>corporate proxy login</html>"),
+    (b'{"text":"Data channel is missing","code":10}', "Data channel is missing (code 10)"),
+    (b"[]", "[]"),
+])
+def test_hec_200_without_hec_success_is_a_failure(hec: HecServer, body: bytes,
+                                                  shown: str) -> None:
+    hec.state.script.append((200, {}, body))
     [result] = dl.deliver(make_report(), [hec.url], timeout=10)
-    assert not result.ok
-    assert result.error == "HTTP 200 but not HEC success: <html>corporate proxy login</html>"
+    assert not result.ok and result.sent == 0
+    assert result.error == f"HTTP 200 but not HEC success: {shown}"
 
 
 def test_a_failed_batch_stops_and_counts_what_was_accepted(hec: HecServer) -> None:
