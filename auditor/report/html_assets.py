@@ -1,0 +1,159 @@
+"""The inline stylesheet and script of the HTML report (kept apart from the markup code)."""
+
+from __future__ import annotations
+
+CSS = """
+:root{--fail:#c62828;--fail-bg:#fdecea;--na:#b26a00;--na-bg:#fff4e0;--waived:#00838f;
+--waived-bg:#e0f4f6;--pass:#2e7d32;--pass-bg:#e8f5e9;--napp:#616161;--napp-bg:#f1f1f1;
+--line:#d9dde3;--ink:#1d2430;--muted:#5b6472;--accent:#1f4e8c}
+*{box-sizing:border-box}
+body{margin:0;font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:var(--ink);
+background:#f6f7f9}
+header{background:#14233c;color:#fff;padding:18px 28px}
+header h1{margin:0 0 4px;font-size:22px}
+header .meta{margin:0;color:#c9d3e3}
+header code{color:#fff}
+main{padding:12px 28px 40px;max-width:1500px}
+h2{font-size:18px;margin:26px 0 8px}
+code{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:12.5px}
+.cards{display:flex;gap:10px;flex-wrap:wrap;margin-top:14px}
+.card{display:flex;flex-direction:column;min-width:118px;padding:10px 14px;border-radius:8px;
+background:#fff;border:1px solid var(--line);border-top:4px solid var(--muted);
+text-decoration:none;color:inherit}
+.card b{font-size:26px;line-height:1.1}
+.card span{color:var(--muted)}
+.card:hover{box-shadow:0 1px 4px rgba(0,0,0,.15)}
+.c-fail{border-top-color:var(--fail)}.c-fail b{color:var(--fail)}
+.c-not_assessed{border-top-color:var(--na)}.c-not_assessed b{color:var(--na)}
+.c-waived{border-top-color:var(--waived)}.c-pass{border-top-color:var(--pass)}
+.c-pass b{color:var(--pass)}.c-not_applicable{border-top-color:#9e9e9e}
+.c-total{border-top-color:var(--accent)}
+.sevline{display:flex;align-items:center;gap:18px;margin:12px 0 4px;flex-wrap:wrap}
+.worst{margin:0}
+.sevs{display:flex;gap:8px;list-style:none;padding:0;margin:0}
+.sevs li{padding:2px 10px;border-radius:12px;background:#fff;border:1px solid var(--line)}
+.line{margin:4px 0;color:var(--muted)}
+.meta{color:var(--muted);margin:2px 0}
+.sev-critical b,.sev.sev-critical{color:#fff;background:#8e0000}
+.sev-high b,.sev.sev-high{color:#fff;background:var(--fail)}
+.sev-medium b,.sev.sev-medium{color:#fff;background:#d17a00}
+.sev-low b,.sev.sev-low{color:#fff;background:#5072a7}
+.sev-info b,.sev.sev-info{color:#fff;background:#8a8f98}
+.sevs b,.worst b{padding:0 6px;border-radius:8px}
+.worst.ok{color:var(--pass);font-weight:600}
+.hint{color:var(--muted);margin:0 0 6px}
+.legend{display:flex;gap:6px;list-style:none;padding:0;margin:6px 0 10px;flex-wrap:wrap}
+.legend li{padding:1px 10px;border-radius:4px;font-size:12px}
+.matrix-wrap{overflow-x:auto;background:#fff;border:1px solid var(--line);border-radius:8px}
+.matrix{border-collapse:collapse;width:100%}
+.matrix th,.matrix td{border:1px solid var(--line);padding:5px 8px;text-align:left;
+vertical-align:middle}
+.matrix thead th{background:#eef1f5;font-weight:600;white-space:nowrap}
+.matrix th.prov{text-align:center}
+.matrix th.tenant{font-weight:500;text-align:center}
+.matrix tr.group th{background:#f4f6f9;font-weight:700;padding-top:7px}
+.matrix tr.group th span{font-weight:400;color:var(--muted)}
+.sevs li.zero{opacity:.45}
+.matrix th.rule{font-weight:400;min-width:280px}
+.matrix th.rule code{font-weight:600;margin-right:6px}
+.matrix td.cell{text-align:center;white-space:nowrap;font-size:12.5px;font-weight:600;
+min-width:92px}
+.matrix td.cell a{color:inherit;text-decoration:none;display:block}
+.matrix td.none{color:#b0b5bd;background:#fafafa}
+.s-fail{background:var(--fail-bg);color:var(--fail)}
+.s-not_assessed{background:var(--na-bg);color:var(--na)}
+.s-waived{background:var(--waived-bg);color:var(--waived)}
+.s-pass{background:var(--pass-bg);color:var(--pass)}
+.s-not_applicable{background:var(--napp-bg);color:var(--napp)}
+.legend li.none{background:#fafafa;color:#9aa0a8;border:1px solid var(--line)}
+.filters{display:flex;gap:12px;align-items:end;flex-wrap:wrap;background:#fff;
+border:1px solid var(--line);border-radius:8px;padding:10px 12px;position:sticky;top:0;z-index:2}
+.filters label{display:flex;flex-direction:column;font-size:12px;color:var(--muted);gap:2px}
+.filters .grow{flex:1;min-width:220px}
+.filters select,.filters input,.filters button{font:inherit;padding:4px 6px;border:1px solid #b9c0ca;
+border-radius:5px;background:#fff}
+.filters output{margin-left:auto;color:var(--muted);align-self:center}
+#list{margin-top:10px}
+.finding{background:#fff;border:1px solid var(--line);border-left:5px solid var(--napp);
+border-radius:6px;margin:6px 0}
+.finding.s-fail{border-left-color:var(--fail)}
+.finding.s-not_assessed{border-left-color:var(--na)}
+.finding.s-waived{border-left-color:var(--waived)}
+.finding.s-pass{border-left-color:var(--pass)}
+.finding{color:var(--ink)}
+.finding>summary{cursor:pointer;padding:8px 12px;display:flex;gap:10px;align-items:baseline;
+flex-wrap:wrap;list-style-position:outside}
+.badge,.sev{font-size:11.5px;font-weight:700;padding:1px 8px;border-radius:10px;
+text-transform:uppercase;letter-spacing:.02em;white-space:nowrap}
+.rid{font-weight:600}
+.title{font-weight:600}
+.where{color:var(--muted);font-size:12.5px;overflow-wrap:anywhere;flex-basis:100%;
+padding-left:2px}
+.body{padding:0 16px 12px;border-top:1px solid var(--line);background:#fff}
+.body .msg{font-size:14.5px}
+.body dl{display:grid;grid-template-columns:max-content 1fr;gap:2px 14px;margin:8px 0}
+.body dt{color:var(--muted)}
+.body dd{margin:0;overflow-wrap:anywhere}
+.body h4{margin:12px 0 4px;font-size:13px;color:var(--muted);text-transform:uppercase;
+letter-spacing:.04em}
+pre{background:#f4f6f9;border:1px solid var(--line);border-radius:6px;padding:8px 10px;margin:0;
+white-space:pre-wrap;overflow-wrap:anywhere;font-size:12.5px}
+pre.remediation{background:#f0f6ff}
+.waiver{background:var(--waived-bg);border-radius:6px;padding:2px 10px;margin:6px 0}
+.refs{margin:0;padding-left:18px}
+.errors{margin:8px 0;color:var(--na)}
+.empty{color:var(--muted);font-style:italic}
+@media print{.filters{display:none}.finding{break-inside:avoid}}
+"""
+
+JS = """
+(function(){
+  var F=['status','severity','provider','q'];
+  var el=function(id){return document.getElementById(id);};
+  var items=Array.prototype.slice.call(document.querySelectorAll('#list .finding'));
+  var rows=Array.prototype.slice.call(document.querySelectorAll('#matrix tbody tr'));
+  function val(k){return el('f-'+k).value;}
+  function apply(push){
+    var st=val('status'),sv=val('severity'),pv=val('provider');
+    var toks=val('q').toLowerCase().split(/\\s+/).filter(Boolean);
+    var n=0;
+    items.forEach(function(d){
+      var s=d.dataset.status, t=d.dataset.text;
+      var ok=(!st||(st==='gaps'?(s==='fail'||s==='not_assessed'):s===st))&&
+        (!sv||d.dataset.severity===sv)&&(!pv||d.dataset.provider===pv)&&
+        toks.every(function(w){return t.indexOf(w)>=0;});
+      d.hidden=!ok; if(ok){n++;}
+    });
+    el('shown').textContent=n+' of '+items.length+' findings shown';
+    el('none-shown').hidden=n>0||items.length===0;
+    document.querySelectorAll('#matrix [data-provider]').forEach(function(c){
+      c.hidden=!!pv&&c.dataset.provider!==pv;
+    });
+    var live={};
+    rows.forEach(function(r){
+      if(!r.classList.contains('rule-row')){return;}
+      r.hidden=!!pv&&(' '+r.dataset.providers+' ').indexOf(' '+pv+' ')<0;
+      if(!r.hidden){live[r.dataset.rec]=1;}
+    });
+    rows.forEach(function(r){if(r.classList.contains('group')){
+      r.hidden=!live[r.dataset.rec];
+      r.firstChild.colSpan=1+document.querySelectorAll('#matrix th.tenant:not([hidden])').length;}});
+    if(push){
+      var p=new URLSearchParams();
+      F.forEach(function(k){if(val(k)){p.set(k,val(k));}});
+      var qs=p.toString();
+      history.replaceState(null,'',location.pathname+(qs?'?'+qs:'')+location.hash);
+    }
+  }
+  var params=new URLSearchParams(location.search);
+  F.forEach(function(k){
+    var v=params.get(k)||'', c=el('f-'+k);
+    if(c.tagName==='SELECT'&&v&&!Array.prototype.some.call(c.options,function(o){return o.value===v;})){v='';}
+    c.value=v;
+    c.addEventListener(c.tagName==='SELECT'?'change':'input',function(){apply(true);});
+  });
+  el('f-reset').addEventListener('click',function(){F.forEach(function(k){el('f-'+k).value='';});apply(true);});
+  apply(false);
+  if(params.get('q')){items.forEach(function(d){if(!d.hidden){d.open=true;}});}
+})();
+"""
