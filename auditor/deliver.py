@@ -9,13 +9,16 @@ Targets:
   HEC token, default ``SPLUNK_HEC_TOKEN``), ``index``, ``host`` (the events' ``host`` field,
   default this machine's name), ``batch`` (events per request, default 100), ``ca`` (a CA
   bundle file to verify the server with), ``retries`` (retries on 429/503, default 3),
-  ``allow_http``.
+  ``allow_http``, ``format``.
 - ``syslog+tcp://host[:port][?options]`` — RFC 5424 over TCP (default port 514), one
   finding per message, the finding as JSON in MSG. Options: ``framing`` (``octet``, RFC 6587
   octet counting, the default; or ``lf``, one message per line), ``facility`` (``local0``
   default; any RFC 5424 facility name or number), ``hostname`` (the HOSTNAME field),
   ``sd_id`` (the structured-data id, default ``csrb@32473``; 32473 is the documentation
-  enterprise number of RFC 5612, so use ``name@<your PEN>`` if you have one).
+  enterprise number of RFC 5612, so use ``name@<your PEN>`` if you have one), ``format``.
+
+Both send, per finding, its ``--format jsonl`` record, or with ``format=ocsf`` its
+``--format ocsf`` OCSF Compliance Finding event (HEC sourcetype ``csrb:ocsf``).
 
 The token never appears in a URL: it is read from the environment, remembered by
 :func:`auditor.config.remember_secret` (so :func:`auditor.config.redact` hides it everywhere),
@@ -47,10 +50,13 @@ import httpx
 from auditor.config import SecretError, redact, resolve_secret
 from auditor.errors import InputError
 from auditor.model import Finding, Report, Severity, Status
+from auditor.report import ocsf
 
 APP_NAME = "csrb-auditor"
 HEC_SOURCE = "csrb-auditor"
 HEC_SOURCETYPE = "csrb:finding"
+HEC_SOURCETYPE_OCSF = "csrb:ocsf"
+FORMATS = ("jsonl", "ocsf")
 HEC_PATH = "/services/collector/event"
 DEFAULT_TOKEN_ENV = "SPLUNK_HEC_TOKEN"
 DEFAULT_SD_ID = "csrb@32473"
@@ -70,8 +76,8 @@ _FAIL_SEVERITY = {Severity.CRITICAL: 3, Severity.HIGH: 4, Severity.MEDIUM: 5,
 _STATUS_SEVERITY = {Status.NOT_ASSESSED: 5, Status.PASS: 6, Status.NOT_APPLICABLE: 6,
                     Status.WAIVED: 6}
 
-_HEC_OPTIONS = {"token_env", "index", "host", "batch", "ca", "retries", "allow_http"}
-_SYSLOG_OPTIONS = {"framing", "facility", "hostname", "sd_id"}
+_HEC_OPTIONS = {"token_env", "index", "host", "batch", "ca", "retries", "allow_http", "format"}
+_SYSLOG_OPTIONS = {"framing", "facility", "hostname", "sd_id", "format"}
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 _SD_ID = re.compile(r"[!#-<>-\\^-~]{1,32}\Z")   # printable US-ASCII minus space, = ] "
 _DIGITS = re.compile(r"[0-9]{1,9}\Z")
@@ -186,6 +192,8 @@ def parse_target(url: str) -> Target:
         options[name] = value
     host = parts.hostname
     tls = scheme == "splunk-hec+https"
+    if options.get("format", "jsonl") not in FORMATS:
+        raise _bad(f"--send {shown}: option format must be jsonl or ocsf")
     if kind == "splunk-hec":
         _check_hec_options(options, shown, host, tls)
     else:
@@ -279,12 +287,23 @@ def _utc(ts: datetime) -> datetime:
     return ts.replace(tzinfo=UTC) if ts.tzinfo is None else ts.astimezone(UTC)
 
 
-def hec_event(report: Report, finding: Finding, host: str, index: str | None = None) -> str:
-    """One HEC event object as JSON text (redacted)."""
+def payload(report: Report, finding: Finding, fmt: str = "jsonl") -> dict[str, Any]:
+    """What is delivered for a finding: its jsonl record, or (``fmt="ocsf"``) its OCSF
+    Compliance Finding event, exactly as ``--format ocsf`` writes it."""
+    if fmt == "ocsf":
+        return ocsf.event(finding, report)
+    return finding_record(report, finding)
+
+
+def hec_event(report: Report, finding: Finding, host: str, index: str | None = None,
+              fmt: str = "jsonl") -> str:
+    """One HEC event object as JSON text (redacted); sourcetype ``csrb:finding`` for the
+    jsonl record, ``csrb:ocsf`` for the OCSF event."""
     event: dict[str, Any] = {
         "time": round(_utc(report.generated_at).timestamp(), 3), "host": host,
-        "source": HEC_SOURCE, "sourcetype": HEC_SOURCETYPE,
-        "event": finding_record(report, finding)}
+        "source": HEC_SOURCE,
+        "sourcetype": HEC_SOURCETYPE_OCSF if fmt == "ocsf" else HEC_SOURCETYPE,
+        "event": payload(report, finding, fmt)}
     if index:
         event["index"] = index
     return redact(json.dumps(event, ensure_ascii=False, sort_keys=True))
@@ -314,7 +333,7 @@ def sd_escape(value: str) -> str:
 
 def syslog_message(report: Report, finding: Finding, *, facility: int = 16,
                    hostname: str | None = None, sd_id: str = DEFAULT_SD_ID,
-                   procid: int | None = None) -> bytes:
+                   procid: int | None = None, fmt: str = "jsonl") -> bytes:
     """One RFC 5424 message (without framing) for a finding.
 
     MSG is the finding record as JSON in pure ASCII (non-ASCII escaped), so no BOM is needed
@@ -328,7 +347,7 @@ def syslog_message(report: Report, finding: Finding, *, facility: int = 16,
               "tenant": finding.tenant}
     sd = f"[{sd_id}" + "".join(f' {k}="{sd_escape(v)}"' for k, v in params.items()) + "]"
     sd += f'[origin software="{APP_NAME}" swVersion="{sd_escape(report.tool.version)}"]'
-    msg = json.dumps(finding_record(report, finding), ensure_ascii=True, sort_keys=True)
+    msg = json.dumps(payload(report, finding, fmt), ensure_ascii=True, sort_keys=True)
     line = (f"<{pri}>1 {ts} {host} {APP_NAME} {procid if procid is not None else os.getpid()} "
             f"{_printable(finding.rule_id, 32)} {sd} {msg}")
     return redact(line).encode("utf-8")
@@ -382,8 +401,8 @@ def _batches(events: list[str], max_events: int) -> list[list[str]]:
 def _send_hec(report: Report, target: Target, timeout: float) -> DeliveryResult:
     token = _token(target)
     opts = target.options
-    events = [hec_event(report, f, opts.get("host") or socket.gethostname(), opts.get("index"))
-              for f in report.findings]
+    events = [hec_event(report, f, opts.get("host") or socket.gethostname(), opts.get("index"),
+                        opts.get("format", "jsonl")) for f in report.findings]
     total = len(events)
     if not events:
         return DeliveryResult(target.display, 0, 0, True)
@@ -446,7 +465,8 @@ def _send_syslog(report: Report, target: Target, timeout: float) -> DeliveryResu
     facility = FACILITIES[facility_opt] if facility_opt in FACILITIES else int(facility_opt)
     lf = opts.get("framing", "octet") == "lf"
     messages = [syslog_message(report, f, facility=facility, hostname=opts.get("hostname"),
-                               sd_id=opts.get("sd_id", DEFAULT_SD_ID)) for f in report.findings]
+                               sd_id=opts.get("sd_id", DEFAULT_SD_ID),
+                               fmt=opts.get("format", "jsonl")) for f in report.findings]
     total = len(messages)
     if not messages:
         return DeliveryResult(target.display, 0, 0, True)

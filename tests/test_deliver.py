@@ -29,7 +29,7 @@ from auditor import deliver as dl
 from auditor.config import redact
 from auditor.errors import InputError
 from auditor.model import Finding, Reference, Report, Severity, Status, Summary, ToolInfo
-from auditor.report import jsonl
+from auditor.report import jsonl, ocsf
 
 GENERATED = datetime(2026, 11, 22, 21, 30, 15, 123456, tzinfo=UTC)
 LONG_RULE = "CROSS-RETENTION-ONE-POLICY-ACROSS-ALL-CLOUDS"   # longer than MSGID's 32
@@ -215,6 +215,16 @@ def test_hec_token_env_and_index_from_the_url(hec: HecServer,
     assert len(hec.state.requests) == 1                   # 8 events fit one default batch
 
 
+def test_hec_ocsf_format(hec: HecServer) -> None:
+    report = make_report()
+    [result] = dl.deliver(report, [hec.url + "?format=ocsf"], timeout=10)
+    assert result.ok and result.sent == 8, result
+    assert [e["event"] for e in hec.state.events] == \
+        [json.loads(line) for line in ocsf.render(report).splitlines()]
+    assert {e["sourcetype"] for e in hec.state.events} == {"csrb:ocsf"}
+    assert {e["event"]["class_uid"] for e in hec.state.events} == {2003}
+
+
 def test_hec_waits_for_retry_after_on_429_then_succeeds(hec: HecServer) -> None:
     hec.state.script.append((429, {"Retry-After": "1"},
                              b'{"text":"Server is busy","code":9}'))
@@ -324,6 +334,7 @@ def test_an_empty_report_sends_nothing_and_succeeds(monkeypatch: pytest.MonkeyPa
     ("syslog+tcp://127.0.0.1:514?hostname=a%20b", "hostname must be 1 to 255"),
     ("syslog+udp://127.0.0.1:514", "unknown target scheme"),
     ("syslog+tcp://127.0.0.1:514?token_env=X", "unknown option 'token_env'"),
+    ("syslog+tcp://127.0.0.1:514?format=json", "format must be jsonl or ocsf"),
 ])
 def test_bad_target_urls_raise_one_line_input_errors(url: str, expected: str) -> None:
     with pytest.raises(InputError) as info:
@@ -527,6 +538,17 @@ def test_syslog_newline_framing_and_facility(rsyslog: Rsyslog) -> None:
     [result] = dl.deliver(report, [url], timeout=10)
     assert result.ok and result.sent == 8, result
     check_syslog_records(report, rsyslog.records(8), facility=19, hostname="h1")
+
+
+def test_syslog_ocsf_format(rsyslog: Rsyslog) -> None:
+    report = make_report()
+    url = f"syslog+tcp://127.0.0.1:{rsyslog.port}?format=ocsf"
+    [result] = dl.deliver(report, [url], timeout=10)
+    assert result.ok, result
+    records = rsyslog.records(8)
+    assert [json.loads(r["msg"]) for r in records] == \
+        [json.loads(line) for line in ocsf.render(report).splitlines()]
+    assert [r["msgid"] for r in records] == [f.rule_id[:32] for f in report.findings]
 
 
 # ----- the canary: a token never leaks -------------------------------------------------------
