@@ -159,10 +159,10 @@ def parse_target(url: str) -> Target:
         kind, default_port, allowed = "syslog+tcp", 514, _SYSLOG_OPTIONS
     else:
         raise _bad(f"--send {shown}: unknown target scheme {scheme!r:.30}; expected "
-                         "splunk-hec+https://, splunk-hec:// or syslog+tcp://")
+                   "splunk-hec+https://, splunk-hec:// or syslog+tcp://")
     if parts.username is not None or parts.password is not None:
         raise _bad(f"--send {shown}: credentials do not belong in the URL; put the token "
-                         f"in an environment variable named by ?token_env=")
+                   f"in an environment variable named by ?token_env=")
     if not parts.hostname:
         raise _bad(f"--send {shown}: the URL has no host")
     try:
@@ -173,7 +173,7 @@ def parse_target(url: str) -> Target:
         raise _bad(f"--send {shown}: the port must be a number from 1 to 65535")
     if parts.path not in ("", "/") or parts.fragment:
         raise _bad(f"--send {shown}: the URL must not have a path or fragment; "
-                         f"options go in the query (?name=value)")
+                   f"options go in the query (?name=value)")
     options: dict[str, str] = {}
     try:
         pairs = parse_qsl(parts.query, keep_blank_values=True, strict_parsing=bool(parts.query))
@@ -182,7 +182,7 @@ def parse_target(url: str) -> Target:
     for name, value in pairs:
         if name == "token":
             raise _bad(f"--send {shown}: the token does not belong in the URL; put it in "
-                             f"an environment variable and name that with ?token_env=")
+                       f"an environment variable and name that with ?token_env=")
         if name not in allowed:
             what = f" {name!r}" if re.fullmatch(r"[a-z_]{1,30}", name) else ""
             raise _bad(f"--send {shown}: unknown option{what}; expected one of "
@@ -208,18 +208,18 @@ def _check_hec_options(options: dict[str, str], shown: str, host: str, tls: bool
     env = options.get("token_env", DEFAULT_TOKEN_ENV)
     if not _ENV_NAME.match(env):
         raise _bad(f"--send {shown}: token_env must name an environment variable "
-                         "(letters, digits, _), not hold the token itself")
+                   "(letters, digits, _), not hold the token itself")
     for name in ("batch", "retries"):
         if name in options:
             value = options[name]
             lo = 1 if name == "batch" else 0
             if not _DIGITS.match(value) or not lo <= int(value) <= 10_000:
                 raise _bad(f"--send {shown}: option {name} must be a whole number "
-                                 f"from {lo} to 10000")
+                           f"from {lo} to 10000")
     allow_http = _bool_option("allow_http", options.get("allow_http", "false"), shown)
     if not tls and not allow_http and not _is_loopback(host):
         raise _bad(f"--send {shown}: plain splunk-hec:// sends the token unencrypted and "
-                         "is only for loopback; use splunk-hec+https:// (or allow_http=true)")
+                   "is only for loopback; use splunk-hec+https:// (or allow_http=true)")
     if "ca" in options and not os.path.isfile(options["ca"]):
         raise _bad(f"--send {shown}: ca: no such file {options['ca']!r:.200}")
     if "ca" in options and not tls:
@@ -235,14 +235,14 @@ def _check_syslog_options(options: dict[str, str], shown: str) -> None:
     facility = options.get("facility", "local0")
     if facility not in FACILITIES and not (_DIGITS.match(facility) and int(facility) < 24):
         raise _bad(f"--send {shown}: option facility must be a syslog facility name "
-                         "(local0 ... local7, user, daemon, ...) or a number from 0 to 23")
+                   "(local0 ... local7, user, daemon, ...) or a number from 0 to 23")
     sd_id = options.get("sd_id", DEFAULT_SD_ID)
     if not _SD_ID.match(sd_id) or ("@" not in sd_id):
         raise _bad(f"--send {shown}: option sd_id must look like name@<enterprise "
-                         "number>, at most 32 printable characters without space, =, ] or \"")
+                   "number>, at most 32 printable characters without space, =, ] or \"")
     if "hostname" in options and not re.fullmatch(r"[!-~]{1,255}", options["hostname"]):
         raise _bad(f"--send {shown}: option hostname must be 1 to 255 printable "
-                         "ASCII characters without spaces")
+                   "ASCII characters without spaces")
 
 
 def _token_env(target: Target) -> str:
@@ -256,10 +256,10 @@ def _token(target: Target) -> str:
         token = resolve_secret(env, None)
     except SecretError:
         raise _bad(f"--send {target.display}: environment variable {env} (the HEC "
-                         "token) is not set") from None
+                   "token) is not set") from None
     if not token:
         raise _bad(f"--send {target.display}: environment variable {env} (the HEC "
-                         "token) is empty")
+                   "token) is empty")
     return token
 
 
