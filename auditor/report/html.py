@@ -34,6 +34,9 @@ if TYPE_CHECKING:
 LABEL = {Status.FAIL: "fail", Status.NOT_ASSESSED: "not assessed", Status.WAIVED: "waived",
          Status.NOT_APPLICABLE: "n/a", Status.PASS: "pass"}
 NO_CSRB = "not mapped"
+# nothing may load from anywhere: the page is one file, readable offline
+CSP = ("default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; "
+       "img-src data:")
 # the CSRB (March 2024) logging recommendations the rules cite, as RULES.md words them
 CSRB_CAPTIONS = {
     "Rec 4": "security logging is core, not a paid add-on",
@@ -145,8 +148,9 @@ def _summary_html(report: Report, findings: list[Finding]) -> str:
         f"#findings' data-count='{_e(key)}'><b>{n}</b><span>{_e(label)}</span></a>"
         for key, label, n in cards)
     fails = [f for f in findings if f.status is Status.FAIL]
+    by_sev = {s: sum(1 for f in fails if f.severity is s) for s in Severity}
     sev = "".join(
-        f"<li class='sev-{_e(s.value)}{'' if any(f.severity is s for f in fails) else ' zero'}'><b>{sum(1 for f in fails if f.severity is s)}</b> "
+        f"<li class='sev-{_e(s.value)}{'' if by_sev[s] else ' zero'}'><b>{by_sev[s]}</b> "
         f"{_e(s.value)}</li>" for s in reversed(Severity))
     tenants = sorted({(f.provider, f.tenant) for f in findings})
     worst_txt = (f"<p class='worst sev-{_e(worst.value)}'>Worst open gap: "
@@ -226,7 +230,7 @@ def render(report: Report, *, title: str = "csrb-auditor report") -> str:
     listing = "".join(_finding_html(f) for f in findings) or "<p class='empty'>No findings.</p>"
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:">
+<meta http-equiv="Content-Security-Policy" content="{CSP}">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{_e(title)} — {_e(stamp)}</title>
 <style>{CSS}</style></head>

@@ -70,8 +70,8 @@ min-width:92px}
 border:1px solid var(--line);border-radius:8px;padding:10px 12px;position:sticky;top:0;z-index:2}
 .filters label{display:flex;flex-direction:column;font-size:12px;color:var(--muted);gap:2px}
 .filters .grow{flex:1;min-width:220px}
-.filters select,.filters input,.filters button{font:inherit;padding:4px 6px;border:1px solid #b9c0ca;
-border-radius:5px;background:#fff}
+.filters select,.filters input,.filters button{font:inherit;padding:4px 6px;
+border:1px solid #b9c0ca;border-radius:5px;background:#fff}
 .filters output{margin-left:auto;color:var(--muted);align-self:center}
 #list{margin-top:10px}
 .finding{background:#fff;border:1px solid var(--line);border-left:5px solid var(--napp);
@@ -137,7 +137,8 @@ JS = """
     });
     rows.forEach(function(r){if(r.classList.contains('group')){
       r.hidden=!live[r.dataset.rec];
-      r.firstChild.colSpan=1+document.querySelectorAll('#matrix th.tenant:not([hidden])').length;}});
+      r.firstChild.colSpan=1+
+        document.querySelectorAll('#matrix th.tenant:not([hidden])').length;}});
     if(push){
       var p=new URLSearchParams();
       F.forEach(function(k){if(val(k)){p.set(k,val(k));}});
@@ -148,7 +149,8 @@ JS = """
   var params=new URLSearchParams(location.search);
   F.forEach(function(k){
     var v=params.get(k)||'', c=el('f-'+k);
-    if(c.tagName==='SELECT'&&v&&!Array.prototype.some.call(c.options,function(o){return o.value===v;})){v='';}
+    var known=function(o){return o.value===v;};
+    if(c.tagName==='SELECT'&&v&&!Array.prototype.some.call(c.options,known)){v='';}
     c.value=v;
     c.addEventListener(c.tagName==='SELECT'?'change':'input',function(){apply(true);});
   });

@@ -42,7 +42,8 @@ def _information_uri(name: str) -> str | None:
     except metadata.PackageNotFoundError:
         return None
     urls = [u.split(",", 1)[1].strip() for u in meta.get_all("Project-URL") or [] if "," in u]
-    home: str | None = meta["Home-page"] if "Home-page" in meta else None
+    # PackageMetadata (the protocol mypy sees) has no .get()
+    home: str | None = meta["Home-page"] if "Home-page" in meta else None  # noqa: SIM401
     return urls[0] if urls else home
 
 

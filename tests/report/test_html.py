@@ -1,0 +1,207 @@
+"""The HTML report: escaping and structure in Python, then what a person sees, in headless
+Chromium (Debian's ``chromium``): summary numbers, matrix cells, filters run by the page's JS."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import struct
+import subprocess
+import tempfile
+from collections.abc import Iterator
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+
+from auditor.model import Report, Status
+from auditor.report import html
+from tests.report.conftest import XSS, make_findings, make_report
+
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync",
+         "--hide-scrollbars", "--virtual-time-budget=5000"]
+
+
+class Dom(HTMLParser):
+    """The parts of a page the tests look at: elements by id and class, with attributes."""
+
+    VOID = {"meta", "input", "br", "img", "link", "hr", "col", "wbr", "source"}
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.elements: list[tuple[str, dict[str, str | None]]] = []
+        self.text_of: dict[str, str] = {}
+        self._stack: list[tuple[str, str | None]] = []
+        self.feed(text)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = dict(attrs)
+        self.elements.append((tag, a))
+        if tag in self.VOID:
+            return
+        self._stack.append((tag, a.get("id")))
+        if a.get("id"):
+            self.text_of.setdefault(a["id"] or "", "")
+
+    def handle_endtag(self, tag: str) -> None:
+        while self._stack:
+            if self._stack.pop()[0] == tag:
+                break
+
+    def handle_data(self, data: str) -> None:
+        for _, ident in self._stack:
+            if ident:
+                self.text_of[ident] += data
+
+    def all(self, tag: str, cls: str | None = None) -> list[dict[str, str | None]]:
+        return [a for t, a in self.elements
+                if t == tag and (cls is None or cls in (a.get("class") or "").split())]
+
+
+# ---------------------------------------------------------------- without a browser
+
+def test_everything_from_the_report_is_escaped(report: Report) -> None:
+    page = html.render(report)
+    assert XSS not in page
+    assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;" in page
+    assert page.count("<script>") == 1  # ours, inline
+    assert "&lt;b&gt;all&lt;/b&gt;" in page  # remediation text with markup in it
+    assert "Zoë" in page and "≥ 6 months" in page
+
+
+def test_the_page_is_self_contained(report: Report) -> None:
+    page = html.render(report)
+    dom = Dom(page)
+    assert not [a for t, a in dom.elements if t in ("script", "img", "iframe") and a.get("src")]
+    assert not [a for t, a in dom.elements if t == "link"]
+    assert "http://" not in page and "https://" not in page
+    assert any(a.get("http-equiv") == "Content-Security-Policy" and
+               "default-src 'none'" in (a.get("content") or "") for a in dom.all("meta"))
+
+
+def test_coverage_matrix_is_the_worst_status_per_recommendation_rule_and_tenant(
+        report: Report) -> None:
+    m = html.coverage_matrix(report.findings)
+    assert m.loc[("Rec 10", "AWS-CT-002", "Trail log file validation is on"),
+                 "aws\x1fprod"] == Status.FAIL
+    gcp = m.loc[("Rec 10", "GCP-AUD-001", "Data Access audit logs for all services"),
+                "gcp\x1facme"]
+    assert gcp == Status.FAIL  # one fail and one pass: the worst shows
+    # a rule under each of its CSRB recommendations, and unmapped ones apart
+    assert {k[0] for k in m.index if k[1] == "M365-UAL-001"} == {"Rec 4", "Rec 10"}
+    assert [k[0] for k in m.index if k[1] == "GCP-LOG-002"] == [html.NO_CSRB]
+    assert list(dict.fromkeys(k[0] for k in m.index)) == ["Rec 4", "Rec 5", "Rec 10",
+                                                          html.NO_CSRB]
+
+
+def test_every_finding_is_listed_with_evidence_and_remediation(report: Report) -> None:
+    dom = Dom(html.render(report))
+    items = dom.all("details", "finding")
+    assert len(items) == len(report.findings)
+    assert {a["id"] for a in items} == {f"f-{f.finding_id}" for f in report.findings}
+    page = html.render(report)
+    assert "&quot;expiration_days&quot;: 90" in page  # pretty JSON evidence, escaped
+    assert "--enable-log-file-validation" in page
+
+
+# ---------------------------------------------------------------- in Chromium
+
+def _chromium() -> str:
+    found = shutil.which("chromium") or shutil.which("chromium-browser")
+    if found:
+        return found
+    if os.environ.get("CI"):
+        pytest.fail("chromium is not installed, and CI must run the HTML browser test "
+                    "(.ci/run installs Debian's chromium)")
+    pytest.skip("chromium is not installed (apt-get install chromium); this is not CI")
+
+
+@pytest.fixture(scope="module")
+def page_file() -> Iterator[Path]:
+    with tempfile.TemporaryDirectory() as d:
+        path = Path(d) / "report.html"
+        path.write_text(html.render(make_report()), encoding="utf-8")
+        yield path
+
+
+def _browse(page: Path, query: str, *extra: str) -> subprocess.CompletedProcess[str]:
+    with tempfile.TemporaryDirectory() as profile:
+        proc = subprocess.run(
+            [_chromium(), *FLAGS, f"--user-data-dir={profile}", *extra,
+             page.as_uri() + query],
+            capture_output=True, text=True, timeout=60, check=False)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    return proc
+
+
+def _dom(page: Path, query: str = "") -> Dom:
+    return Dom(_browse(page, query, "--dump-dom").stdout)
+
+
+def _shown(dom: Dom) -> list[dict[str, str | None]]:
+    return [a for a in dom.all("details", "finding") if "hidden" not in a]
+
+
+def test_chromium_shows_the_summary_and_the_matrix(page_file: Path) -> None:
+    dom = _dom(page_file)
+    cards = {a["data-count"]: a for a in dom.all("a", "card")}
+    assert set(cards) == {"total", "fail", "not_assessed", "waived", "pass", "not_applicable"}
+    assert dom.text_of["shown"] == "15 of 15 findings shown"
+    assert "7 fail (worst critical)" in dom.text_of["summary-line"]
+    cells = {(a["data-rule"], a["data-tenant"]): a["data-status"]
+             for a in dom.all("td", "cell") if a.get("data-rule")}
+    assert cells[("AWS-CT-002", "prod")] == "fail"
+    assert cells[("AWS-CT-003", "staging")] == "not_assessed"
+    assert cells[("AWS-KMS-001", "staging")] == "waived"
+    assert cells[("ENTRA-LIC-001", "fabrikam")] == "not_applicable"
+    assert cells[("M365-UAL-001", "contoso")] == "pass"
+    assert cells[("GCP-AUD-001", "acme")] == "fail"
+    assert [a["title"] for a in dom.all("th", "tenant")] == [
+        "AWS: prod", "AWS: staging", "Google Cloud: acme", "Microsoft 365 / Entra ID: contoso",
+        "Microsoft 365 / Entra ID: fabrikam", "Cross-cloud: all"]
+    # the message with <script> in it stayed text: no element was made of it
+    assert len(dom.all("script")) == 1
+    assert XSS in dom.text_of["list"]
+
+
+def test_chromium_applies_filters_from_the_query_string(page_file: Path) -> None:
+    dom = _dom(page_file, "?status=fail&provider=aws")
+    shown = _shown(dom)
+    assert dom.text_of["shown"] == "2 of 15 findings shown"
+    assert {(a["data-status"], a["data-provider"]) for a in shown} == {("fail", "aws")}
+    # the matrix keeps only AWS columns and the rows of rules that ran there
+    visible_tenants = [a["title"] for a in dom.all("th", "tenant") if "hidden" not in a]
+    assert visible_tenants == ["AWS: prod", "AWS: staging"]
+    rows = [a for a in dom.all("tr", "rule-row") if "hidden" not in a]
+    assert rows and all("aws" in (a["data-providers"] or "").split() for a in rows)
+
+    dom = _dom(page_file, "?status=gaps&severity=critical")
+    assert {(a["data-status"], a["data-severity"]) for a in _shown(dom)} == {
+        ("fail", "critical")}
+    assert dom.text_of["shown"] == "3 of 15 findings shown"
+
+
+def test_chromium_text_filter_matches_every_word_and_opens_the_matches(
+        page_file: Path) -> None:
+    target = next(f for f in make_findings() if f.rule_id == "GCP-AUD-001" and
+                  f.status is Status.PASS)
+    dom = _dom(page_file, "?q=" + quote("gcp-aud-001 acme-dev"))
+    shown = _shown(dom)
+    assert [a["id"] for a in shown] == [f"f-{target.finding_id}"]
+    assert "open" in shown[0]
+    assert _dom(page_file, "?q=nothing-matches-this")\
+        .text_of["shown"] == "0 of 15 findings shown"
+
+
+def test_chromium_screenshot(page_file: Path, tmp_path: Path) -> None:
+    """The page renders to a real image; where it goes is printed for a person to look at."""
+    shot = Path(os.environ.get("CSRB_HTML_SCREENSHOT", tmp_path / "report.png"))
+    _browse(page_file, "", f"--screenshot={shot}", "--window-size=1280,1400")
+    data = shot.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    width, height = struct.unpack(">II", data[16:24])
+    assert (width, height) == (1280, 1400)
+    assert len(data) > 50_000  # a blank or error page compresses to far less
+    print(f"screenshot: {shot}")
