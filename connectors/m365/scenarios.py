@@ -199,11 +199,12 @@ def scenario(name: str = "storm-0558", *, mailboxes: int | None = None,
         "arm": {WORKSPACE: _workspace(730 if hard else 90)},
         "faults": {},
     }
-    tables = {"AuditLogs": (730, 1095), "SigninLogs": (730, 1095),
-              "AADNonInteractiveUserSignInLogs": (730, 1095),
-              "AADServicePrincipalSignInLogs": (730, 1095),
-              "AADManagedIdentitySignInLogs": (730, 1095),
-              "MicrosoftGraphActivityLogs": (730, 1095)} if hard else {"AuditLogs": (90, 90)}
+    names = ["AuditLogs", "SigninLogs", "AADNonInteractiveUserSignInLogs",
+             "AADServicePrincipalSignInLogs", "AADManagedIdentitySignInLogs",
+             "MicrosoftGraphActivityLogs", "AADProvisioningLogs", "ADFSSignInLogs",
+             "AADRiskyUsers", "AADUserRiskEvents", "AADRiskyServicePrincipals",
+             "AADServicePrincipalRiskEvents"]
+    tables = {t: (730, 1095) for t in names} if hard else {"AuditLogs": (90, 90)}
     for t, (hot, total) in tables.items():
         s["arm"][f"{WORKSPACE}/tables/{t}"] = _table(t, hot, total)
     if hard:

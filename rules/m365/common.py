@@ -1,0 +1,39 @@
+"""Helpers shared by the M365 rule modules (pure functions of the snapshot)."""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from auditor.snapshot import CollectionError, NotCollected, TenantSnapshot
+
+T = TypeVar("T")
+FIRST = 50          # failing mailboxes listed in evidence; the total is always given
+
+
+def tenant_id(tenant: TenantSnapshot) -> str:
+    return str(tenant.scope.get("tenant_id") or tenant.name)
+
+
+def part(tenant: TenantSnapshot, name: str, kind: type[T]) -> T:
+    """The observed part as ``kind``; ``NotCollected`` (→ not_assessed) otherwise."""
+    return tenant.get(name).as_(kind)
+
+
+def maybe(tenant: TenantSnapshot, name: str, kind: type[T]
+          ) -> tuple[T | None, CollectionError | None]:
+    """The part as ``kind``, or ``None`` and why not (for rules with alternative inputs)."""
+    try:
+        return part(tenant, name, kind), None
+    except NotCollected as exc:
+        return None, exc.errors[0] if exc.errors else None
+
+
+def listing(bad: list[str], total: int) -> dict[str, Any]:
+    """Evidence for a population: the first 50 failing and the counts."""
+    return {"failing": bad[:FIRST], "failing_count": len(bad), "checked": total,
+            "truncated": len(bad) > FIRST}
+
+
+def retention(source: str, hot: int, total: int) -> dict[str, Any]:
+    """The cross-cloud retention evidence shape."""
+    return {"source": source, "hot_days": int(hot), "total_days": int(total)}

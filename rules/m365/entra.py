@@ -1,0 +1,242 @@
+"""Entra ID log export: which Entra logs reach a workspace, storage account or event hub
+(ARM `microsoft.aadiam/diagnosticSettings`), how long the destination keeps them, and whether
+the tenant's licence produces sign-in logs at all."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from auditor.model import Result
+from auditor.rule import RuleContext, failed, not_applicable, not_assessed, passed, rule
+from auditor.snapshot import TenantSnapshot
+from connectors.m365.model import (
+    DestinationRetention,
+    DiagnosticSettingList,
+    DomainList,
+    Licences,
+)
+from rules.m365.common import maybe, part, retention, tenant_id
+
+DIAG = "m365.entra_diagnostic_settings"
+SIGN_IN = ("AuditLogs", "SignInLogs", "NonInteractiveUserSignInLogs",
+           "ServicePrincipalSignInLogs", "ManagedIdentitySignInLogs")
+RISK = ("RiskyUsers", "UserRiskEvents", "RiskyServicePrincipals", "ServicePrincipalRiskEvents")
+P1_PLANS = ("AAD_PREMIUM",)        # AAD_PREMIUM (P1) and AAD_PREMIUM_P2
+
+
+def _settings(tenant: TenantSnapshot) -> DiagnosticSettingList:
+    return part(tenant, DIAG, DiagnosticSettingList)
+
+
+def _categories(tenant: TenantSnapshot, resource: str, wanted: tuple[str, ...],
+                note: str = "") -> Result:
+    diag = _settings(tenant)
+    exported = diag.exported()
+    missing = [c for c in wanted if c not in exported]
+    ev = {"exported": sorted(exported), "missing": missing,
+          "settings": [s.name for s in diag.settings]}
+    if not diag.settings:
+        return failed(resource, "Entra ID has no diagnostic setting: nothing is exported" + note,
+                      **ev)
+    if missing:
+        return failed(resource, f"not exported: {', '.join(missing)}{note}", **ev)
+    return passed(resource, f"exported: {', '.join(wanted)}", **ev)
+
+
+@rule(id="ENTRA-DIAG-001", title="Entra ID has a diagnostic setting with a destination",
+      severity="critical", provider="m365", needs=[DIAG],
+      references="CIS Azure 5.0: 6.1.1.9; SCuBA: MS.AAD.4.1; CSRB: Rec 5")
+def diag_destination(tenant: TenantSnapshot, ctx: RuleContext) -> Iterator[Result]:
+    """
+    What it checks:
+    That at least one Entra ID diagnostic setting sends logs to a Log Analytics workspace,
+    storage account or event hub.
+
+    Why it matters:
+    Entra keeps sign-in and audit logs for 30 days at most (7 without P1). Without export the
+    identity record of an intrusion is gone before most intrusions are found.
+
+    Remediation:
+    Portal: Entra admin center > Monitoring & health > Diagnostic settings > Add. CLI:
+    `az rest --method put --url "https://management.azure.com/providers/microsoft.aadiam/
+    diagnosticSettings/NAME?api-version=2017-04-01-preview" --body @setting.json`.
+    """
+    diag = _settings(tenant)
+    routed = {s.name: s.destinations() for s in diag.settings}
+    res = f"{tenant_id(tenant)}/entra/diagnosticSettings"
+    if any(routed.values()):
+        yield passed(res, f"{sum(1 for d in routed.values() if d)} setting(s) with a "
+                          f"destination", settings=routed)
+    else:
+        yield failed(res, "no Entra diagnostic setting has a destination", settings=routed)
+
+
+@rule(id="ENTRA-DIAG-002", title="Sign-in logs, human and non-human, are exported",
+      severity="critical", provider="m365", flagship=True, needs=[DIAG],
+      references="CIS Azure 5.0: 6.1.1.9; SCuBA: MS.AAD.4.1; CSRB: Rec 5")
+def signin_export(tenant: TenantSnapshot, ctx: RuleContext) -> Iterator[Result]:
+    """
+    What it checks:
+    That AuditLogs, SignInLogs, NonInteractiveUserSignInLogs, ServicePrincipalSignInLogs and
+    ManagedIdentitySignInLogs are enabled on a diagnostic setting with a destination.
+
+    Why it matters:
+    Token theft shows in non-interactive, service-principal and managed-identity sign-ins, not
+    in interactive ones. The CSRB asks that all access to identity systems be logged and kept.
+
+    Remediation:
+    Portal: Entra admin center > Diagnostic settings > Edit setting > tick the five
+    categories. The sign-in categories need Entra ID P1 or P2.
+    """
+    lic, _ = maybe(tenant, "m365.licences", Licences)
+    note = "; the tenant has no Entra ID P1/P2, which sign-in log export needs" \
+        if lic is not None and not lic.with_plan(*P1_PLANS) else ""
+    yield _categories(tenant, f"{tenant_id(tenant)}/entra/sign-in-logs", SIGN_IN, note)
+
+
+@rule(id="ENTRA-DIAG-003", title="Microsoft Graph activity logs are exported", severity="high",
+      provider="m365", flagship=True, needs=[DIAG],
+      references="CIS Azure 5.0: 6.1.1.8; SCuBA: MS.AAD.4.1")
+def graph_activity_export(tenant: TenantSnapshot, ctx: RuleContext) -> Iterator[Result]:
+    """
+    What it checks:
+    That MicrosoftGraphActivityLogs is enabled on a diagnostic setting with a destination.
+
+    Why it matters:
+    Graph activity logs record every Graph request by every app and user: mail and file reads
+    through Graph by a stolen token appear nowhere else.
+
+    Remediation:
+    Portal: Entra admin center > Diagnostic settings > Edit setting > MicrosoftGraphActivityLogs.
+    """
+    yield _categories(tenant, f"{tenant_id(tenant)}/entra/graph-activity-logs",
+                      ("MicrosoftGraphActivityLogs",))
+
+
+@rule(id="ENTRA-DIAG-004", title="Identity-risk logs are exported", severity="medium",
+      provider="m365", needs=[DIAG], references="SCuBA: MS.AAD.4.1")
+def risk_export(tenant: TenantSnapshot, ctx: RuleContext) -> Iterator[Result]:
+    """
+    What it checks:
+    That RiskyUsers, UserRiskEvents, RiskyServicePrincipals and ServicePrincipalRiskEvents are
+    enabled on a diagnostic setting with a destination.
+
+    Why it matters:
+    Identity Protection's detections (leaked credentials, anomalous tokens) are the alerts a
+    SOC correlates with mailbox access.
+
+    Remediation:
+    Portal: Entra admin center > Diagnostic settings > Edit setting > the four risk categories
+    (Entra ID P2).
+    """
+    yield _categories(tenant, f"{tenant_id(tenant)}/entra/risk-logs", RISK)
+
+
+@rule(id="ENTRA-DIAG-005", title="Conditional categories are exported", severity="low",
+      provider="m365", needs=[DIAG], references="SCuBA: MS.AAD.4.1")
+def conditional_export(tenant: TenantSnapshot, ctx: RuleContext) -> Iterator[Result]:
+    """
+    What it checks:
+    ADFSSignInLogs when a domain is federated (Graph `domains` authenticationType), and
+    ProvisioningLogs; not_applicable for ADFS when no domain is federated.
+
+    Why it matters:
+    With federation, sign-ins happen at AD FS: Entra sees only the token, so the AD FS
+    sign-in logs are the record. Provisioning logs show accounts created by sync.
+
+    Remediation:
+    Portal: Entra admin center > Diagnostic settings > Edit setting > ADFSSignInLogs (needs
+    Connect Health for AD FS) and ProvisioningLogs.
+    """
+    tid = tenant_id(tenant)
+    domains, err = maybe(tenant, "m365.domains", DomainList)
+    if domains is None:
+        yield not_assessed(f"{tid}/entra/adfs-sign-in-logs",
+                           err.describe() if err else "domains not collected")
+    elif not domains.federated():
+        yield not_applicable(f"{tid}/entra/adfs-sign-in-logs", "no federated domain")
+    else:
+        yield _categories(tenant, f"{tid}/entra/adfs-sign-in-logs", ("ADFSSignInLogs",),
+                          f" (federated: {', '.join(domains.federated())})")
+    yield _categories(tenant, f"{tid}/entra/provisioning-logs", ("ProvisioningLogs",))
+
+
+@rule(id="ENTRA-DIAG-006", title="The Entra log destination keeps logs for the profile",
+      severity="high", provider="m365", needs=[DIAG],
+      references="M-21-31: EL1; CSRB: Rec 5; CSRB: Rec 10")
+def destination_retention(tenant: TenantSnapshot, ctx: RuleContext) -> Iterator[Result]:
+    """
+    What it checks:
+    For each destination of an Entra diagnostic setting: a workspace's retention
+    (`retentionInDays`, tables' `totalRetentionInDays`), a storage account's lifecycle
+    delete/archive rules and immutability; hot ≥ profile hot and total ≥ profile total. An
+    event hub's retention is its consumer's: not_assessed unless attested.
+
+    Why it matters:
+    Exporting to a store that deletes after 30 or 90 days only moves the deadline; key-related
+    identity logs must outlive the keys (CSRB Rec 5).
+
+    Remediation:
+    Workspace: Log Analytics > Tables > SigninLogs > Manage table > total retention; CLI
+    `az monitor log-analytics workspace table update --name SigninLogs --total-retention-time
+    913 ...`. Storage: lengthen or remove the lifecycle delete rule; lock an immutability policy.
+    """
+    _settings(tenant)
+    hot, total = ctx.retention.hot_days, ctx.retention.total_days
+    parts = tenant.all("m365.entra_destination")
+    if not parts:
+        yield not_applicable(f"{tenant_id(tenant)}/entra/destinations",
+                             "no Entra diagnostic setting has a destination")
+    for p in parts:
+        if p.error is not None:
+            yield not_assessed(p.scope, p.error.describe())
+            continue
+        d = p.as_(DestinationRetention)
+        yield _destination(d, hot, total, ctx)
+
+
+def _destination(d: DestinationRetention, hot: int, total: int, ctx: RuleContext) -> Result:
+    source = f"Entra logs in {d.kind} {d.id.rsplit('/', 1)[-1]}"
+    if d.kind == "eventhub" or d.hot_days is None or d.total_days is None:
+        att, why = ctx.attestation("ENTRA-DIAG-006", d.id)
+        if att is None:
+            return not_assessed(d.id, f"{d.detail.get('note', 'retention unknown')}; {why}",
+                                immutable=d.immutable)
+        return passed(d.id, f"retention attested by {att.by} on {att.date.isoformat()}",
+                      attestation={"by": att.by, "date": att.date.isoformat(),
+                                   "note": att.note},
+                      retention=retention(source + " (attested)", hot, total),
+                      immutable=d.immutable)
+    ev = {"retention": retention(source, d.hot_days, d.total_days), "immutable": d.immutable,
+          "categories": d.categories, "detail": d.detail}
+    short = [f"{k} {v} d < {need} d" for k, v, need in
+             (("searchable", d.hot_days, hot), ("kept", d.total_days, total)) if v < need]
+    if short:
+        return failed(d.id, "; ".join(short), **ev)
+    return passed(d.id, f"searchable {d.hot_days} d, kept {d.total_days} d", **ev)
+
+
+@rule(id="ENTRA-LIC-001", title="Entra ID P1/P2 present (sign-in logs exist only with it)",
+      severity="medium", provider="m365", needs=["m365.licences"], references="CSRB: Rec 4")
+def entra_premium(tenant: TenantSnapshot, ctx: RuleContext) -> Iterator[Result]:
+    """
+    What it checks:
+    That an active SKU carries an Entra ID P1 or P2 service plan (`AAD_PREMIUM`,
+    `AAD_PREMIUM_P2`) in Graph `subscribedSkus`.
+
+    Why it matters:
+    Without P1, sign-in logs cannot be exported and are kept 7 days: a stolen-token intrusion
+    leaves no identity record to investigate.
+
+    Remediation:
+    Microsoft 365 admin center > Billing > Purchase services: Entra ID P1 (or Microsoft 365
+    E3/E5, which include it).
+    """
+    lic = part(tenant, "m365.licences", Licences)
+    skus = sorted(s.sku_part_number for s in lic.with_plan(*P1_PLANS))
+    res = f"{tenant_id(tenant)}/licences/entra"
+    if skus:
+        yield passed(res, f"Entra ID premium via {', '.join(skus)}", skus=skus)
+    else:
+        yield failed(res, "no Entra ID P1/P2: sign-in logs are not exportable", skus=[],
+                     all_skus=sorted(s.sku_part_number for s in lic.active()))
