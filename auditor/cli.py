@@ -6,6 +6,7 @@ extended with 4: a --send delivery failed (precedence 2 > 1 > 4 > 3 > 0).
 from __future__ import annotations
 
 import logging
+import os
 import sys
 import time
 from pathlib import Path
@@ -321,29 +322,34 @@ def verify(snapshot: Annotated[Path, typer.Argument(help="A snapshot from `colle
 
 def main() -> None:
     """Console entry point: bad input is one line on stderr and exit 2, never a traceback."""
+    import click
+
+    from auditor.config import redact
+
     try:
-        code = app(standalone_mode=False)
+        result = app(standalone_mode=False)
+        code = result if isinstance(result, int) else 0
     except InputError as exc:
-        from auditor.config import redact
-
         print(f"csrb-auditor: error: {redact(str(exc))}", file=sys.stderr)
-        sys.exit(2)
-    except typer.Exit as exc:
-        sys.exit(exc.exit_code)
-    except KeyboardInterrupt:
-        print("csrb-auditor: interrupted", file=sys.stderr)
-        sys.exit(130)
-    except Exception as exc:  # click usage errors and the unexpected: one line, exit 2
-        import click
-
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
-        if isinstance(exc, click.exceptions.Abort):
-            sys.exit(130)
-        from auditor.config import redact
-
+        code = 2
+    except click.exceptions.Exit as exc:
+        code = exc.exit_code
+    except (KeyboardInterrupt, click.exceptions.Abort):
+        code = 130
+    except click.ClickException as exc:        # usage errors: click's own one-line message
+        exc.show()
+        code = exc.exit_code
+    except Exception as exc:  # the unexpected: one line, exit 2, never a traceback
         print(f"csrb-auditor: internal error: {type(exc).__name__}: {redact(str(exc))}",
               file=sys.stderr)
-        sys.exit(2)
-    sys.exit(code if isinstance(code, int) else 0)
+        code = 2
+    run = sys.modules.get("auditor.run")   # only loaded when a collection ran
+    if code == 130:
+        print("csrb-auditor: interrupted", file=sys.stderr)
+    if code == 130 or (run is not None and run.ABANDONED.is_set()):
+        # Outputs are written atomically, so nothing partial is left; worker threads may be
+        # blocked on sockets for minutes, so leave without joining them.
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    sys.exit(code)

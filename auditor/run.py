@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor, wait
@@ -21,6 +22,9 @@ from auditor.rule import RuleContext
 from auditor.snapshot import CollectionError, Snapshot, TenantSnapshot, ToolStamp
 
 log = logging.getLogger("csrb_auditor")
+# Set when a timed-out collection left worker threads behind: the CLI then exits without
+# joining them (they may be blocked on a socket for minutes).
+ABANDONED = threading.Event()
 CROSS_PACK = "cross"
 
 
@@ -76,6 +80,8 @@ def collect(cfg: Config, now: datetime, *, progress: Progress | None = None,
                 tenants.append(_failed_tenant(entry, CollectionError(
                     api=f"{entry['provider']} connector", scope=entry["name"], code="Timeout",
                     reason=f"collection did not finish within {budget:g} s")))
+        if ctx.cancel.is_set():
+            ABANDONED.set()
         pool.shutdown(wait=not ctx.cancel.is_set(), cancel_futures=True)
     return Snapshot(tool=ToolStamp(version=__version__), created_at=now,
                     tenants=tenants).sealed()

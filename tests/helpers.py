@@ -33,3 +33,20 @@ def validate_report(doc: dict[str, Any]) -> dict[str, Any]:
     jsonschema.Draft202012Validator(report_schema(),
                                     format_checker=jsonschema.FormatChecker()).validate(doc)
     return doc
+
+
+def seed_account(moto: Any) -> str:
+    """One account in moto with a logging multi-region trail without log file validation or
+    KMS, and a single-region write-only trail in eu-west-1; returns the good trail's ARN."""
+    moto.client("s3").create_bucket(Bucket="trail-logs")
+    ct = moto.client("cloudtrail")
+    arn: str = ct.create_trail(Name="main", S3BucketName="trail-logs", IsMultiRegionTrail=True,
+                               IncludeGlobalServiceEvents=True)["TrailARN"]
+    ct.put_event_selectors(TrailName="main", EventSelectors=[
+        {"ReadWriteType": "All", "IncludeManagementEvents": True, "DataResources": []}])
+    ct.start_logging(Name="main")
+    eu = moto.client("cloudtrail", "eu-west-1")
+    eu.create_trail(Name="legacy-eu", S3BucketName="trail-logs")
+    eu.put_event_selectors(TrailName="legacy-eu", EventSelectors=[
+        {"ReadWriteType": "WriteOnly", "IncludeManagementEvents": True}])
+    return arn

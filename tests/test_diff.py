@@ -8,8 +8,8 @@ from pathlib import Path
 
 from auditor.diff import diff
 from auditor.model import Finding, Report, Severity, Status, Summary, ToolInfo
-from connectors.aws.simulator import MotoServer, seed
-from tests.helpers import cli, validate_report
+from connectors.aws.simulator import MotoServer
+from tests.helpers import cli, seed_account, validate_report
 
 
 def _finding(rule: str, resource: str, status: Status) -> Finding:
@@ -52,7 +52,7 @@ def test_diff_command(tmp_path: Path) -> None:
 
 
 def test_baseline_and_fail_on_new(tmp_path: Path, moto: MotoServer) -> None:
-    seed(moto, "storm-0558", ("us-east-1",))
+    seed_account(moto)
     config = tmp_path / "audit.toml"
     config.write_text(f'[[tenants]]\nprovider = "aws"\nname = "prod"\nregions = ["us-east-1"]\n'
                       f'[tenants.endpoints]\naws = "{moto.url}"\n')

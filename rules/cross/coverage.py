@@ -117,7 +117,8 @@ def every_target_covered(snapshot: Snapshot, ctx: RuleContext) -> Iterator[Resul
     """
     What it checks:
     That each tenant was collected, and every account or project it enumerated appears in the
-    snapshot without a collection error.
+    snapshot. One that is missing fails; one that could not be reached (a denied role, an
+    API error) is not_assessed, naming it.
 
     Why it matters:
     An audit that silently skips the one account an intruder used is worse than none: the
@@ -131,21 +132,24 @@ def every_target_covered(snapshot: Snapshot, ctx: RuleContext) -> Iterator[Resul
         yield not_applicable("all", "no tenants in the snapshot")
     for tenant in snapshot.tenants:
         errors = list(tenant.errors())
-        failed_targets = sorted({t for t in tenant.targets for e in errors
-                                 if t and (t in e.scope or e.scope == tenant.name)})
-        evidence = {"targets": len(tenant.targets), "errors": len(errors),
-                    "not_covered": failed_targets[:50], "examples": [
-                        e.describe() for e in errors[:10]]}
+        scopes = {p.scope for p in tenant.parts}
+        absent = sorted(t for t in tenant.targets if not any(t in s for s in scopes))
+        unreached = sorted({t for t in tenant.targets for e in errors if t in e.scope})
+        evidence = {"targets": len(tenant.targets), "absent": absent[:50],
+                    "unreached": unreached[:50],
+                    "errors": [e.describe() for e in errors[:10]]}
         if tenant.all("connector") and errors:
-            yield failed(tenant.name, f"the tenant could not be collected: "
-                         f"{errors[0].describe()}", **evidence)
+            yield not_assessed(tenant.name, f"the tenant could not be collected: "
+                               f"{errors[0].describe()}", **evidence)
         elif not tenant.targets:
             yield not_assessed(tenant.name, "the connector recorded no enumerated targets, so "
                                "coverage cannot be judged", **evidence)
-        elif failed_targets or errors:
-            yield failed(tenant.name, f"{len(errors)} collection errors; "
-                         f"{len(failed_targets)} of {len(tenant.targets)} targets affected",
-                         **evidence)
+        elif absent:
+            yield failed(tenant.name, f"{len(absent)} of {len(tenant.targets)} enumerated "
+                         "targets are missing from the snapshot", **evidence)
+        elif unreached:
+            yield not_assessed(tenant.name, f"{len(unreached)} of {len(tenant.targets)} "
+                               "targets could not be reached", **evidence)
         else:
             yield passed(tenant.name, f"all {len(tenant.targets)} targets collected",
                          **evidence)

@@ -98,17 +98,23 @@ def test_integrity_per_tenant() -> None:
 def test_coverage_of_enumerated_targets() -> None:
     ok = t("aws", "org", ["111", "222"])
     ok.add("aws.account", {"x": 1}, scope="111")
+    ok.add("aws.trails", {"x": 1}, scope="222/us-east-1")
     partial = t("aws", "org2", ["333", "444"])
+    partial.add("aws.account", {"x": 1}, scope="333")
     partial.add("aws.account", scope="444", error=CollectionError(
         api="sts:AssumeRole", scope="444", code="AccessDenied", reason="denied"))
+    missing = t("aws", "org3", ["555", "666"])
+    missing.add("aws.account", {"x": 1}, scope="555")
     crashed = t("gcp", "acme", ["p1"])
     crashed.add("connector", scope="acme", error=CollectionError(api="gcp connector",
                                                                  scope="acme", code="Boom"))
-    report = audit([], ok, partial, crashed)
+    report = audit([], ok, partial, missing, crashed)
     expect(report, "CROSS-COV-001", "pass", "org")
-    fail = expect(report, "CROSS-COV-001", "fail", "org2")[0]
-    assert fail.evidence["not_covered"] == ["444"]
-    expect(report, "CROSS-COV-001", "fail", "acme", contains="could not be collected")
+    unreached = expect(report, "CROSS-COV-001", "not_assessed", "org2")[0]
+    assert unreached.evidence["unreached"] == ["444"]
+    absent = expect(report, "CROSS-COV-001", "fail", "org3")[0]
+    assert absent.evidence["absent"] == ["666"]
+    expect(report, "CROSS-COV-001", "not_assessed", "acme", contains="could not be collected")
     silent = TenantSnapshot(provider="m365", name="contoso")
     expect(audit([], silent), "CROSS-COV-001", "not_assessed", "contoso")
 

@@ -1,0 +1,94 @@
+"""Faults the core must survive: a hung endpoint, --timeout, Ctrl-C, a tampered snapshot."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from connectors.aws.simulator import CREDENTIAL_ENV
+from tests.helpers import cli
+
+
+@pytest.fixture()
+def blackhole() -> Iterator[str]:
+    """A loopback TCP server that accepts connections and never answers."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(64)
+    held: list[socket.socket] = []
+    stop = threading.Event()
+
+    def accept() -> None:
+        server.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                conn, _ = server.accept()
+                held.append(conn)
+            except OSError:
+                continue
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.getsockname()[1]}"
+    stop.set()
+    thread.join()
+    for conn in held:
+        conn.close()
+    server.close()
+
+
+def _config(tmp_path: Path, endpoint: str) -> Path:
+    path = tmp_path / "audit.toml"
+    path.write_text(f'[[tenants]]\nprovider = "aws"\nname = "hung"\nregions = ["us-east-1"]\n'
+                    f'[tenants.endpoints]\naws = "{endpoint}"\n')
+    return path
+
+
+def test_timeout_bounds_the_whole_run(tmp_path: Path, blackhole: str) -> None:
+    started = time.monotonic()
+    proc = cli("audit", "-c", _config(tmp_path, blackhole), "--timeout", "2", "-f", "json",
+               "-o", tmp_path / "r.json", env=CREDENTIAL_ENV)
+    elapsed = time.monotonic() - started
+    assert proc.returncode == 3, proc.stderr
+    assert elapsed < 20, elapsed
+    doc = json.loads((tmp_path / "r.json").read_text())
+    assert {f["status"] for f in doc["findings"]} == {"not_assessed"}
+    assert any("did not finish within 2 s" in f["message"] for f in doc["findings"])
+
+
+def test_ctrl_c_leaves_no_partial_output_and_exits_130(tmp_path: Path, blackhole: str) -> None:
+    out = tmp_path / "report.json"
+    proc = subprocess.Popen([sys.executable, "-m", "auditor", "audit", "-c",
+                             str(_config(tmp_path, blackhole)), "-f", "json", "-o", str(out)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env={**os.environ, **CREDENTIAL_ENV})
+    time.sleep(3)            # well into collection, blocked on the hung endpoint
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 130, err
+    assert "interrupted" in err and "Traceback" not in err
+    assert list(tmp_path.iterdir()) == [tmp_path / "audit.toml"]
+
+
+def test_verify_detects_tampering(tmp_path: Path) -> None:
+    snap = tmp_path / "snap.json"
+    assert cli("collect", "-c", _config(tmp_path, "http://127.0.0.1:9"), "-o", snap)\
+        .returncode == 0
+    ok = cli("verify", snap)
+    assert ok.returncode == 0 and "intact" in ok.stdout
+    doc = json.loads(snap.read_text())
+    doc["tenants"][0]["name"] = "someone-else"
+    snap.write_text(json.dumps(doc))
+    bad = cli("verify", snap)
+    assert bad.returncode == 2 and "does not match its content" in bad.stderr
+    assert len(bad.stderr.strip().splitlines()) == 1
