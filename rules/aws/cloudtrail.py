@@ -7,11 +7,12 @@ from collections.abc import Iterator
 from auditor.model import Result
 from auditor.rule import RuleContext, failed, not_applicable, not_assessed, passed, rule
 from auditor.snapshot import TenantSnapshot
-from connectors.aws.model import AccountTrails, Trail, TrailList
+from connectors.aws.model import Trail
+from rules.aws._common import accounts, covering, organization, trails_of
 
-
-def trails_of(tenant: TenantSnapshot) -> list[Trail]:
-    return tenant.get("aws.trails").as_(TrailList).trails
+# Event sources whose events are the record of identity and key use (CSRB Rec 5).
+IDENTITY_SOURCES = ("kms.amazonaws.com", "sts.amazonaws.com", "iam.amazonaws.com",
+                    "signin.amazonaws.com", "sso.amazonaws.com")
 
 
 def _records_all_management(t: Trail) -> tuple[bool | None, str]:
@@ -53,13 +54,12 @@ def multi_region_management_trail(tenant: TenantSnapshot, ctx: RuleContext) -> I
     --is-multi-region-trail` then `aws cloudtrail start-logging --name org-trail`.
     """
     trails = {t.arn: t for t in trails_of(tenant)}
-    for part in tenant.all("aws.account"):
-        if part.error is not None:
-            yield not_assessed(part.scope, part.error.describe())
+    for scope, account, error in accounts(tenant):
+        if account is None:
+            yield not_assessed(scope, error.describe() if error else "not collected")
             continue
-        account = part.as_(AccountTrails)
-        verdicts = {arn: _records_all_management(trails[arn])
-                    for arn in account.trail_arns if arn in trails}
+        verdicts = {t.arn: _records_all_management(t)
+                    for t in covering(tenant, account, trails)}
         good = [arn for arn, (ok, _) in verdicts.items() if ok]
         evidence = {arn: why for arn, (_, why) in verdicts.items()}
         if good:
@@ -127,3 +127,100 @@ def kms_encrypted(tenant: TenantSnapshot, ctx: RuleContext) -> Iterator[Result]:
             yield passed(t.arn, "encrypted with a KMS key", kms_key_id=t.kms_key_id)
         else:
             yield failed(t.arn, "log files are not encrypted with a KMS key", kms_key_id=None)
+
+
+@rule(id="AWS-CT-002", title="An organisation trail covers every account", severity="high",
+      provider="aws", needs=["aws.trails", "aws.account", "aws.org"],
+      references="M-21-31: EL1; BP: central collection")
+def organization_trail(tenant: TenantSnapshot, ctx: RuleContext) -> Iterator[Result]:
+    """
+    What it checks:
+    That the Organization has a logging organisation trail, so every account, including
+    accounts created later, is recorded without anyone configuring it; or, failing that,
+    that every audited account passes AWS-CT-001 on its own.
+
+    Why it matters:
+    Per-account trails drift: a new account, a deleted trail, and an intruder's activity in it
+    is never recorded. An organisation trail cannot be stopped from a member account.
+
+    Remediation:
+    In the management (or delegated administrator) account: `aws cloudtrail create-trail
+    --name org-trail --s3-bucket-name BUCKET --is-organization-trail --is-multi-region-trail`
+    then `aws cloudtrail start-logging --name org-trail`.
+    """
+    part = tenant.get("aws.org")
+    org = organization(tenant)
+    if org is None or not org.id:
+        yield not_applicable(tenant.name, "the account is not in an AWS Organization; "
+                             "AWS-CT-001 judges it alone", observed=part.data)
+        return
+    trails = {t.arn: t for t in trails_of(tenant)}
+    org_trails = [t for t in trails.values() if t.organization_trail]
+    logging = [t.arn for t in org_trails if t.status is not None and t.status.is_logging]
+    if logging:
+        yield passed(org.id, f"organisation trail {logging[0]} is logging",
+                     organization_trails=logging)
+        return
+    uncovered: list[str] = []
+    unknown: list[str] = []
+    for scope, account, _ in accounts(tenant):
+        if account is None:
+            unknown.append(scope)
+            continue
+        verdicts = [_records_all_management(t)[0] for t in covering(tenant, account, trails)]
+        if not any(verdicts):
+            (unknown if None in verdicts else uncovered).append(scope)
+    evidence = {"organization_trails": [t.arn for t in org_trails], "uncovered": uncovered,
+                "not_read": unknown}
+    if uncovered:
+        yield failed(org.id, f"no logging organisation trail, and {len(uncovered)} account(s) "
+                     "have no trail of their own", **evidence)
+    elif unknown:
+        yield not_assessed(org.id, "no logging organisation trail, and some accounts could "
+                           "not be read: " + ", ".join(unknown), **evidence)
+    else:
+        yield passed(org.id, "no organisation trail, but every account has its own",
+                     **evidence)
+
+
+@rule(id="AWS-CT-003", title="Identity and key events are not excluded", severity="high",
+      provider="aws", needs=["aws.trails"], references="CSRB: Rec 5")
+def identity_events(tenant: TenantSnapshot, ctx: RuleContext) -> Iterator[Result]:
+    """
+    What it checks:
+    That no trail recording management events excludes the event sources of identity and key
+    material (KMS, STS, IAM, sign-in, IAM Identity Center), with classic
+    `ExcludeManagementEventSources` or an advanced `eventSource NotEquals`, and that
+    multi-region trails include global service events (where IAM, STS and sign-in land).
+
+    Why it matters:
+    Storm-0558 was an identity and key compromise. Dropping KMS or STS events to save cost
+    removes the very record of key use and token issuance an investigation needs.
+
+    Remediation:
+    Remove the exclusion: `aws cloudtrail put-event-selectors --trail-name TRAIL
+    --event-selectors '[{"ReadWriteType":"All","IncludeManagementEvents":true}]'`, and
+    `aws cloudtrail update-trail --name TRAIL --include-global-service-events`.
+    """
+    trails = trails_of(tenant)
+    if not trails:
+        yield not_applicable(tenant.name, "no trails")
+    for t in trails:
+        if t.selection is None:
+            yield not_assessed(t.arn, t.selection_error.describe() if t.selection_error
+                               else "event selectors not collected")
+            continue
+        if not (t.selection.management_read or t.selection.management_write):
+            yield not_applicable(t.arn, "the trail records no management events")
+            continue
+        excluded = [s for s in t.selection.excluded_sources if s in IDENTITY_SOURCES]
+        evidence = {"excluded_sources": t.selection.excluded_sources,
+                    "include_global_service_events": t.include_global_service_events,
+                    "selector_style": t.selection.style}
+        if excluded:
+            yield failed(t.arn, "excludes " + ", ".join(excluded), **evidence)
+        elif t.multi_region and not t.include_global_service_events:
+            yield failed(t.arn, "global service events (IAM, STS, sign-in) are not included",
+                         **evidence)
+        else:
+            yield passed(t.arn, "no identity or key event source is excluded", **evidence)

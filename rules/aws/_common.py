@@ -1,0 +1,113 @@
+"""Reading the AWS snapshot the way every AWS rule needs: trails credited to accounts,
+per-scope regional parts, trail buckets and log groups."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TypeVar
+
+from pydantic import BaseModel
+
+from auditor.model import Result
+from auditor.rule import not_applicable, not_assessed
+from auditor.snapshot import CollectionError, TenantSnapshot
+from connectors.aws.model import (
+    AccountTrails,
+    LogGroup,
+    Organization,
+    Trail,
+    TrailBucket,
+    TrailList,
+)
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def trails_of(tenant: TenantSnapshot) -> list[Trail]:
+    return tenant.get("aws.trails").as_(TrailList).trails
+
+
+def organization(tenant: TenantSnapshot) -> Organization | None:
+    """The Organization, or None when it could not be read."""
+    for part in tenant.all("aws.org"):
+        if part.observed:
+            return part.as_(Organization)
+    return None
+
+
+def accounts(tenant: TenantSnapshot) -> Iterator[tuple[str, AccountTrails | None,
+                                                      CollectionError | None]]:
+    """Each audited account: its trail record, or the error that kept it out."""
+    for part in tenant.all("aws.account"):
+        if part.error is not None:
+            yield part.scope, None, part.error
+        else:
+            yield part.scope, part.as_(AccountTrails), None
+
+
+def covering(tenant: TenantSnapshot, account: AccountTrails, trails: dict[str, Trail]
+             ) -> list[Trail]:
+    """The trails that record this account: those visible in it, and the Organization's
+    trails (owned by its management account) for every member account."""
+    out = [trails[a] for a in account.trail_arns if a in trails]
+    org = organization(tenant)
+    if org is not None and org.id and any(a.id == account.account_id for a in org.accounts):
+        out += [t for t in trails.values() if t.organization_trail and t not in out
+                and t.account_id == org.management_account_id]
+    return out
+
+
+def each(tenant: TenantSnapshot, name: str, kind: type[M]
+         ) -> Iterator[tuple[str, M | None, CollectionError | None]]:
+    """Each part ``name`` (one per account/region or resource): its record or its error."""
+    for part in tenant.all(name):
+        if part.error is not None:
+            yield part.scope, None, part.error
+        else:
+            yield part.scope, part.as_(kind), None
+
+
+def bucket(tenant: TenantSnapshot, name: str) -> tuple[TrailBucket | None, str]:
+    for part in tenant.all("aws.bucket"):
+        if part.scope == name:
+            if part.error is not None:
+                return None, part.error.describe()
+            return part.as_(TrailBucket), ""
+    return None, f"bucket {name} was not collected"
+
+
+def log_group(tenant: TenantSnapshot, arn: str) -> tuple[LogGroup | None, str]:
+    for part in tenant.all("aws.log_group"):
+        if part.scope == arn:
+            if part.error is not None:
+                return None, part.error.describe()
+            return part.as_(LogGroup), ""
+    return None, f"log group {arn} was not collected"
+
+
+def bucket_results(tenant: TenantSnapshot) -> Iterator[tuple[Trail, TrailBucket | None,
+                                                              Result | None]]:
+    """Each trail bucket once (with the first trail writing to it); when it cannot be judged,
+    the ``not_assessed`` result to yield instead."""
+    trails = trails_of(tenant)
+    seen: set[str] = set()
+    for t in trails:
+        if not t.s3_bucket or t.s3_bucket in seen:
+            continue
+        seen.add(t.s3_bucket)
+        b, why = bucket(tenant, t.s3_bucket)
+        arn = f"arn:aws:s3:::{t.s3_bucket}"
+        yield t, b, (not_assessed(arn, why, trail=t.arn) if b is None else None)
+
+
+def field_error(b: TrailBucket, *fields: str) -> Result | None:
+    """``not_assessed`` naming the failed read when any of ``fields`` could not be read."""
+    errs = [b.errors[f] for f in fields if f in b.errors]
+    if not errs:
+        return None
+    return not_assessed(f"arn:aws:s3:::{b.name}", "; ".join(e.describe() for e in errs),
+                        errors=[e.model_dump() for e in errs])
+
+
+def no_trails(tenant: TenantSnapshot) -> Result:
+    return not_applicable(tenant.name, "no trails exist in the audited accounts")

@@ -1,0 +1,164 @@
+"""CloudTrail delivery and data events: do the events arrive, and are S3 object reads and
+writes recorded."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+
+from auditor.model import Result
+from auditor.rule import RuleContext, failed, not_applicable, not_assessed, passed, rule
+from auditor.snapshot import TenantSnapshot
+from connectors.aws.model import Trail
+from rules.aws._common import accounts, covering, trails_of
+
+FRESH = timedelta(hours=24)
+
+
+def _age(now: datetime, then: datetime | None) -> str | None:
+    return None if then is None else str(now - then)
+
+
+@rule(id="AWS-CT-008", title="Trail events reach CloudWatch Logs", severity="medium",
+      provider="aws", needs=["aws.trails"], references="CIS AWS 2.0: 3.4; BP: central collection")
+def cloudwatch_delivery(tenant: TenantSnapshot, ctx: RuleContext) -> Iterator[Result]:
+    """
+    What it checks:
+    That every logging trail sends its events to a CloudWatch Logs log group, and that the
+    last delivery there happened within the last 24 hours.
+
+    Why it matters:
+    Events only in S3 are evidence after the fact; in CloudWatch Logs they feed the metric
+    filters and alarms (AWS-MON-*) that detect an intrusion while it happens.
+
+    Remediation:
+    `aws cloudtrail update-trail --name TRAIL --cloud-watch-logs-log-group-arn LOG_GROUP_ARN
+    --cloud-watch-logs-role-arn ROLE_ARN` (console: Trails > TRAIL > CloudWatch Logs > Edit).
+    """
+    trails = [t for t in trails_of(tenant) if t.status is None or t.status.is_logging]
+    if not trails:
+        yield not_applicable(tenant.name, "no logging trails")
+    for t in trails:
+        if not t.cloudwatch_logs_log_group_arn:
+            yield failed(t.arn, "the trail does not send events to CloudWatch Logs",
+                         log_group=None)
+        elif t.status is None:
+            yield not_assessed(t.arn, t.status_error.describe() if t.status_error
+                               else "trail status not collected")
+        else:
+            last = t.status.latest_cloudwatch_logs_delivery_time
+            evidence = {"log_group": t.cloudwatch_logs_log_group_arn, "last_delivery": last,
+                        "age": _age(ctx.now, last),
+                        "error": t.status.latest_cloudwatch_logs_delivery_error}
+            if last is None or ctx.now - last > FRESH:
+                yield failed(t.arn, "no delivery to CloudWatch Logs in the last 24 h", **evidence)
+            else:
+                yield passed(t.arn, "events delivered to CloudWatch Logs", **evidence)
+
+
+@rule(id="AWS-CT-009", title="Trail delivery is healthy", severity="high", provider="aws",
+      needs=["aws.trails"], references="M-21-31: EL1; BP: log integrity")
+def delivery_health(tenant: TenantSnapshot, ctx: RuleContext) -> Iterator[Result]:
+    """
+    What it checks:
+    That every logging trail reports no delivery error for log files or digest files and
+    delivered log files to S3 within the last 24 hours. Stopped trails are judged by
+    AWS-CT-001 and are not applicable here.
+
+    Why it matters:
+    A trail whose bucket policy or KMS key broke keeps "logging" while nothing is written:
+    the record an investigation needs silently stops.
+
+    Remediation:
+    Read the error with `aws cloudtrail get-trail-status --name TRAIL`; fix the bucket policy
+    or KMS key policy so cloudtrail.amazonaws.com can write and encrypt.
+    """
+    trails = trails_of(tenant)
+    if not trails:
+        yield not_applicable(tenant.name, "no trails")
+    for t in trails:
+        if t.status is None:
+            yield not_assessed(t.arn, t.status_error.describe() if t.status_error
+                               else "trail status not collected")
+            continue
+        s = t.status
+        if not s.is_logging:
+            yield not_applicable(t.arn, "the trail is not logging (see AWS-CT-001)")
+            continue
+        evidence = {"last_delivery": s.latest_delivery_time,
+                    "delivery_error": s.latest_delivery_error,
+                    "digest_error": s.latest_digest_delivery_error}
+        errors = [e for e in (s.latest_delivery_error, s.latest_digest_delivery_error) if e]
+        if errors:
+            yield failed(t.arn, "delivery error: " + "; ".join(errors), **evidence)
+        elif s.latest_delivery_time is None or ctx.now - s.latest_delivery_time > FRESH:
+            yield failed(t.arn, "no log file delivered in the last 24 h", **evidence)
+        else:
+            yield passed(t.arn, "delivering without errors", **evidence)
+
+
+def _s3_objects(t: Trail, kind: str) -> bool | None:
+    """Whether a logging trail records S3 object ``kind`` ("read"/"write") for all buckets."""
+    if t.status is None or t.selection is None:
+        return None
+    return t.status.is_logging and any(
+        d.resource_type == "AWS::S3::Object" and d.all_resources and getattr(d, kind)
+        for d in t.selection.data)
+
+
+def _data_events(tenant: TenantSnapshot, kind: str) -> Iterator[Result]:
+    trails = {t.arn: t for t in trails_of(tenant)}
+    for scope, account, error in accounts(tenant):
+        if account is None:
+            yield not_assessed(scope, error.describe() if error else "not collected")
+            continue
+        verdicts = {t.arn: _s3_objects(t, kind) for t in covering(tenant, account, trails)}
+        good = [arn for arn, ok in verdicts.items() if ok]
+        evidence = {"trails": verdicts}
+        if good:
+            yield passed(scope, f"S3 object {kind}s recorded by {good[0]}", **evidence)
+        elif None in verdicts.values():
+            yield not_assessed(scope, "no trail was seen to record S3 object "
+                               f"{kind}s and some trails could not be read", **evidence)
+        else:
+            yield failed(scope, f"no logging trail records S3 object {kind}s for all buckets",
+                         **evidence)
+
+
+@rule(id="AWS-CT-010", title="S3 object reads are logged", severity="medium", provider="aws",
+      needs=["aws.trails", "aws.account"], references="CIS AWS 5.0: 3.9; CSRB: Rec 10")
+def s3_object_reads(tenant: TenantSnapshot, ctx: RuleContext) -> Iterator[Result]:
+    """
+    What it checks:
+    That each account is covered by a logging trail whose classic (`DataResources` of type
+    `AWS::S3::Object`) or advanced (`eventCategory = Data`, `resources.type =
+    AWS::S3::Object`) selectors record object reads for all buckets, not a narrowed set.
+
+    Why it matters:
+    Customer data access is what CSRB Rec 10 wants logged. Without `GetObject` events nobody
+    can say which data an intruder read.
+
+    Remediation:
+    `aws cloudtrail put-event-selectors --trail-name TRAIL --advanced-event-selectors
+    '[{"FieldSelectors":[{"Field":"eventCategory","Equals":["Data"]},
+    {"Field":"resources.type","Equals":["AWS::S3::Object"]}]}]'` (keep the management selector).
+    """
+    yield from _data_events(tenant, "read")
+
+
+@rule(id="AWS-CT-011", title="S3 object writes are logged", severity="medium", provider="aws",
+      needs=["aws.trails", "aws.account"], references="CIS AWS 5.0: 3.8")
+def s3_object_writes(tenant: TenantSnapshot, ctx: RuleContext) -> Iterator[Result]:
+    """
+    What it checks:
+    As AWS-CT-010, for object writes (`PutObject`, `DeleteObject`, ...).
+
+    Why it matters:
+    Object writes and deletions are how data is planted, altered or destroyed; without them
+    the extent of tampering cannot be established.
+
+    Remediation:
+    As AWS-CT-010: an advanced selector on `AWS::S3::Object` data events without a `readOnly`
+    field records both reads and writes.
+    """
+    yield from _data_events(tenant, "write")
