@@ -324,7 +324,10 @@ def main() -> None:
     """Console entry point: bad input is one line on stderr and exit 2, never a traceback."""
     import click
 
-    from auditor.config import redact
+    def redact(text: str) -> str:
+        from auditor.config import redact as scrub
+
+        return scrub(text)
 
     try:
         result = app(standalone_mode=False)
