@@ -13,7 +13,7 @@ from auditor.snapshot import CollectionError
 from connectors.m365.guard import check_request_async
 from connectors.m365.model import Domain, DomainList, Licences, Organization, Sku
 from connectors.m365.permissions import NEEDS
-from connectors.m365.transport import Outcome
+from connectors.m365.transport import MAX_EMPTY_PAGES, MAX_PAGES, Outcome
 
 
 def _error(api: str, where: str, exc: Exception) -> CollectionError:
@@ -32,15 +32,24 @@ def _error(api: str, where: str, exc: Exception) -> CollectionError:
                            reason=str(exc)[:300] or repr(exc)[:300])
 
 
+class PagingLoop(RuntimeError):
+    """A Graph collection whose nextLink never ends."""
+
+
 async def _all(builder: Any) -> list[Any]:
     """Every item of a Graph collection, following ``@odata.nextLink``."""
     page = await builder.get()
     items = list(page.value or []) if page else []
     seen: set[str] = set()
-    while page is not None and page.odata_next_link and page.odata_next_link not in seen:
+    empty = 0
+    while page is not None and page.odata_next_link:
+        if page.odata_next_link in seen or empty > MAX_EMPTY_PAGES or len(seen) > MAX_PAGES:
+            raise PagingLoop("@odata.nextLink never ends (a repeated link or empty pages)")
         seen.add(page.odata_next_link)
         page = await builder.with_url(page.odata_next_link).get()
-        items += list(page.value or []) if page else []
+        got = list(page.value or []) if page else []
+        empty = 0 if got else empty + 1
+        items += got
     return items
 
 

@@ -220,11 +220,11 @@ class _Handler(BaseHTTPRequestHandler):
         endless = fault is not None and fault.endless
         if kind == "graph":
             return self._graph(sim, path.rsplit("/", 1)[-1], query, endless)
-        if kind == "exchange":
-            return self._invoke(sim, body, query, endless)
         if key == "compliance:EXOBanner":
             target = sim.banner_location or sim.url
             return self._send(302, {}, {"Location": f"{target}{self.path}"})
+        if kind == "exchange":
+            return self._invoke(sim, body, query, endless)
         if kind == "management":
             return self._send(200, sim.data.get("subscriptions", []))
         return self._arm(sim, path)

@@ -19,7 +19,8 @@ from connectors.m365.guard import check_request
 RETRY_STATUS = {429, 500, 502, 503, 504}
 MAX_ATTEMPTS = 4
 MAX_RETRY_WAIT = 30.0
-MAX_PAGES = 10_000         # a nextLink that never ends stops here (1000 per page: 10M rows)
+MAX_PAGES = 5_000          # a nextLink that never ends stops here (1000 per page: 5M rows)
+MAX_EMPTY_PAGES = 3        # empty pages in a row that still carry a nextLink
 ANCHOR_APP = "APP:SystemMailbox{bb558c35-97f1-4cb9-8ff7-d53741dc928c}@"
 
 
@@ -175,6 +176,7 @@ class Http:
                    "Prefer": "odata.maxpagesize=1000", "X-ResponseFormat": "json",
                    "Content-Type": "application/json"}
         seen: set[str] = set()
+        empty = 0
         for _ in range(MAX_PAGES):
             doc = self.json(api, scope, "POST", url, where=where, permission=permission,
                             body=body, headers=headers)
@@ -182,13 +184,17 @@ class Http:
                 raise ApiFailed(CollectionError(api=api, scope=where,
                                                 code="MalformedResponse",
                                                 reason="expected an object with 'value'"))
-            yield doc.get("value") or []
+            page = doc.get("value") or []
+            yield page
             nxt = doc.get("@odata.nextLink")
             if not nxt:
                 return
-            if nxt in seen:
-                raise ApiFailed(CollectionError(api=api, scope=where, code="PagingLoop",
-                                                reason="@odata.nextLink repeated a page"))
+            empty = 0 if page else empty + 1
+            if nxt in seen or empty > MAX_EMPTY_PAGES:
+                raise ApiFailed(CollectionError(
+                    api=api, scope=where, code="PagingLoop",
+                    reason="@odata.nextLink never ends (a repeated link or "
+                           f"{MAX_EMPTY_PAGES} empty pages in a row)"))
             seen.add(nxt)
             url = nxt
         raise ApiFailed(CollectionError(api=api, scope=where, code="PagingLimit",

@@ -1,0 +1,203 @@
+"""The M365 connector against the simulator: real msgraph-sdk and httpx over loopback."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import pytest
+
+from auditor.connector import CollectContext
+from auditor.config import resolve_secret
+from connectors.m365 import CLOUDS, M365Tenant, connector
+from connectors.m365.exchange import MailboxReducer, discover_compliance, retention_policies
+from connectors.m365.model import MailboxAudit
+from connectors.m365.scenarios import TENANT_ID, scenario
+from connectors.m365.simulator import TOKEN_ENV, Simulator, running
+from connectors.m365.transport import ANCHOR_APP, Http, StaticToken, Tokens
+from tests.m365.conftest import NOW, Audit, collect
+from tests.rulecheck import expect
+
+
+def _invokes(sim: Simulator, cmdlet: str) -> list[Any]:
+    return [r for r in sim.requests if r.key.endswith(":" + cmdlet)]
+
+
+def test_storm_tenant_gaps_with_evidence(storm: Simulator, audit: Audit) -> None:
+    report = audit(storm)
+    hits = expect(report, "M365-MBX-003", "fail", contains="25 of 300 mailboxes")
+    ev = hits[0].evidence
+    assert ev["failing_count"] == 25 and ev["checked"] == 300 and len(ev["failing"]) == 25
+    assert ev["failing"][0] == "user000007@contoso.com (not in AuditOwner)"
+    expect(report, "M365-MBX-006", "fail", contains="customised audit set")
+    expect(report, "M365-MBX-007", "fail", contains="4 accounts bypass")
+    expect(report, "M365-MBX-002", "fail", contains="6 of 300")
+    expect(report, "M365-UAL-001", "pass")
+    expect(report, "M365-MBX-001", "pass")
+    expect(report, "M365-RET-001", "fail", contains="kept 180 days")
+    expect(report, "M365-EXP-001", "fail", contains="Audit.SharePoint")
+    expect(report, "ENTRA-DIAG-002", "fail", contains="SignInLogs")
+    expect(report, "ENTRA-DIAG-003", "fail", contains="MicrosoftGraphActivityLogs")
+    expect(report, "ENTRA-DIAG-006", "fail", contains="kept 90 d < 913 d")
+    expect(report, "ENTRA-LIC-001", "pass")
+    expect(report, "M365-LIC-001", "fail", contains="Audit (Standard)")
+
+
+def test_hardened_tenant_passes_everything(hardened: Simulator, audit: Audit) -> None:
+    report = audit(hardened)
+    m365 = [f for f in report.findings if f.provider == "m365"]
+    assert len({f.rule_id for f in m365}) == 19
+    bad = [(f.rule_id, f.status.value, f.message) for f in m365
+           if f.status.value not in ("pass", "not_applicable")]
+    assert not bad
+    for rid in ("M365-UAL-001", "M365-MBX-001", "M365-MBX-002", "M365-MBX-003", "M365-MBX-004",
+                "M365-MBX-005", "M365-MBX-006", "M365-MBX-007", "M365-MBX-008",
+                "M365-RET-001", "M365-LIC-001", "M365-EXP-001", "ENTRA-DIAG-001",
+                "ENTRA-DIAG-002", "ENTRA-DIAG-003", "ENTRA-DIAG-004", "ENTRA-DIAG-005",
+                "ENTRA-DIAG-006", "ENTRA-LIC-001"):
+        expect(report, rid, "pass")
+
+
+def test_exchange_requests_have_the_admin_api_shape(storm: Simulator) -> None:
+    collect(storm)
+    calls = _invokes(storm, "Get-Mailbox")
+    assert calls, storm.keys()
+    first = calls[0]
+    assert first.method == "POST"
+    assert first.path == f"/adminapi/beta/{TENANT_ID}/InvokeCommand"
+    assert first.headers["X-AnchorMailbox"] == f"{ANCHOR_APP}{TENANT_ID}"
+    assert first.headers["Prefer"] == "odata.maxpagesize=1000"
+    assert first.body["CmdletInput"] == {"CmdletName": "Get-Mailbox", "Parameters": {
+        "ResultSize": "Unlimited", "RecipientTypeDetails": ["UserMailbox", "SharedMailbox"]}}
+    assert {r.key for r in storm.requests} >= {
+        "graph:organization", "graph:subscribedSkus", "graph:domains",
+        "exchange:Get-AdminAuditLogConfig", "exchange:Get-OrganizationConfig",
+        "exchange:Get-MailboxAuditBypassAssociation",
+        "compliance:Get-UnifiedAuditLogRetentionPolicy", "management:subscriptions",
+        "arm:diagnosticSettings", "arm:workspace", "arm:table"}
+    assert all(r.method == "GET" for r in storm.requests if not r.key.startswith(
+        ("exchange:", "compliance:Get")))
+    assert all(r.status == 200 for r in storm.requests)
+
+
+def test_paging_across_several_pages() -> None:
+    data = scenario("storm-0558", mailboxes=40, bypassed=2)
+    data["exchange_page_size"] = 7
+    data["graph_page_size"] = 1
+    with running(data) as sim:
+        snap = collect(sim)
+        pages = _invokes(sim, "Get-Mailbox")
+        assert len(pages) == 6
+        assert all(p.body == pages[0].body for p in pages)
+        assert [p.query.get("$skiptoken") for p in pages[1:]] == [
+            ["7"], ["14"], ["21"], ["28"], ["35"]]
+        assert len([r for r in sim.requests if r.key == "graph:domains"]) == 2
+    mbx = snap.get("m365.mailboxes").as_(MailboxAudit)
+    assert len(mbx) == 40 and len(set(mbx.names)) == 40
+    assert snap.api_calls["exchange:Get-Mailbox"] == 6
+    domains = snap.get("m365.domains").data["domains"]
+    assert [d["name"] for d in domains] == ["contoso.com", "contoso.onmicrosoft.com"]
+
+
+def test_get_mailbox_beyond_1000_follows_the_next_link() -> None:
+    with running(scenario("storm-0558", mailboxes=2500)) as sim:
+        snap = collect(sim)
+        assert len(_invokes(sim, "Get-Mailbox")) == 3
+    assert len(snap.get("m365.mailboxes").as_(MailboxAudit)) == 2500
+
+
+def test_wrong_token_makes_every_part_not_collected(storm: Simulator, audit: Audit) -> None:
+    os.environ[TOKEN_ENV] = "not-the-token"
+    report = audit(storm)
+    m365 = [f for f in report.findings if f.provider == "m365"]
+    assert m365 and all(f.status.value == "not_assessed" for f in m365)
+    msg = " ".join(f.message for f in m365)
+    assert "HTTP 401" in msg and "Exchange.ManageAsApp" in msg and "ActivityFeed.Read" in msg
+    assert "not-the-token" not in report.model_dump_json()
+
+
+def test_missing_token_env_fails_only_this_tenant(storm: Simulator) -> None:
+    from auditor.config import Config
+    from auditor.run import check
+    from auditor.run import collect as run_collect
+
+    entry = storm.tenant_config(token_env="CSRB_TEST_UNSET_TOKEN")
+    cfg = Config(tenants=[entry])
+    snap = run_collect(cfg, NOW)
+    report = check(snap, cfg, NOW)
+    expect(report, "M365-MBX-003", "not_assessed", contains="CSRB_TEST_UNSET_TOKEN")
+
+
+def test_compliance_host_discovered_from_the_exobanner_redirect() -> None:
+    with running("hardened") as home, running("hardened") as region:
+        home.banner_location = region.url
+        http = Http(Tokens(StaticToken(home.token)),
+                    CollectContext(now=NOW, secret=resolve_secret), 10)
+        try:
+            scope = CLOUDS["global"].scope("compliance")
+            assert discover_compliance(http, home.url, TENANT_ID, scope) == region.url
+            out = retention_policies(http, None, home.url, TENANT_ID, scope)
+        finally:
+            http.close()
+        banner = [r for r in home.requests if r.key == "compliance:EXOBanner"]
+        assert banner and banner[0].query == {"Version": ["3.4.0"]}
+        assert banner[0].path.endswith("EXOBanner('AutogenSession')")
+        assert [r.key for r in region.requests] == [
+            "compliance:Get-UnifiedAuditLogRetentionPolicy"]
+    assert out.error is None
+    assert out.data["policies"][0]["days"] == 3650
+
+
+def test_simulate_sets_and_restores_the_token_env() -> None:
+    os.environ.pop(TOKEN_ENV, None)
+    with connector.simulate("storm-0558") as tenants:
+        assert os.environ[TOKEN_ENV].startswith("sim-token-")
+        (entry,) = tenants
+        assert entry["auth"] == "token" and entry["token_env"] == TOKEN_ENV
+        target = M365Tenant.model_validate(entry)
+        assert target.url("exchange").startswith("http://127.0.0.1:")
+    assert TOKEN_ENV not in os.environ
+    with pytest.raises(ValueError, match="unknown M365 scenario"):
+        scenario("nope")
+
+
+def test_cloud_presets_and_overrides() -> None:
+    t = M365Tenant(name="gov", tenant_id="x", cloud="gcc-high")
+    assert t.url("graph") == "https://graph.microsoft.us"
+    assert t.url("management") == "https://manage.office365.us"
+    assert t.url("arm") == "https://management.usgovcloudapi.net"
+    t = M365Tenant.model_validate({"name": "g", "provider": "m365", "tenant_id": "x",
+                                   "cloud": "gcc",
+                                   "endpoints": {"arm": "http://127.0.0.1:9/"}})
+    assert t.url("arm") == "http://127.0.0.1:9"
+    assert t.url("management") == "https://manage-gcc.office.com"
+    assert CLOUDS["gcc"].scope("arm") == "https://management.azure.com/.default"
+    assert CLOUDS["global"].scope("exchange") == "https://outlook.office365.com/.default"
+    with pytest.raises(ValueError):
+        M365Tenant.model_validate({"name": "g", "tenant_id": "x", "cloud": "mars"})
+    with pytest.raises(ValueError):
+        M365Tenant.model_validate({"name": "g", "tenant_id": "x",
+                                   "endpoints": {"graph": "https://h/v1.0"}})
+
+
+def test_mailbox_reduction_is_lossless_and_compact() -> None:
+    r = MailboxReducer()
+    r.add({"RecipientTypeDetails": "UserMailbox", "UserPrincipalName": "a@x",
+           "AuditEnabled": "True", "AuditOwner": "Update, MailItemsAccessed, NewFutureEvent",
+           "AuditDelegate": [], "AuditAdmin": ["Send"], "DefaultAuditSet": ["Admin"],
+           "AuditLogAgeLimit": "180.00:00:00"})
+    r.add({"RecipientTypeDetails": "DiscoveryMailbox", "UserPrincipalName": "skip@x"})
+    mbx = MailboxAudit.model_validate(r.out.model_dump())
+    (row,) = list(mbx.rows())
+    assert row.name == "a@x" and row.audit_enabled and row.age_limit_days == 180
+    assert mbx.names_of(row.owner) == ["MailItemsAccessed", "Update", "NewFutureEvent"]
+    assert row.default_set == 1 and row.delegate == 0
+    assert mbx.mask(["Unheard"]) & row.owner == 0
+
+
+def test_permissions_name_every_grant_with_why() -> None:
+    perms = connector.permissions()
+    names = {g.name for g in perms.grants}
+    assert {"Organization.Read.All", "Domain.Read.All", "Exchange.ManageAsApp",
+            "Global Reader", "ActivityFeed.Read", "Reader"} <= names
+    assert all(g.why for g in perms.grants)
