@@ -14,6 +14,7 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
 from auditor.snapshot import CollectionError
+from connectors.aws.permissions import iam_action
 
 T = TypeVar("T")
 DENIED = {"AccessDenied", "AccessDeniedException", "UnauthorizedOperation",
@@ -79,7 +80,7 @@ class Account:
             message = str(exc.response.get("Error", {}).get("Message", ""))[:300]
             raise Failed(CollectionError(
                 api=api, scope=where, code=code, reason=message or str(exc)[:300],
-                permission=api if code in DENIED else "")) from None
+                permission=iam_action(api) if code in DENIED else "")) from None
         except (BotoCoreError, OSError, ValueError) as exc:
             raise Failed(CollectionError(api=api, scope=where, code=type(exc).__name__,
                                          reason=str(exc)[:300])) from None

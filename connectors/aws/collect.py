@@ -23,7 +23,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from auditor.connector import CollectContext
 from auditor.snapshot import CollectionError, TenantSnapshot
 from connectors.aws import readers
-from connectors.aws.client import Account, Failed
+from connectors.aws.client import DENIED, Account, Failed
 from connectors.aws.guard import CallLog
 from connectors.aws.model import (
     AccountTrails,
@@ -85,10 +85,14 @@ class Run:
         return out
 
 
-def _base_session(target: AwsTenant, ctx: CollectContext) -> tuple[Any, dict[str, str] | None]:
+def _base_session(target: AwsTenant, ctx: CollectContext, calls: CallLog
+                  ) -> tuple[Any, dict[str, str] | None]:
     """The session of the profile or default chain, and the credentials of ``role_arn`` when
     set (the external id is passed to STS and never kept)."""
     session = boto3.Session(profile_name=target.profile) if target.profile else boto3.Session()
+    calls.attach(session.events)
+    if target.endpoints.aws:
+        pin_endpoint(session.events, target.endpoints.aws)
     if not target.role_arn:
         return session, None
     params: dict[str, Any] = {"RoleArn": target.role_arn, "RoleSessionName": "csrb-auditor"}
@@ -221,16 +225,15 @@ def collect(target: AwsTenant, ctx: CollectContext) -> TenantSnapshot:
     calls = CallLog()
     snap = TenantSnapshot(provider="aws", name=target.name, collected_at=ctx.now)
     try:
-        session, base_creds = _base_session(target, ctx)
+        session, base_creds = _base_session(target, ctx, calls)
     except (ClientError, BotoCoreError) as exc:
+        snap.api_calls = dict(sorted(calls.counts.items()))
         code = exc.response["Error"].get("Code", "") if isinstance(exc, ClientError) else ""
         _unreachable(snap, CollectionError(
             api="sts:AssumeRole", scope=target.name, code=code or type(exc).__name__,
-            reason=_reason(exc), permission="sts:AssumeRole" if code else ""))
+            reason=_reason(exc),
+            permission="sts:AssumeRole" if code in DENIED else ""))
         return snap
-    calls.attach(session.events)
-    if target.endpoints.aws:
-        pin_endpoint(session.events, target.endpoints.aws)
     run = Run(target, ctx, session, calls)
     try:
         _collect(run, snap, base_creds)

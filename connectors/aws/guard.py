@@ -1,6 +1,8 @@
 """The read-only guard and the call counter, hooked into every boto3 client's events.
 
-Any operation whose name is not a read is refused before it is signed or sent.
+Any operation whose name is not a read is refused at ``before-call``: before the request is
+serialised, signed or sent. Operations are named ``botocore service:Operation`` (the keys of
+``permissions.OPERATIONS``).
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ class CallLog:
         events.register_first("before-call", self._before_call)
 
     def _before_call(self, model: Any, **_: Any) -> None:
-        service = model.service_model.signing_name or model.service_model.endpoint_prefix
+        service = model.service_model.service_name
         if not is_read(service, model.name):
             raise WriteRefused(f"read-only guard refused {service}:{model.name}")
         with self._lock:

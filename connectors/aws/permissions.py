@@ -1,23 +1,76 @@
-"""The least-privilege IAM policy: exactly the read-only actions the connector calls."""
+"""The least-privilege IAM policy: exactly the read-only actions the connector calls.
+
+``OPERATIONS`` maps each operation the connector calls (``botocore service:Operation``, as
+counted in ``snapshot.api_calls``) to the IAM action that authorises it; a test fails if the
+connector calls an operation missing here.
+"""
 
 from __future__ import annotations
 
 from auditor.connector import Grant, Permissions
 
-ACTIONS = {
-    "sts:GetCallerIdentity": "who the audit runs as",
-    "sts:AssumeRole": "role_arn and organisation mode (on the caller's side)",
-    "ec2:DescribeRegions": "regions = [\"all\"]: the account's enabled regions",
-    "cloudtrail:DescribeTrails": "trails visible in each region, shadow trails included",
-    "cloudtrail:GetTrailStatus": "whether each trail is logging and delivering",
-    "cloudtrail:GetEventSelectors": "management and data events, classic and advanced",
+OPERATIONS: dict[str, tuple[str, str]] = {
+    "sts:GetCallerIdentity": ("sts:GetCallerIdentity", "who the audit runs as"),
+    "sts:AssumeRole": ("sts:AssumeRole", "role_arn, and member_role in organisation mode"),
+    "organizations:DescribeOrganization": ("organizations:DescribeOrganization",
+                                           "Organization membership (organisation trails)"),
+    "organizations:ListAccounts": ("organizations:ListAccounts",
+                                   "organisation mode: the accounts to audit"),
+    "ec2:DescribeRegions": ("ec2:DescribeRegions", "regions = [\"all\"]: enabled regions"),
+    "cloudtrail:DescribeTrails": ("cloudtrail:DescribeTrails",
+                                  "trails visible in each region, shadow trails included"),
+    "cloudtrail:GetTrailStatus": ("cloudtrail:GetTrailStatus", "logging and delivery"),
+    "cloudtrail:GetEventSelectors": ("cloudtrail:GetEventSelectors",
+                                     "management and data events, classic and advanced"),
+    "cloudtrail:GetInsightSelectors": ("cloudtrail:GetInsightSelectors", "Insights events"),
+    "cloudtrail:ListEventDataStores": ("cloudtrail:ListEventDataStores",
+                                       "CloudTrail Lake retention"),
+    "s3:ListBuckets": ("s3:ListAllMyBuckets", "which audited account owns a trail bucket"),
+    "s3:GetBucketLogging": ("s3:GetBucketLogging", "trail bucket access logging"),
+    "s3:GetPublicAccessBlock": ("s3:GetBucketPublicAccessBlock", "trail bucket public access"),
+    "s3:GetBucketPolicyStatus": ("s3:GetBucketPolicyStatus", "trail bucket policy public?"),
+    "s3:GetBucketAcl": ("s3:GetBucketAcl", "trail bucket ACL public?"),
+    "s3:GetBucketVersioning": ("s3:GetBucketVersioning", "versioning and MFA delete"),
+    "s3:GetObjectLockConfiguration": ("s3:GetBucketObjectLockConfiguration", "Object Lock"),
+    "s3:GetBucketLifecycleConfiguration": ("s3:GetLifecycleConfiguration",
+                                           "trail archive expiration"),
+    "s3control:GetPublicAccessBlock": ("s3:GetAccountPublicAccessBlock",
+                                       "account-level public access block"),
+    "logs:DescribeLogGroups": ("logs:DescribeLogGroups", "trail log group retention"),
+    "logs:DescribeMetricFilters": ("logs:DescribeMetricFilters", "CIS metric filters"),
+    "cloudwatch:DescribeAlarms": ("cloudwatch:DescribeAlarms", "alarms on the filters"),
+    "sns:ListSubscriptionsByTopic": ("sns:ListSubscriptionsByTopic", "alarm subscribers"),
+    "config:DescribeConfigurationRecorders": ("config:DescribeConfigurationRecorders",
+                                              "AWS Config recorders"),
+    "config:DescribeConfigurationRecorderStatus": ("config:DescribeConfigurationRecorderStatus",
+                                                   "whether the recorder is recording"),
+    "ec2:DescribeVpcs": ("ec2:DescribeVpcs", "VPCs"),
+    "ec2:DescribeFlowLogs": ("ec2:DescribeFlowLogs", "VPC flow logs"),
+    "kms:ListKeys": ("kms:ListKeys", "KMS keys"),
+    "kms:DescribeKey": ("kms:DescribeKey", "key manager, usage, spec and age"),
+    "kms:GetKeyRotationStatus": ("kms:GetKeyRotationStatus", "key rotation"),
+    "guardduty:ListDetectors": ("guardduty:ListDetectors", "GuardDuty detectors"),
+    "guardduty:GetDetector": ("guardduty:GetDetector", "GuardDuty detector status"),
+    "securityhub:DescribeHub": ("securityhub:DescribeHub", "Security Hub enabled?"),
+    "securityhub:GetEnabledStandards": ("securityhub:GetEnabledStandards",
+                                        "Security Hub standards (evidence)"),
 }
 
 
-def permissions() -> Permissions:
-    policy = {"Version": "2012-10-17", "Statement": [{
+def iam_action(api: str) -> str:
+    """The IAM action behind ``service:Operation`` (itself when unknown)."""
+    entry = OPERATIONS.get(api)
+    return entry[0] if entry else api
+
+
+def policy() -> dict[str, object]:
+    return {"Version": "2012-10-17", "Statement": [{
         "Sid": "CsrbAuditorReadOnly", "Effect": "Allow",
-        "Action": sorted(ACTIONS), "Resource": "*"}]}
+        "Action": sorted({a for a, _ in OPERATIONS.values()}), "Resource": "*"}]}
+
+
+def permissions() -> Permissions:
+    grants = {a: why for a, why in OPERATIONS.values()}
     return Permissions(provider="aws",
-                       grants=[Grant("iam-action", a, why) for a, why in sorted(ACTIONS.items())],
-                       document=policy)
+                       grants=[Grant("iam-action", a, why) for a, why in sorted(grants.items())],
+                       document=policy())

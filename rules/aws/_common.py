@@ -51,7 +51,8 @@ def covering(tenant: TenantSnapshot, account: AccountTrails, trails: dict[str, T
     trails (owned by its management account) for every member account."""
     out = [trails[a] for a in account.trail_arns if a in trails]
     org = organization(tenant)
-    if org is not None and org.id and any(a.id == account.account_id for a in org.accounts):
+    if org is not None and org.management_account_id and \
+            any(a.id == account.account_id for a in org.accounts):
         out += [t for t in trails.values() if t.organization_trail and t not in out
                 and t.account_id == org.management_account_id]
     return out

@@ -150,15 +150,16 @@ def organization_trail(tenant: TenantSnapshot, ctx: RuleContext) -> Iterator[Res
     """
     part = tenant.get("aws.org")
     org = organization(tenant)
-    if org is None or not org.id:
+    if org is None or not (org.id or org.listed):
         yield not_applicable(tenant.name, "the account is not in an AWS Organization; "
                              "AWS-CT-001 judges it alone", observed=part.data)
         return
+    org_id = org.id or tenant.name
     trails = {t.arn: t for t in trails_of(tenant)}
     org_trails = [t for t in trails.values() if t.organization_trail]
     logging = [t.arn for t in org_trails if t.status is not None and t.status.is_logging]
     if logging:
-        yield passed(org.id, f"organisation trail {logging[0]} is logging",
+        yield passed(org_id, f"organisation trail {logging[0]} is logging",
                      organization_trails=logging)
         return
     uncovered: list[str] = []
@@ -173,13 +174,13 @@ def organization_trail(tenant: TenantSnapshot, ctx: RuleContext) -> Iterator[Res
     evidence = {"organization_trails": [t.arn for t in org_trails], "uncovered": uncovered,
                 "not_read": unknown}
     if uncovered:
-        yield failed(org.id, f"no logging organisation trail, and {len(uncovered)} account(s) "
+        yield failed(org_id, f"no logging organisation trail, and {len(uncovered)} account(s) "
                      "have no trail of their own", **evidence)
     elif unknown:
-        yield not_assessed(org.id, "no logging organisation trail, and some accounts could "
+        yield not_assessed(org_id, "no logging organisation trail, and some accounts could "
                            "not be read: " + ", ".join(unknown), **evidence)
     else:
-        yield passed(org.id, "no organisation trail, but every account has its own",
+        yield passed(org_id, "no organisation trail, but every account has its own",
                      **evidence)
 
 
