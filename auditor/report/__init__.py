@@ -61,15 +61,15 @@ _ARN = re.compile(r"^arn:(?P<part>[^:]*):(?P<svc>[^:]*):(?P<region>[^:]*):(?P<ac
                   r"(?P<rest>.*)$")
 
 
-def short_resource(resource: str, width: int = 48) -> str:
-    """A display form for narrow columns: an ARN loses its ``arn:partition:`` prefix and
-    account, keeping service, region and name; anything still too long keeps its start and
-    end around an ellipsis. For people only: the machine formats always carry the full id."""
+def short_resource(resource: str, width: int = 60) -> str:
+    """A display form for narrow columns: an ARN loses ``arn:aws:`` and its empty fields
+    (``s3:bucket``, ``cloudtrail:us-east-1:111122223333:trail/x``); anything still too long
+    keeps its start and end around an ellipsis. For people only: the machine formats always
+    carry the full id."""
     m = _ARN.match(resource)
     text = resource
     if m:
-        where = f"{m['svc']}:{m['region']}" if m["region"] else m["svc"]
-        text = f"{where}:{m['rest']}"
+        text = ":".join(p for p in (m["svc"], m["region"], m["acct"]) if p) + ":" + m["rest"]
     if len(text) <= width:
         return text
     keep = width - 1

@@ -1,43 +1,109 @@
-"""``--format table``: a terminal report for a person, readable at 100 columns."""
+"""``--format table``: a terminal report for a person, readable at 100 columns.
+
+A one-line summary first, then one table per provider and tenant (the tenant is in the title,
+so rows need not repeat it), the groups with the worst gaps first; inside a group, failures by
+severity, then not assessed, waived, not applicable, passes, each in its own section.
+Each finding's resource goes on a dim line under its message, shortened for the eye
+(``short_resource``: no ``arn:aws:``, at most two lines); the machine formats keep it whole.
+``quiet`` shows only the gaps (fail and not assessed) and counts the rest.
+"""
 
 from __future__ import annotations
 
 import io
+from itertools import groupby
 
-from auditor.model import Report, Severity, Status
-from auditor.report import gaps_first, summary_line
+from auditor.model import Finding, Report, Severity, Status
+from auditor.report import (
+    GAP_STATUSES,
+    STATUS_ORDER,
+    gaps_first,
+    provider_name,
+    short_resource,
+    status_counts,
+    summary_line,
+)
 
 STYLE = {Status.FAIL: "bold red", Status.NOT_ASSESSED: "yellow", Status.WAIVED: "cyan",
          Status.NOT_APPLICABLE: "dim", Status.PASS: "green"}
 SEV_STYLE = {Severity.CRITICAL: "bold red", Severity.HIGH: "red", Severity.MEDIUM: "yellow",
              Severity.LOW: "blue", Severity.INFO: "dim"}
+LABEL = {Status.FAIL: "FAIL", Status.NOT_ASSESSED: "NOT ASSESSED", Status.WAIVED: "waived",
+         Status.NOT_APPLICABLE: "n/a", Status.PASS: "pass"}
+
+
+def _under(resource: str, col: int) -> str:
+    """``↳ resource``, cut into lines of the column's width by us: left to rich, a long id
+    with no spaces would start on a line of its own after a lonely arrow."""
+    step = col - 2
+    chunks = [resource[i:i + step] for i in range(0, len(resource), step)] or [""]
+    return "\n".join(("↳ " if i == 0 else "  ") + c for i, c in enumerate(chunks))
+
+
+def _group_key(fs: list[Finding]) -> tuple[int, int]:
+    worst = fs[0]  # fs is gaps-first
+    return (STATUS_ORDER[worst.status], -worst.severity.rank)
+
+
+def _title(provider: str, tenant: str, fs: list[Finding]) -> str:
+    from rich.markup import escape
+
+    counts = status_counts(fs)
+    parts = [f"{counts[s]} {LABEL[s].lower()}" for s in STATUS_ORDER if counts[s]]
+    who = provider_name(provider)
+    if provider != "cross":
+        who += f" · {tenant}"
+    return f"[bold]{escape(who)}[/]  [dim]{escape(', '.join(parts))}[/]"
 
 
 def render(report: Report, *, width: int = 100, color: bool = False,
            quiet: bool = False) -> str:
+    from rich import box
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
     buf = io.StringIO()
     console = Console(file=buf, width=width, force_terminal=color, no_color=not color,
-                      highlight=False, soft_wrap=False)
+                      highlight=False, soft_wrap=False, emoji=False)
     findings = gaps_first(report.findings)
-    shown = [f for f in findings if not quiet or f.status in (Status.FAIL, Status.NOT_ASSESSED)]
-    for provider in sorted({f.provider for f in shown}):
-        table = Table(title=f"{provider.upper()}", title_justify="left", expand=True,
-                      show_lines=False)
-        table.add_column("Status", no_wrap=True, width=12)
-        table.add_column("Sev", no_wrap=True, width=8)
-        table.add_column("Rule", no_wrap=True, width=14)
-        table.add_column("Resource", overflow="fold", ratio=2)
-        table.add_column("Message", overflow="fold", ratio=3)
-        for f in shown:
-            if f.provider != provider:
-                continue
-            table.add_row(f"[{STYLE[f.status]}]{f.status.value}[/]",
-                          f"[{SEV_STYLE[f.severity]}]{f.severity.value}[/]", f.rule_id,
-                          f"{f.tenant}: {f.resource}" if f.resource != f.tenant else f.tenant,
-                          f.message)
+    console.print(f"[bold]{escape(summary_line(findings))}[/]")
+    console.print(f"[dim]{report.generated_at:%Y-%m-%d %H:%M} UTC · csrb-auditor "
+                  f"{escape(report.tool.version)} · retention profile "
+                  f"{escape(report.retention_profile or 'default')} · snapshot "
+                  f"{report.snapshot_sha256[:12]}[/]")
+    groups: dict[tuple[str, str], list[Finding]] = {}
+    for f in findings:
+        groups.setdefault((f.provider, f.tenant), []).append(f)
+    hidden = 0
+    res_col = max(20, width - 45)  # the finding column less a margin
+    res_width = res_col * 3 - 6  # at most three lines
+    for (provider, tenant), fs in sorted(groups.items(),
+                                         key=lambda kv: (_group_key(kv[1]), kv[0])):
+        shown = [f for f in fs if not quiet or f.status in GAP_STATUSES]
+        hidden += len(fs) - len(shown)
+        if not shown:
+            continue
+        table = Table(title=_title(provider, tenant, fs), title_justify="left", expand=True,
+                      box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False)
+        table.add_column("Status", no_wrap=True, min_width=12)
+        table.add_column("Sev", no_wrap=True, min_width=8)
+        table.add_column("Rule", no_wrap=True, min_width=14)
+        table.add_column("Finding  [dim](resource below)[/]", overflow="fold", ratio=1)
+        for i, (_, rows) in enumerate(groupby(shown, key=lambda f: (f.status, f.severity))):
+            if i:
+                table.add_section()
+            for f in rows:
+                res = "(the tenant)" if f.resource == f.tenant else short_resource(
+                    f.resource, res_width)
+                table.add_row(f"[{STYLE[f.status]}]{LABEL[f.status]}[/]",
+                              f"[{SEV_STYLE[f.severity]}]{f.severity.value}[/]", f.rule_id,
+                              f"{escape(f.message)}\n[dim]{escape(_under(res, res_col))}[/]")
+        console.print()
         console.print(table)
-    console.print(summary_line(findings))
+    if not findings:
+        console.print("No findings.")
+    if quiet and hidden:
+        console.print(f"[dim]{hidden} passed, waived or not applicable findings not shown "
+                      "(without --quiet they are).[/]")
     return buf.getvalue()
