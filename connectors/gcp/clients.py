@@ -75,7 +75,7 @@ def credentials_for(target: GcpTenant) -> tuple[ga_credentials.Credentials, str]
         return sa, str(sa.service_account_email)
     import google.auth
 
-    creds, project = google.auth.default(scopes=SCOPES)
+    creds, _ = google.auth.default(scopes=SCOPES)
     if target.auth == "impersonate":
         from google.auth import impersonated_credentials
 

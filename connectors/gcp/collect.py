@@ -13,6 +13,7 @@ from __future__ import annotations
 import fnmatch
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from google.auth import credentials as ga_credentials
@@ -171,6 +172,10 @@ def _project_list_hierarchy(c: Clients, target: GcpTenant,
                      excluded=sorted(set(target.projects) - set(ids)))
 
 
+def _job(name: str, scope: str, fn: Callable[[], Any]) -> Callable[[], PartRow]:
+    return lambda: _read(name, scope, fn)
+
+
 def _destinations(c: Clients, sink_lists: list[SinkList], collected: set[str]
                   ) -> list[Callable[[], PartRow]]:
     """Readers for the export destinations of every enabled sink (each destination once)."""
@@ -180,31 +185,22 @@ def _destinations(c: Clients, sink_lists: list[SinkList], collected: set[str]
             d = s.destination
             if s.disabled or d in jobs:
                 continue
-            if d.startswith("storage.googleapis.com/"):
-                bucket = d.split("/", 1)[1]
-                jobs[d] = lambda b=bucket: _read("gcp.storage_bucket", f"gs://{b}",
-                                                 lambda: readers.storage_bucket(c, b))
-            elif d.startswith("logging.googleapis.com/"):
-                name = d.split("/", 1)[1]
-                project = "/".join(name.split("/")[:2])
+            service, _, path = d.partition(".googleapis.com/")
+            if service == "storage":
+                jobs[d] = _job("gcp.storage_bucket", f"gs://{path}",
+                               partial(readers.storage_bucket, c, path))
+            elif service == "logging":
+                project = "/".join(path.split("/")[:2])
                 if project not in collected:
-                    jobs[d] = lambda n=name: _read("gcp.log_bucket", n,
-                                                   lambda: readers.log_bucket(c, n))
-                    jobs[project] = lambda r=project: _read(
-                        "gcp.iam_policy", r, lambda: readers.iam_policy(c, r))
-            elif d.startswith("pubsub.googleapis.com/"):
-                topic = d.split("/", 1)[1]
-                jobs[d] = lambda t=topic: _read("gcp.destination_iam", d_of("pubsub", t),
-                                                lambda: readers.topic_iam(c, t))
-            elif d.startswith("bigquery.googleapis.com/"):
-                ds = d.split("/", 1)[1]
-                jobs[d] = lambda x=ds: _read("gcp.destination_iam", d_of("bigquery", x),
-                                             lambda: readers.dataset_access(c, x))
+                    jobs[d] = _job("gcp.log_bucket", path, partial(readers.log_bucket, c, path))
+                    jobs[project] = _job("gcp.iam_policy", project,
+                                         partial(readers.iam_policy, c, project))
+            elif service == "pubsub":
+                jobs[d] = _job("gcp.destination_iam", d, partial(readers.topic_iam, c, path))
+            elif service == "bigquery":
+                jobs[d] = _job("gcp.destination_iam", d,
+                               partial(readers.dataset_access, c, path))
     return list(jobs.values())
-
-
-def d_of(service: str, path: str) -> str:
-    return f"{service}.googleapis.com/{path}"
 
 
 def collect(target: GcpTenant, ctx: CollectContext,

@@ -123,12 +123,12 @@ class Services:
     def _project_msg(self, p: dict[str, Any]) -> Any:
         return rt.Project(name=f"projects/{p['projectNumber']}", project_id=p["projectId"],
                           parent=p.get("parent", ""), display_name=p.get("displayName", ""),
-                          state=rt.Project.State[p.get("state", "ACTIVE")])
+                          state=rt.Project.State.__members__[p.get("state", "ACTIVE")])
 
     def _folder_msg(self, f: dict[str, Any]) -> Any:
         return rt.Folder(name=f["name"], parent=f.get("parent", ""),
                          display_name=f.get("displayName", ""),
-                         state=rt.Folder.State[f.get("state", "ACTIVE")])
+                         state=rt.Folder.State.__members__[f.get("state", "ACTIVE")])
 
     def get_organization(self, req: Any) -> Any:
         org = self._node(req.name)

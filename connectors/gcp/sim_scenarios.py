@@ -233,7 +233,7 @@ def big_org(n_projects: int = 2000, n_folders: int = 50) -> dict[str, Any]:
     projects = []
     for i in range(n_projects):
         pid = f"acme-p{i:05d}"
-        parent = folders[i % n_folders]["name"]
+        parent = str(folders[i % n_folders]["name"])
         if i % 3 == 0:
             p = _hardened_project(pid, str(300000000000 + i), parent)
         else:

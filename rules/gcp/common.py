@@ -1,0 +1,185 @@
+"""Shared reading of a GCP tenant snapshot: the hierarchy, effective (inherited) audit configs,
+the sinks that cover a project, and what a Logging query filter selects.
+
+Pure functions of the snapshot; no I/O.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import TypeVar
+
+from pydantic import BaseModel
+
+from auditor.model import Result
+from auditor.rule import RuleContext, failed, not_assessed, passed
+from auditor.snapshot import CollectionError, TenantSnapshot
+from connectors.gcp.model import Hierarchy, IamPolicy, LogSink, ProjectNode, SinkList
+
+M = TypeVar("M", bound=BaseModel)
+BUILTIN_SINKS = ("_Required", "_Default")
+
+
+def hierarchy(tenant: TenantSnapshot) -> Hierarchy:
+    return tenant.get("gcp.hierarchy").as_(Hierarchy)
+
+
+def record(tenant: TenantSnapshot, name: str, scope: str, kind: type[M]
+           ) -> tuple[M | None, str]:
+    """The part's record, or ``None`` and why it is missing."""
+    for p in tenant.parts:
+        if p.name == name and p.scope == scope:
+            if p.error is not None:
+                return None, p.error.describe()
+            return p.as_(kind), ""
+    return None, f"{name} was not collected for {scope}"
+
+
+def ancestry_gap(tenant: TenantSnapshot, h: Hierarchy, project: ProjectNode) -> str:
+    """Why the project's ancestors are not fully known ('' when they are)."""
+    chain = h.ancestors(project)
+    for p in tenant.all("gcp.ancestry"):
+        if p.scope in chain and p.error is not None:
+            return p.error.describe()
+    top = chain[-1]
+    if top.startswith("folders/") and not h.folders.get(top):
+        return f"the parent of {top} is unknown"
+    return ""
+
+
+def per_project(tenant: TenantSnapshot, name: str, kind: type[M]
+                ) -> Iterator[tuple[ProjectNode, M | None, str]]:
+    """Each audited project with its record of ``name`` (or why it is missing)."""
+    for project in hierarchy(tenant).projects:
+        rec, why = record(tenant, name, project.resource, kind)
+        yield project, rec, why
+
+
+# ---------------------------------------------------------------- audit configs
+@dataclass
+class Effective:
+    """The union of the audit configs set on a project and its ancestors."""
+
+    types: dict[str, dict[str, list[str]]] = field(default_factory=dict)  # service->type->where
+    exemptions: list[dict[str, str]] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
+
+    def enabled(self, service: str) -> set[str]:
+        """Log types effective for ``service`` (its own entries plus allServices)."""
+        own = set(self.types.get(service, {}))
+        return own | set(self.types.get("allServices", {}))
+
+
+def effective_audit(tenant: TenantSnapshot, h: Hierarchy, project: ProjectNode) -> Effective:
+    eff = Effective()
+    gap = ancestry_gap(tenant, h, project)
+    if gap:
+        eff.missing.append(gap)
+    for resource in h.ancestors(project):
+        policy, why = record(tenant, "gcp.iam_policy", resource, IamPolicy)
+        if policy is None:
+            eff.missing.append(why)
+            continue
+        for ac in policy.audit_configs:
+            for log_type, exempt in ac.log_types.items():
+                eff.types.setdefault(ac.service, {}).setdefault(log_type, []).append(resource)
+                eff.exemptions.extend({"service": ac.service, "log_type": log_type,
+                                       "member": m, "set_on": resource} for m in exempt)
+    return eff
+
+
+# ---------------------------------------------------------------- sinks
+def sinks_covering(tenant: TenantSnapshot, h: Hierarchy, project: ProjectNode
+                   ) -> tuple[list[LogSink], list[str]]:
+    """The project's own sinks and its ancestors' aggregated (includeChildren) sinks."""
+    out: list[LogSink] = []
+    missing: list[str] = []
+    gap = ancestry_gap(tenant, h, project)
+    if gap:
+        missing.append(gap)
+    for resource in h.ancestors(project):
+        sl, why = record(tenant, "gcp.sinks", resource, SinkList)
+        if sl is None:
+            missing.append(why)
+            continue
+        own = resource == project.resource
+        out.extend(s for s in sl.sinks if own or s.include_children)
+    return out, missing
+
+
+def all_sinks(tenant: TenantSnapshot) -> tuple[list[LogSink], list[CollectionError]]:
+    sinks: list[LogSink] = []
+    errors: list[CollectionError] = []
+    for p in tenant.all("gcp.sinks"):
+        if p.error is not None:
+            errors.append(p.error)
+        else:
+            sinks.extend(p.as_(SinkList).sinks)
+    return sinks, errors
+
+
+def is_export(s: LogSink) -> bool:
+    return s.name not in BUILTIN_SINKS and not s.disabled
+
+
+# ---------------------------------------------------------------- filters
+_AUDIT = re.compile(r"cloudaudit\.googleapis\.com(?:%2F|/)?([a-z_]*)|"
+                    r"google\.cloud\.audit\.auditlog()", re.I)
+_SPLIT = re.compile(r"\s+(?:AND|OR)\s+|\n")
+
+
+def audit_mentions(text: str) -> list[tuple[str, bool]]:
+    """(audit log type or '' for all, negated?) for each mention of audit logs."""
+    out = []
+    for clause in _SPLIT.split(text):
+        c = clause.strip().lstrip("(").strip()
+        negated = c.upper().startswith("NOT ") or c.startswith("-") or "!=" in c
+        for m in _AUDIT.finditer(c):
+            out.append(((m.group(1) or "").lower(), negated))
+    return out
+
+
+def selects(text: str, log_type: str) -> bool:
+    """Whether a sink filter routes audit logs of ``log_type`` (activity, data_access ...).
+    An empty filter selects everything; a filter that only excludes (``NOT LOG_ID(...)``)
+    selects what it does not exclude; an unrelated filter is taken not to select them."""
+    if not text.strip():
+        return True
+    mentions = audit_mentions(text)
+    pos = [t for t, neg in mentions if not neg]
+    neg = [t for t, neg in mentions if neg]
+    if any(t in ("", log_type) for t in neg):
+        return False
+    if pos:
+        return any(t in ("", log_type) for t in pos)
+    return bool(neg)
+
+
+def drops(text: str) -> list[str]:
+    """The audit log types an exclusion filter matches ('' = all audit logs)."""
+    return sorted({t for t, neg in audit_mentions(text) if not neg})
+
+
+def exclusion_hits(sink: LogSink) -> list[dict[str, object]]:
+    return [{"sink": sink.path, "exclusion": e.name, "filter": e.filter,
+             "drops": drops(e.filter) or [""]}
+            for e in sink.exclusions if not e.disabled and drops(e.filter)]
+
+
+# ---------------------------------------------------------------- attestations
+_NEGATIVE = re.compile(r"^\s*(no|not|off|disabled)\b", re.I)
+
+
+def attested(ctx: RuleContext, rule_id: str, scope: str, what: str) -> Result:
+    """Pass on a valid attestation; fail on one whose note starts with no/not/off/disabled
+    (an attested negative); else not_assessed saying what attestation is needed."""
+    a, why = ctx.attestation(rule_id, scope)
+    if a is None:
+        return not_assessed(scope, f"{what}: no API reports this; {why}")
+    evidence = {"attestation": {"by": a.by, "date": a.date.isoformat(), "note": a.note}}
+    if _NEGATIVE.match(a.note):
+        return failed(scope, f"{what}: attested as off by {a.by} on {a.date.isoformat()}",
+                      **evidence)
+    return passed(scope, f"{what}: attested by {a.by} on {a.date.isoformat()}", **evidence)

@@ -1,0 +1,114 @@
+"""Network telemetry: Cloud DNS query logging, VPC flow logs and load-balancer logs."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from auditor.model import Result
+from auditor.rule import RuleContext, failed, not_applicable, not_assessed, passed, rule
+from auditor.snapshot import TenantSnapshot
+from connectors.gcp.model import (
+    BackendServiceList,
+    DnsPolicyList,
+    NetworkList,
+    SubnetworkList,
+)
+from rules.gcp.common import per_project, record
+
+# Subnet purposes that carry VM traffic (flow logs apply); proxy-only, PSC and NAT do not.
+FLOW_LOG_PURPOSES = ("", "PRIVATE", "PRIVATE_RFC_1918")
+
+
+def _path(url: str) -> str:
+    cut = url.find("projects/")
+    return url[cut:] if cut >= 0 else url
+
+
+@rule(id="GCP-DNS-001", title="Cloud DNS logging on every VPC network", severity="low",
+      provider="gcp", needs=["gcp.hierarchy", "gcp.networks", "gcp.dns_policies"],
+      references="CIS GCP 4.0: 2.12")
+def dns_logging(tenant: TenantSnapshot, ctx: RuleContext) -> Iterator[Result]:
+    """
+    What it checks:
+    That every VPC network is bound to a Cloud DNS server policy with `enableLogging`.
+
+    Why it matters:
+    DNS queries show which hosts a compromised workload talked to, including exfiltration
+    and command-and-control domains, when nothing else was logged.
+
+    Remediation:
+    Console: Network services > Cloud DNS > DNS server policies > Create, Logs On, select
+    the networks. gcloud: `gcloud dns policies create dns-logging --networks=NET
+    --enable-logging --description="DNS logging"` (or `update --enable-logging`).
+    """
+    for project, nets, why in per_project(tenant, "gcp.networks", NetworkList):
+        if nets is None:
+            yield not_assessed(project.resource, why)
+            continue
+        if not nets.networks:
+            yield not_applicable(project.resource, "no VPC networks")
+            continue
+        dns, why_d = record(tenant, "gcp.dns_policies", project.resource, DnsPolicyList)
+        for n in nets.networks:
+            if dns is None:
+                yield not_assessed(n.path, why_d)
+                continue
+            logging = [p.name for p in dns.policies
+                       if p.enable_logging and n.path in {_path(u) for u in p.networks}]
+            if logging:
+                yield passed(n.path, f"DNS logging by policy {logging[0]}", policies=logging)
+            else:
+                bound = [p.name for p in dns.policies if n.path in {_path(u) for u in
+                                                                    p.networks}]
+                yield failed(n.path, "no DNS policy with logging is bound to this network",
+                             bound_policies=bound)
+
+
+@rule(id="GCP-NET-001", title="VPC flow logs and load-balancer logging", severity="low",
+      provider="gcp", needs=["gcp.hierarchy", "gcp.subnetworks", "gcp.backend_services"],
+      references="CIS GCP 4.0: 2.16; CIS GCP 4.0: 3.8")
+def flow_and_lb_logs(tenant: TenantSnapshot, ctx: RuleContext) -> Iterator[Result]:
+    """
+    What it checks:
+    That every subnetwork carrying VM traffic has flow logs (`logConfig.enable`) and every
+    backend service has request logging (`logConfig.enable`). Proxy-only, Private Service
+    Connect and NAT subnets are skipped (flow logs do not apply).
+
+    Why it matters:
+    Flow and load-balancer logs are the network record of where data went: the evidence
+    of exfiltration volume and destination after an intrusion.
+
+    Remediation:
+    Console: VPC network > subnet > Edit > Flow logs On; Load balancing > backend > Edit >
+    Enable logging. gcloud: `gcloud compute networks subnets update SUBNET --region=R
+    --enable-flow-logs`; `gcloud compute backend-services update BS --global
+    --enable-logging --logging-sample-rate=1`.
+    """
+    for project, subnets, why in per_project(tenant, "gcp.subnetworks", SubnetworkList):
+        backends, why_b = record(tenant, "gcp.backend_services", project.resource,
+                                 BackendServiceList)
+        judged = 0
+        if subnets is None:
+            yield not_assessed(project.resource + "/subnetworks", why)
+            judged += 1
+        else:
+            for s in subnets.subnetworks:
+                if s.purpose not in FLOW_LOG_PURPOSES:
+                    continue
+                judged += 1
+                res = f"{project.resource}/regions/{s.region}/subnetworks/{s.name}"
+                yield (passed(res, "flow logs enabled", flow_logs=True) if s.flow_logs
+                       else failed(res, "flow logs disabled", flow_logs=False))
+        if backends is None:
+            yield not_assessed(project.resource + "/backendServices", why_b)
+            judged += 1
+        else:
+            for b in backends.services:
+                judged += 1
+                where = "global" if b.region == "global" else f"regions/{b.region}"
+                res = f"{project.resource}/{where}/backendServices/{b.name}"
+                yield (passed(res, "request logging enabled", logging=True) if b.logging
+                       else failed(res, "request logging disabled", logging=False,
+                                   scheme=b.load_balancing_scheme))
+        if not judged:
+            yield not_applicable(project.resource, "no subnetworks or backend services")

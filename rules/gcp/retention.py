@@ -1,0 +1,170 @@
+"""Retention: how long the log buckets and the export bucket keep audit logs, and whether the
+export is locked."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from auditor.model import Result
+from auditor.rule import RuleContext, failed, not_assessed, passed, rule
+from auditor.snapshot import TenantSnapshot
+from connectors.gcp.model import (
+    NEVER_EXPIRES,
+    ArchiveBucket,
+    LogBucket,
+    LogBucketList,
+    LogSink,
+)
+from rules.gcp.common import all_sinks, hierarchy, is_export, record, selects, sinks_covering
+
+DAY = 86400
+
+
+def _log_bucket(tenant: TenantSnapshot, name: str) -> tuple[LogBucket | None, str]:
+    """A log bucket by name, from its project's listing or a direct read."""
+    project = "/".join(name.split("/")[:2])
+    listing, _ = record(tenant, "gcp.log_buckets", project, LogBucketList)
+    if listing is not None:
+        for b in listing.buckets:
+            if b.name == name:
+                return b, ""
+        return None, f"log bucket {name} does not exist"
+    direct, why2 = record(tenant, "gcp.log_bucket", name, LogBucket)
+    return direct, (why2 if direct is None else "")
+
+
+def _archives(tenant: TenantSnapshot, covering: list[LogSink]) -> dict[str, int]:
+    """Days the Cloud Storage exports covering a project keep its Data Access logs."""
+    out: dict[str, int] = {}
+    for s in covering:
+        if is_export(s) and s.destination.startswith("storage.googleapis.com/") \
+                and selects(s.filter, "data_access"):
+            name = "gs://" + s.destination.split("/", 1)[1]
+            b, _ = record(tenant, "gcp.storage_bucket", name, ArchiveBucket)
+            if b is not None:
+                out[name] = b.delete_after_days if b.delete_after_days is not None \
+                    else NEVER_EXPIRES
+    return out
+
+
+@rule(id="GCP-RET-001", title="Log buckets keep audit logs for the profile", severity="high",
+      provider="gcp", needs=["gcp.hierarchy", "gcp.sinks", "gcp.log_buckets"],
+      references="M-21-31: EL1; CSRB: Rec 10")
+def log_bucket_retention(tenant: TenantSnapshot, ctx: RuleContext) -> Iterator[Result]:
+    """
+    What it checks:
+    For each project, the log buckets that receive its Data Access audit logs (through the
+    `_Default` sink or any covering sink routing to a log bucket): at least one keeps them
+    for the profile's searchable ("hot") days. `_Default` keeps 30 days unless changed.
+
+    Why it matters:
+    Intrusions are found late: Storm-0558 ran for about a month before detection, and the
+    investigation reached back much further. Thirty days of Data Access logs is not enough
+    to see how an intruder got in.
+
+    Remediation:
+    Console: Logging > Logs Storage > _Default > Edit bucket > Retention period (days).
+    gcloud: `gcloud logging buckets update _Default --location=global --retention-days=365
+    --project=PROJECT` (or route to a central bucket with longer retention).
+    """
+    h = hierarchy(tenant)
+    hot = ctx.retention.hot_days
+    for project in h.projects:
+        covering, missing = sinks_covering(tenant, h, project)
+        names = sorted({s.destination.split("/", 1)[1] for s in covering
+                        if not s.disabled and s.destination.startswith("logging.googleapis.com/")
+                        and selects(s.filter, "data_access")})
+        seen: dict[str, int] = {}
+        for name in names:
+            bucket, why = _log_bucket(tenant, name)
+            if bucket is None:
+                missing.append(why)
+            else:
+                seen[name] = bucket.retention_days
+        best = max(seen.values(), default=0)
+        source = max(seen, key=lambda n: seen[n]) if seen else "no log bucket"
+        archives = _archives(tenant, covering)
+        evidence = {"buckets": seen, "archives": archives, "retention": {
+            "source": f"Data Access audit logs of {project.resource} in {source}",
+            "hot_days": best, "total_days": max([best, *archives.values()])}}
+        if best >= hot:
+            yield passed(project.resource, f"{source} keeps {best} days (profile {hot})",
+                         **evidence)
+        elif missing:
+            yield not_assessed(project.resource, "; ".join(missing), **evidence)
+        elif not seen:
+            yield failed(project.resource, "no log bucket receives Data Access logs",
+                         **evidence)
+        else:
+            yield failed(project.resource, f"Data Access logs kept {best} days in {source}; "
+                         f"the profile needs {hot}", **evidence)
+
+
+def _judge(name: str, locked: bool, kept: int, total: int, extra: dict[str, Any]
+           ) -> Result:
+    evidence = {"immutable": locked, **extra}
+    gaps = ([] if locked else ["not locked"]) + \
+        ([f"keeps {kept} days, needs {total}"] if kept < total else [])
+    if gaps:
+        return failed(name, f"{name}: " + "; ".join(gaps), **evidence)
+    return passed(name, f"{name} is locked and keeps {kept} days", **evidence)
+
+
+@rule(id="GCP-RET-002", title="The export bucket is locked with enough retention",
+      severity="high", provider="gcp", needs=["gcp.sinks"],
+      references="CIS GCP 4.0: 2.3; M-21-31: EL1")
+def export_bucket_locked(tenant: TenantSnapshot, ctx: RuleContext) -> Iterator[Result]:
+    """
+    What it checks:
+    For every bucket that an export sink of audit logs writes to: a Cloud Storage bucket
+    has a locked retention policy of at least the profile's total days and no lifecycle
+    rule deleting earlier; a log bucket is locked with retention of at least the total.
+
+    Why it matters:
+    An intruder with admin rights deletes logs. A locked retention policy cannot be
+    shortened or removed, even by the project owner, so the evidence survives them.
+
+    Remediation:
+    Console: Cloud Storage > BUCKET > Protection > Retention policy > set, then Lock.
+    gcloud: `gcloud storage buckets update gs://BUCKET --retention-period=913d` then
+    `gcloud storage buckets update gs://BUCKET --lock-retention-period`.
+    """
+    total = ctx.retention.total_days
+    sinks, errors = all_sinks(tenant)
+    dests = sorted({s.destination for s in sinks if is_export(s)
+                    and (selects(s.filter, "activity") or selects(s.filter, "data_access"))
+                    and s.destination.startswith(("storage.googleapis.com/",
+                                                  "logging.googleapis.com/"))})
+    for d in dests:
+        path = d.split("/", 1)[1]
+        if d.startswith("storage."):
+            name = f"gs://{path}"
+            b, why = record(tenant, "gcp.storage_bucket", name, ArchiveBucket)
+            if b is None:
+                yield not_assessed(name, why)
+                continue
+            kept_min = (b.retention_seconds or 0) // DAY
+            kept = b.delete_after_days if b.delete_after_days is not None else NEVER_EXPIRES
+            evidence = {"retention_policy_days": kept_min, "lifecycle_delete_days":
+                        b.delete_after_days, "retention": {
+                            "source": f"audit log export {name}", "hot_days": 0,
+                            "total_days": kept, "archive": True}}
+            yield _judge(name, b.locked, min(kept_min, kept), total, evidence)
+        else:
+            lb, why = _log_bucket(tenant, path)
+            if lb is None:
+                yield not_assessed(path, why)
+                continue
+            evidence = {"retention": {"source": f"audit log export {path}",
+                                      "hot_days": lb.retention_days,
+                                      "total_days": lb.retention_days}}
+            yield _judge(path, lb.locked, lb.retention_days, total, evidence)
+    if not dests:
+        if errors:
+            yield not_assessed(tenant.name, "no export bucket seen, and some sinks could not "
+                               "be read: " + "; ".join(e.describe() for e in errors))
+        else:
+            yield failed(tenant.name, "no sink exports audit logs to a bucket that can be "
+                         "locked", immutable=False, retention={
+                             "source": "audit log export", "hot_days": 0, "total_days": 0})
