@@ -200,15 +200,20 @@ def collect(config: ConfigOpt,
                                                  help="Where to write the snapshot.")],
             verbose: VerboseOpt = False,
             timeout: Annotated[Optional[float], typer.Option(  # noqa: UP045
-                help="Seconds for the whole collection.")] = None) -> None:
+                help="Seconds for the whole collection.")] = None,
+            shard: Annotated[Optional[str], typer.Option(  # noqa: UP045
+                help="K/N: collect only this deterministic share of the accounts/projects; "
+                     "join the shards with `merge`.")] = None) -> None:
     """Collect only: write the evidence snapshot for `check` to judge later, offline."""
     from auditor import run
     from auditor.engine import audit_time
+    from auditor.merge import parse_shard
     from auditor.output import write_atomic
 
     _logging(verbose)
+    share = parse_shard(shard) if shard else None
     cfg = run.read_config(config)
-    snap = run.collect(cfg, audit_time(), progress=_progress(), timeout=timeout)
+    snap = run.collect(cfg, audit_time(), progress=_progress(), timeout=timeout, shard=share)
     write_atomic(output, snap.to_bytes())
     errors = sum(1 for t in snap.tenants for _ in t.errors())
     typer.echo(f"wrote {output}: {len(snap.tenants)} tenants, sha256 {snap.sha256}, "
@@ -307,6 +312,21 @@ def diff_cmd(old: Annotated[Path, typer.Argument(help="The earlier JSON report."
     result = diff(load_report(old), load_report(new))
     emit(renderers[fmt](result))
     raise typer.Exit(1 if result["counts"]["opened"] else 0)
+
+
+@app.command("merge")
+def merge_cmd(snapshots: Annotated[list[Path], typer.Argument(help="Shard snapshots.")],
+              output: Annotated[Path, typer.Option("--output", "-o",
+                                                   help="The merged snapshot.")]) -> None:
+    """Join the snapshots of `collect --shard K/N` runs into one for `check`."""
+    from auditor.merge import merge
+    from auditor.output import write_atomic
+    from auditor.snapshot import load_snapshot
+
+    merged = merge([(p, load_snapshot(p)) for p in snapshots])
+    write_atomic(output, merged.to_bytes())
+    typer.echo(f"wrote {output}: {len(merged.tenants)} tenants from {len(snapshots)} shards, "
+               f"sha256 {merged.sha256}", err=True)
 
 
 @app.command()

@@ -5,6 +5,7 @@ A connector module stays light at import time; it imports its SDK inside ``colle
 
 from __future__ import annotations
 
+import hashlib
 import threading
 import time
 from collections.abc import Callable
@@ -16,6 +17,11 @@ from typing import Any, Protocol
 from pydantic import BaseModel, ConfigDict
 
 from auditor.snapshot import TenantSnapshot
+
+
+def shard_of(key: str, n: int) -> int:
+    """The shard (1..n) an id belongs to."""
+    return int.from_bytes(hashlib.sha256(key.encode()).digest()[:8], "big") % n + 1
 
 
 class TenantConfigBase(BaseModel):
@@ -61,6 +67,15 @@ class CollectContext:
     deadline: float | None = None          # time.monotonic() by which the run must end
     max_workers: int = 8
     cancel: threading.Event = field(default_factory=threading.Event)
+    shard: tuple[int, int] | None = None   # (k, n), 1 <= k <= n: collect only this share
+
+    def in_shard(self, key: str) -> bool:
+        """Whether an account or project id belongs to this run's shard (stable across runs
+        and machines: a hash of the id, not of its position in a listing)."""
+        if self.shard is None:
+            return True
+        k, n = self.shard
+        return shard_of(key, n) == k
 
     def remaining(self) -> float | None:
         if self.deadline is None:

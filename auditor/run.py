@@ -15,7 +15,7 @@ from pydantic import BaseModel
 
 from auditor import __version__, registry
 from auditor.config import Config, load_config, resolve_secret
-from auditor.connector import CollectContext, Progress
+from auditor.connector import CollectContext, Progress, shard_of
 from auditor.engine import evaluate
 from auditor.model import Report
 from auditor.rule import RuleContext
@@ -57,22 +57,33 @@ def _failed_tenant(entry: dict[str, Any], error: CollectionError) -> TenantSnaps
     return snap
 
 
+def _in_shard(entry: dict[str, Any], shard: tuple[int, int] | None) -> bool:
+    """Tenants whose connector splits its own targets (organisation mode) run in every shard;
+    any other tenant runs in exactly one, chosen by its name."""
+    if shard is None:
+        return True
+    if getattr(registry.connector(entry["provider"]), "shards_targets", lambda e: False)(entry):
+        return True
+    return shard_of(entry["name"], shard[1]) == shard[0]
+
+
 def collect(cfg: Config, now: datetime, *, progress: Progress | None = None,
-            timeout: float | None = None) -> Snapshot:
-    """Every tenant of the config, in parallel; a tenant that fails or runs out of time is
-    recorded as not collected and the rest go on."""
+            timeout: float | None = None, shard: tuple[int, int] | None = None) -> Snapshot:
+    """Every tenant of the config (of the shard), in parallel; a tenant that fails or runs out
+    of time is recorded as not collected and the rest go on."""
     budget = timeout or cfg.audit.timeout
     deadline = time.monotonic() + budget if budget else None
     ctx = CollectContext(now=now, secret=resolve_secret, deadline=deadline,
-                         max_workers=cfg.audit.max_workers)
+                         max_workers=cfg.audit.max_workers, shard=shard)
     if progress is not None:
         ctx.progress = progress
     tenants: list[TenantSnapshot] = []
-    if cfg.tenants:
-        pool = ThreadPoolExecutor(max_workers=len(cfg.tenants), thread_name_prefix="tenant")
-        futures = [pool.submit(_collect_one, e, ctx) for e in cfg.tenants]
+    entries = [e for e in cfg.tenants if _in_shard(e, shard)]
+    if entries:
+        pool = ThreadPoolExecutor(max_workers=len(entries), thread_name_prefix="tenant")
+        futures = [pool.submit(_collect_one, e, ctx) for e in entries]
         wait(futures, timeout=budget)
-        for entry, fut in zip(cfg.tenants, futures, strict=True):
+        for entry, fut in zip(entries, futures, strict=True):
             if fut.done():
                 tenants.append(fut.result())
             else:
@@ -83,8 +94,8 @@ def collect(cfg: Config, now: datetime, *, progress: Progress | None = None,
         if ctx.cancel.is_set():
             ABANDONED.set()
         pool.shutdown(wait=not ctx.cancel.is_set(), cancel_futures=True)
-    return Snapshot(tool=ToolStamp(version=__version__), created_at=now,
-                    tenants=tenants).sealed()
+    return Snapshot(tool=ToolStamp(version=__version__), created_at=now, tenants=tenants,
+                    shard=f"{shard[0]}/{shard[1]}" if shard else "").sealed()
 
 
 def rule_context(cfg: Config | None, now: datetime) -> RuleContext:

@@ -132,6 +132,8 @@ class Snapshot(BaseModel):
     tool: ToolStamp
     created_at: datetime
     tenants: list[TenantSnapshot] = Field(default_factory=list)
+    shard: str = ""                                   # "k/n" for `collect --shard k/n`
+    merged_from: list[str] = Field(default_factory=list)   # sha256 of merged shard snapshots
     sha256: str = ""
 
     def content_hash(self) -> str:

@@ -1,0 +1,89 @@
+"""Join the snapshots of `collect --shard K/N` runs into one that `check` judges."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from auditor import __version__
+from auditor.errors import InputError
+from auditor.snapshot import Part, Snapshot, TenantSnapshot, ToolStamp, canonical_json
+
+SHARD = re.compile(r"^(\d+)/(\d+)$")
+
+
+def parse_shard(text: str) -> tuple[int, int]:
+    m = SHARD.match(text.strip())
+    if not m or not 1 <= int(m.group(1)) <= int(m.group(2)):
+        raise InputError(f"--shard: expected K/N with 1 <= K <= N, e.g. 2/8 (got {text!r})")
+    return int(m.group(1)), int(m.group(2))
+
+
+def _merge_data(a: Any, b: Any) -> Any:
+    """Two shards' view of one shared part: equal, or lists unioned (dedup by content)."""
+    if a == b:
+        return a
+    if isinstance(a, list) and isinstance(b, list):
+        seen = {canonical_json(x) for x in a}
+        return a + [x for x in b if canonical_json(x) not in seen]
+    if isinstance(a, dict) and isinstance(b, dict):
+        return {k: _merge_data(a[k], b[k]) if k in a and k in b else a.get(k, b.get(k))
+                for k in {**a, **b}}
+    return a
+
+
+def _merge_tenant(into: TenantSnapshot, other: TenantSnapshot, names: tuple[str, str]) -> None:
+    overlap = set(into.targets) & set(other.targets)
+    if overlap:
+        raise InputError(f"{names[1]}: overlapping shards: tenant {other.name!r} target "
+                         f"{sorted(overlap)[0]} is also in {names[0]}")
+    index = {(p.name, p.scope): i for i, p in enumerate(into.parts)}
+    for part in other.parts:
+        at = index.get((part.name, part.scope))
+        if at is None:
+            index[(part.name, part.scope)] = len(into.parts)
+            into.parts.append(part)
+            continue
+        mine = into.parts[at]
+        if mine.observed and part.observed:
+            into.parts[at] = Part(name=part.name, scope=part.scope,
+                                  data=_merge_data(mine.data, part.data))
+        elif part.observed:     # one shard saw what the other could not: keep what was seen
+            into.parts[at] = part
+    into.targets = sorted(set(into.targets) | set(other.targets))
+    for op, n in other.api_calls.items():
+        into.api_calls[op] = into.api_calls.get(op, 0) + n
+
+
+def merge(snapshots: Sequence[tuple[Path, Snapshot]]) -> Snapshot:
+    """One snapshot from shard snapshots of one collection; refuses mismatched or overlapping
+    shards."""
+    if len(snapshots) < 2:
+        raise InputError("merge: give at least two shard snapshots")
+    shards: dict[int, Path] = {}
+    total: int | None = None
+    for path, snap in snapshots:
+        if not snap.shard:
+            raise InputError(f"{path}: not a shard snapshot (written without --shard K/N)")
+        k, n = parse_shard(snap.shard)
+        if total is not None and n != total:
+            raise InputError(f"{path}: shard {snap.shard} is of {n} shards, the others of "
+                             f"{total}")
+        if k in shards:
+            raise InputError(f"{path}: overlapping shards: shard {snap.shard} is also "
+                             f"{shards[k]}")
+        total, shards[k] = n, path
+    tenants: dict[tuple[str, str], tuple[Path, TenantSnapshot]] = {}
+    for path, snap in snapshots:
+        for t in snap.tenants:
+            key = (t.provider, t.name)
+            if key in tenants:
+                _merge_tenant(tenants[key][1], t, (str(tenants[key][0]), str(path)))
+            else:
+                tenants[key] = (path, t.model_copy(deep=True))
+    first = min(snap.created_at for _, snap in snapshots)
+    return Snapshot(tool=ToolStamp(version=__version__), created_at=first,
+                    tenants=[t for _, t in tenants.values()],
+                    merged_from=[snap.sha256 for _, snap in snapshots]).sealed()
