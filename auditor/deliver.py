@@ -38,6 +38,7 @@ import json
 import os
 import re
 import socket
+import ssl
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -220,10 +221,16 @@ def _check_hec_options(options: dict[str, str], shown: str, host: str, tls: bool
     if not tls and not allow_http and not _is_loopback(host):
         raise _bad(f"--send {shown}: plain splunk-hec:// sends the token unencrypted and "
                    "is only for loopback; use splunk-hec+https:// (or allow_http=true)")
-    if "ca" in options and not os.path.isfile(options["ca"]):
-        raise _bad(f"--send {shown}: ca: no such file {options['ca']!r:.200}")
     if "ca" in options and not tls:
         raise _bad(f"--send {shown}: option ca needs splunk-hec+https://")
+    if "ca" in options:
+        if not os.path.isfile(options["ca"]):
+            raise _bad(f"--send {shown}: ca: no such file {options['ca']!r:.200}")
+        try:
+            ssl.create_default_context(cafile=options["ca"])
+        except (ssl.SSLError, OSError, ValueError):
+            raise _bad(f"--send {shown}: ca: {options['ca']!r:.200} is not a PEM file of "
+                       "CA certificates") from None
     for name in ("index", "host"):
         if name in options and not options[name]:
             raise _bad(f"--send {shown}: option {name} must not be empty")
@@ -412,7 +419,9 @@ def _send_hec(report: Report, target: Target, timeout: float) -> DeliveryResult:
     retries = int(opts.get("retries", "3"))
     deadline = time.monotonic() + timeout
     sent = 0
-    verify: str | bool = opts.get("ca") or True
+    verify: ssl.SSLContext | bool = True
+    if target.tls and opts.get("ca"):
+        verify = ssl.create_default_context(cafile=opts["ca"])
     headers = {"Authorization": f"Splunk {token}", "Content-Type": "application/json",
                "User-Agent": f"{APP_NAME}/{report.tool.version}"}
     # No proxy from the environment for loopback: a test or local forwarder is local.

@@ -7,23 +7,30 @@ in CI (``CI=true``), where they fail.
 
 from __future__ import annotations
 
+import contextlib
+import ipaddress
 import json
 import os
 import shutil
 import signal
 import socket
+import ssl
 import subprocess
 import threading
 import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 
 from auditor import deliver as dl
 from auditor.config import redact
@@ -159,26 +166,85 @@ class HecHandler(BaseHTTPRequestHandler):
 class HecServer(ThreadingHTTPServer):
     daemon_threads = True
 
-    def __init__(self, state: HecState) -> None:
+    def __init__(self, state: HecState, tls: ssl.SSLContext | None = None) -> None:
         super().__init__(("127.0.0.1", 0), HecHandler)
         self.state = state
+        self.scheme = "splunk-hec"
+        if tls is not None:
+            self.socket = tls.wrap_socket(self.socket, server_side=True)
+            self.scheme = "splunk-hec+https"
 
     @property
     def url(self) -> str:
-        return f"splunk-hec://127.0.0.1:{self.server_address[1]}"
+        return f"{self.scheme}://127.0.0.1:{self.server_address[1]}"
+
+
+@contextlib.contextmanager
+def running(server: HecServer) -> Iterator[HecServer]:
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
+                              daemon=True)
+    thread.start()
+    try:
+        yield server
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(5)
 
 
 @pytest.fixture()
 def hec(monkeypatch: pytest.MonkeyPatch) -> Iterator[HecServer]:
     token = str(uuid.uuid4())
     monkeypatch.setenv("SPLUNK_HEC_TOKEN", token)
-    server = HecServer(HecState(token=token))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server
-    server.shutdown()
-    server.server_close()
-    thread.join(5)
+    with running(HecServer(HecState(token=token))) as server:
+        yield server
+
+
+def self_signed(tmp: Path) -> tuple[Path, Path]:
+    """A self-signed certificate for 127.0.0.1 (usable as its own CA) and its key."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "csrb test HEC")])
+    now = datetime.now(UTC)
+    ski = x509.SubjectKeyIdentifier.from_public_key(key.public_key())
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
+            .public_key(key.public_key()).serial_number(x509.random_serial_number())
+            .not_valid_before(now - timedelta(minutes=5)).not_valid_after(now + timedelta(days=1))
+            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+            .add_extension(x509.KeyUsage(True, False, False, False, False, True, False, False,
+                                         False), critical=True)
+            .add_extension(ski, critical=False)
+            .add_extension(x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(ski),
+                           critical=False)
+            .add_extension(x509.SubjectAlternativeName(
+                [x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
+            .sign(key, hashes.SHA256()))
+    cert_path, key_path = tmp / "hec.pem", tmp / "hec.key"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM,
+                                           serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    return cert_path, key_path
+
+
+def test_hec_over_tls_verifies_the_server(tmp_path: Path,
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    token = str(uuid.uuid4())
+    monkeypatch.setenv("SPLUNK_HEC_TOKEN", token)
+    cert, key = self_signed(tmp_path)
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(cert, key)
+    with running(HecServer(HecState(token=token), tls=ctx)) as server:
+        # Not trusted by the system CAs: refused, as a result, before any event is sent.
+        [untrusted] = dl.deliver(make_report(), [server.url], timeout=10)
+        assert not untrusted.ok and "CERTIFICATE_VERIFY_FAILED" in untrusted.error
+        assert server.state.events == []
+        [trusted] = dl.deliver(make_report(), [f"{server.url}?ca={cert}"], timeout=10)
+        assert trusted.ok and trusted.sent == 8, trusted
+        assert len(server.state.events) == 8
+    not_pem = tmp_path / "not.pem"
+    not_pem.write_text("hello")
+    with pytest.raises(InputError, match="is not a PEM file of CA certificates"):
+        dl.parse_target(f"splunk-hec+https://127.0.0.1:1?ca={not_pem}")
 
 
 def test_hec_delivers_every_finding_as_its_jsonl_record(hec: HecServer) -> None:
