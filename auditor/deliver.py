@@ -445,10 +445,12 @@ def _send_hec(report: Report, target: Target, timeout: float) -> DeliveryResult:
                     wait = _retry_after(resp.headers.get("Retry-After"), attempt)
                     left = deadline - time.monotonic()
                     if wait > min(left, MAX_RETRY_WAIT):
+                        limit = (f"the {timeout:g}s timeout" if wait > left else
+                                 f"the {MAX_RETRY_WAIT:g}s the auditor waits at most")
                         return DeliveryResult(
                             target.display, sent, total, False,
                             f"HTTP {resp.status_code}: server asked to retry after {wait:g}s, "
-                            f"beyond the {timeout:g}s timeout")
+                            f"beyond {limit}")
                     time.sleep(wait)
                     attempt += 1
                     continue
