@@ -128,9 +128,14 @@ SendOpt = Annotated[Optional[list[str]], typer.Option(  # noqa: UP045
     "--send", help="Deliver findings: splunk-hec://host:port or syslog+tcp://host:port.")]
 
 
-def _check_baseline(baseline: Path | None, fail_on_new: bool) -> None:
+def _check_flags(baseline: Path | None, fail_on_new: bool, send: list[str] | None) -> None:
+    """Flag errors before any work: a bad --send URL or a missing token is exit 2 at once."""
     if fail_on_new and baseline is None:
         raise InputError("--fail-on-new needs --baseline PREV.json")
+    if send:
+        from auditor.deliver import check_targets
+
+        check_targets(send)
 
 
 def _with_baseline(report: Report, baseline: Path | None) -> Report:
@@ -182,7 +187,7 @@ def audit(config: ConfigOpt, fmt: FormatOpt = None, output: OutputOpt = None,
     from auditor.output import write_atomic
 
     _logging(verbose)
-    _check_baseline(baseline, fail_on_new)
+    _check_flags(baseline, fail_on_new, send)
     cfg = run.read_config(config)
     level = _fail_on(fail_on, cfg)
     now = audit_time()
@@ -232,7 +237,7 @@ def check(snapshot: Annotated[Path, typer.Argument(help="A snapshot from `collec
     from auditor.engine import audit_time
     from auditor.snapshot import load_snapshot
 
-    _check_baseline(baseline, fail_on_new)
+    _check_flags(baseline, fail_on_new, send)
     cfg = run.read_config(config) if config else None
     level = _fail_on(fail_on, cfg)
     snap = load_snapshot(snapshot)
