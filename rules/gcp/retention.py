@@ -24,14 +24,15 @@ DAY = 86400
 def _log_bucket(tenant: TenantSnapshot, name: str) -> tuple[LogBucket | None, str]:
     """A log bucket by name, from its project's listing or a direct read."""
     project = "/".join(name.split("/")[:2])
-    listing, _ = record(tenant, "gcp.log_buckets", project, LogBucketList)
+    listing, why = record(tenant, "gcp.log_buckets", project, LogBucketList)
     if listing is not None:
         for b in listing.buckets:
             if b.name == name:
                 return b, ""
         return None, f"log bucket {name} does not exist"
-    direct, why2 = record(tenant, "gcp.log_bucket", name, LogBucket)
-    return direct, (why2 if direct is None else "")
+    if any(p.name == "gcp.log_bucket" and p.scope == name for p in tenant.parts):
+        return record(tenant, "gcp.log_bucket", name, LogBucket)
+    return None, why
 
 
 def _archives(tenant: TenantSnapshot, covering: list[LogSink]) -> dict[str, int]:
