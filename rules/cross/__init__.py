@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from rules.cross import coverage, retention
+from rules.cross import coverage, keys, retention
 
 RULES = [
     retention.csrb_minimum,
@@ -10,4 +10,5 @@ RULES = [
     coverage.reaches_siem,
     coverage.tamper_resistant,
     coverage.every_target_covered,
+    keys.logs_outlive_keys,
 ]

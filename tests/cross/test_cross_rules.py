@@ -122,3 +122,35 @@ def test_coverage_of_enumerated_targets() -> None:
 def test_coverage_of_an_empty_audit() -> None:
     report = audit([])
     expect(report, "CROSS-COV-001", "not_applicable", "all")
+
+
+def test_signing_key_logs_outlive_the_keys() -> None:
+    from connectors.aws.model import KmsKey, KmsKeys
+    from connectors.gcp.model import CryptoKey, CryptoKeyList
+
+    def aws_keys(name: str) -> TenantSnapshot:
+        tenant = t("aws", name)
+        keys = KmsKeys(keys=[
+            KmsKey(arn=f"arn:aws:kms:us-east-1:1:key/{name}-sign", usage="SIGN_VERIFY",
+                   state="Enabled", created=datetime(2020, 1, 1, tzinfo=UTC)),
+            KmsKey(arn=f"arn:aws:kms:us-east-1:1:key/{name}-enc", usage="ENCRYPT_DECRYPT",
+                   state="Enabled", created=datetime(2020, 1, 1, tzinfo=UTC))])
+        tenant.add("aws.kms", keys.model_dump(mode="json"), scope="1/us-east-1")
+        return tenant
+
+    denied = t("aws", "denied")
+    denied.add("aws.kms", scope="2/us-east-1", error=CollectionError(
+        api="kms:ListKeys", scope="2/us-east-1", code="AccessDenied", permission="kms:ListKeys"))
+    gcp = t("gcp", "g")
+    gcp.add("gcp.kms_keys", CryptoKeyList(keys=[CryptoKey(
+        name="projects/p/locations/global/keyRings/r/cryptoKeys/k", purpose="ENCRYPT_DECRYPT",
+        create_time=datetime(2024, 1, 1, tzinfo=UTC))]).model_dump(mode="json"), scope="p")
+    rules = [stand_in("AWS-RET-001", "aws", {"long": ret(36500), "short": ret(913)})]
+    report = audit(rules, aws_keys("long"), aws_keys("short"), denied, gcp)
+    ok = expect(report, "CROSS-KEY-001", "pass", "long:arn:aws:kms:us-east-1:1:key/long-sign")
+    assert ok[0].evidence["required_days"] == ok[0].evidence["key_age_days"] + 730
+    expect(report, "CROSS-KEY-001", "fail", "short:arn:aws:kms:us-east-1:1:key/short-sign")
+    expect(report, "CROSS-KEY-001", "not_assessed", "denied:2/us-east-1",
+           contains="needs kms:ListKeys")
+    expect(report, "CROSS-KEY-001", "not_applicable", "g")
+    assert not [f for f in report.findings if "-enc" in f.resource]
