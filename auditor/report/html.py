@@ -12,6 +12,7 @@ worst status per cell; the page's own layout lives in ``html_assets``.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable
 from html import escape
 from typing import TYPE_CHECKING
@@ -53,12 +54,39 @@ def _plural(n: int, word: str) -> str:
     return f"{n} {word}{'' if n == 1 else 's'}"
 
 
+_AWS_ACCOUNT = re.compile(r"^\d{12}$")
+_ARN_ACCOUNT = re.compile(r"^arn:[^:]*:[^:]*:[^:]*:(\d{12}):")
+_GCP_UNIT = re.compile(r"^(projects|organizations|folders)/([^/]+)")
+
+
+def unit_of(f: Finding) -> str:
+    """The account or project a finding is about, when it is finer than the tenant (an AWS
+    Organization's member account, a GCP organisation's project); "" when tenant-wide."""
+    if f.provider == "aws":
+        for text in (f.scope.split("/")[0], f.resource):
+            if _AWS_ACCOUNT.match(text):
+                return text
+        m = _ARN_ACCOUNT.match(f.resource)
+        return m[1] if m else ""
+    if f.provider == "gcp":
+        m = _GCP_UNIT.match(f.scope) or _GCP_UNIT.match(f.resource)
+        if m:
+            return m[2] if m[1] == "projects" else f"{m[1][:3]} {m[2]}"
+    return ""
+
+
 def _column(f: Finding) -> str:
-    return f"{f.provider}\x1f{f.tenant}"
+    return f"{f.provider}\x1f{f.tenant}\x1f{unit_of(f)}"
+
+
+def _split(column: str) -> tuple[str, str, str]:
+    provider, tenant, unit = column.split("\x1f")
+    return provider, tenant, unit
 
 
 def coverage_matrix(findings: Iterable[Finding]) -> pd.DataFrame:
-    """Worst status per (CSRB recommendation, rule) × (provider, tenant), as a pandas pivot.
+    """Worst status per (CSRB recommendation, rule) × (provider, tenant, account or project),
+    as a pandas pivot; columns are "provider\\x1ftenant\\x1funit" (``unit_of``).
 
     A rule mapped to several CSRB recommendations appears under each; one mapped to none
     under "not mapped". Cells are ``Status`` values, or NaN where the rule did not run."""
@@ -91,16 +119,26 @@ def _matrix_html(findings: list[Finding]) -> str:
     pivot = coverage_matrix(findings)
     if pivot.empty:
         return "<p class='empty'>No findings.</p>"
-    columns = sorted(pivot.columns, key=lambda c: (c.split("\x1f")[0] == "cross", c))
-    head_p, head_t = [], []
-    for provider in dict.fromkeys(c.split("\x1f")[0] for c in columns):
-        span = sum(1 for c in columns if c.split("\x1f")[0] == provider)
+    columns = sorted(pivot.columns, key=lambda c: (_split(c)[0] == "cross", _split(c)))
+    has_units = any(_split(c)[2] for c in columns)
+    head_p, head_t, head_u = [], [], []
+    for provider in dict.fromkeys(_split(c)[0] for c in columns):
+        span = sum(1 for c in columns if _split(c)[0] == provider)
         head_p.append(f"<th colspan='{span}' class='prov' data-provider='{_e(provider)}'>"
                       f"{_e(provider_name(provider))}</th>")
-    for c in columns:
-        provider, tenant = c.split("\x1f", 1)
-        head_t.append(f"<th class='tenant' data-provider='{_e(provider)}' "
+    for provider, tenant in dict.fromkeys(_split(c)[:2] for c in columns):
+        units = [_split(c)[2] for c in columns if _split(c)[:2] == (provider, tenant)]
+        whole = units == [""]  # tenant-wide only: its header spans the unit row too
+        attrs = (f" rowspan='2' class='tenant leaf'" if has_units and whole else
+                 f" colspan='{len(units)}' class='tenant{'' if has_units else ' leaf'}'")
+        head_t.append(f"<th{attrs} data-provider='{_e(provider)}' "
                       f"title='{_e(provider_name(provider))}: {_e(tenant)}'>{_e(tenant)}</th>")
+        if has_units and not whole:
+            head_u.extend(
+                f"<th class='unit leaf' data-provider='{_e(provider)}' "
+                f"title='{_e(provider_name(provider))}: {_e(tenant)}"
+                f"{' / ' + _e(unit) if unit else ''}'>{_e(unit) or '(tenant)'}</th>"
+                for unit in units)
     body = []
     prev_rec = None
     for (rec, rule, title), row in pivot.iterrows():
@@ -114,7 +152,7 @@ def _matrix_html(findings: list[Finding]) -> str:
         cells = []
         for c in columns:
             status = row[c]
-            provider, tenant = c.split("\x1f", 1)
+            provider, tenant, unit = _split(c)
             if status is None or status != status:
                 cells.append(f"<td class='cell none' data-provider='{_e(provider)}'>·</td>")
                 continue
@@ -125,16 +163,20 @@ def _matrix_html(findings: list[Finding]) -> str:
             cells.append(
                 f"<td class='cell s-{_e(status)}' data-provider='{_e(provider)}' "
                 f"data-status='{_e(status)}' data-rule='{_e(rule)}' data-tenant='{_e(tenant)}' "
-                f"title='{_e(rule)} on {_e(tenant)}: {_e(detail)}'>"
-                f"<a href='?q={_e(quote(rule + ' ' + tenant))}#findings'>{_e(label)}</a></td>")
-        providers = " ".join(sorted({c.split("\x1f")[0] for c in columns
+                f"data-unit='{_e(unit)}' title='{_e(rule)} on {_e(tenant)}"
+                f"{' / ' + _e(unit) if unit else ''}: {_e(detail)}'>"
+                f"<a href='?q={_e(quote(rule + ' ' + (unit or tenant)))}#findings'>"
+                f"{_e(label)}</a></td>")
+        providers = " ".join(sorted({_split(c)[0] for c in columns
                                      if row[c] is not None and row[c] == row[c]}))
         body.append(f"<tr class='rule-row' data-rec='{_e(rec)}' data-providers='{_e(providers)}'>"
                     f"<th class='rule' scope='row'><code>{_e(rule)}</code> "
                     f"<span>{_e(title)}</span></th>{''.join(cells)}</tr>")
     return ("<div class='matrix-wrap'><table class='matrix' id='matrix'><thead>"
-            f"<tr><th rowspan='2'>CSRB recommendation and rule</th>{''.join(head_p)}</tr>"
-            f"<tr>{''.join(head_t)}</tr></thead><tbody>{''.join(body)}</tbody></table></div>")
+            f"<tr><th rowspan='{3 if has_units else 2}'>CSRB recommendation and rule</th>"
+            f"{''.join(head_p)}</tr><tr>{''.join(head_t)}</tr>"
+            f"{'<tr>' + ''.join(head_u) + '</tr>' if has_units else ''}"
+            f"</thead><tbody>{''.join(body)}</tbody></table></div>")
 
 
 def _summary_html(report: Report, findings: list[Finding]) -> str:
@@ -144,7 +186,8 @@ def _summary_html(report: Report, findings: list[Finding]) -> str:
         (s.value, LABEL[s], counts[s]) for s in
         (Status.FAIL, Status.NOT_ASSESSED, Status.WAIVED, Status.PASS, Status.NOT_APPLICABLE)]
     html_cards = "".join(
-        f"<a class='card c-{_e(key)}' href='?status={_e(key) if key != 'total' else ''}"
+        f"<a class='card c-{_e(key)}{'' if n else ' zero'}' "
+        f"href='?status={_e(key) if key != 'total' else ''}"
         f"#findings' data-count='{_e(key)}'><b>{n}</b><span>{_e(label)}</span></a>"
         for key, label, n in cards)
     fails = [f for f in findings if f.status is Status.FAIL]

@@ -23,6 +23,7 @@ text-decoration:none;color:inherit}
 .card b{font-size:26px;line-height:1.1}
 .card span{color:var(--muted)}
 .card:hover{box-shadow:0 1px 4px rgba(0,0,0,.15)}
+.card.zero{opacity:.5}
 .c-fail{border-top-color:var(--fail)}.c-fail b{color:var(--fail)}
 .c-not_assessed{border-top-color:var(--na)}.c-not_assessed b{color:var(--na)}
 .c-waived{border-top-color:var(--waived)}.c-pass{border-top-color:var(--pass)}
@@ -51,13 +52,16 @@ vertical-align:middle}
 .matrix thead th{background:#eef1f5;font-weight:600;white-space:nowrap}
 .matrix th.prov{text-align:center}
 .matrix th.tenant{font-weight:500;text-align:center}
+.matrix th.unit{font-weight:500;font-size:12px;text-align:center;white-space:normal;
+color:var(--muted);overflow-wrap:normal}
+.matrix th.rule{position:sticky;left:0;background:#fff;z-index:1}
 .matrix tr.group th{background:#f4f6f9;font-weight:700;padding-top:7px}
 .matrix tr.group th span{font-weight:400;color:var(--muted)}
 .sevs li.zero{opacity:.45}
-.matrix th.rule{font-weight:400;min-width:280px}
+.matrix th.rule{font-weight:400;min-width:240px}
 .matrix th.rule code{font-weight:600;margin-right:6px}
-.matrix td.cell{text-align:center;white-space:nowrap;font-size:12.5px;font-weight:600;
-min-width:92px}
+.matrix td.cell{text-align:center;white-space:nowrap;font-size:12px;font-weight:600;
+min-width:64px;padding:5px 4px}
 .matrix td.cell a{color:inherit;text-decoration:none;display:block}
 .matrix td.none{color:#b0b5bd;background:#fafafa}
 .s-fail{background:var(--fail-bg);color:var(--fail)}
@@ -138,7 +142,7 @@ JS = """
     rows.forEach(function(r){if(r.classList.contains('group')){
       r.hidden=!live[r.dataset.rec];
       r.firstChild.colSpan=1+
-        document.querySelectorAll('#matrix th.tenant:not([hidden])').length;}});
+        document.querySelectorAll('#matrix th.leaf:not([hidden])').length;}});
     if(push){
       var p=new URLSearchParams();
       F.forEach(function(k){if(val(k)){p.set(k,val(k));}});

@@ -85,10 +85,14 @@ def test_coverage_matrix_is_the_worst_status_per_recommendation_rule_and_tenant(
         report: Report) -> None:
     m = html.coverage_matrix(report.findings)
     assert m.loc[("Rec 10", "AWS-CT-002", "Trail log file validation is on"),
-                 "aws\x1fprod"] == Status.FAIL
-    gcp = m.loc[("Rec 10", "GCP-AUD-001", "Data Access audit logs for all services"),
-                "gcp\x1facme"]
-    assert gcp == Status.FAIL  # one fail and one pass: the worst shows
+                 "aws\x1fprod\x1f111122223333"] == Status.FAIL
+    gcp = ("Rec 10", "GCP-AUD-001", "Data Access audit logs for all services")
+    # a GCP organisation's projects and an AWS Organization's accounts get their own columns
+    assert m.loc[gcp, "gcp\x1facme\x1facme-prod"] == Status.FAIL
+    assert m.loc[gcp, "gcp\x1facme\x1facme-dev"] == Status.PASS
+    assert "gcp\x1facme\x1forg 123456789012" in m.columns
+    assert m.loc[("Rec 10", "M365-MBX-003", "MailItemsAccessed is audited"),
+                 "m365\x1fcontoso\x1f"] == Status.FAIL
     # a rule under each of its CSRB recommendations, and unmapped ones apart
     assert {k[0] for k in m.index if k[1] == "M365-UAL-001"} == {"Rec 4", "Rec 10"}
     assert [k[0] for k in m.index if k[1] == "GCP-LOG-002"] == [html.NO_CSRB]
@@ -150,17 +154,24 @@ def test_chromium_shows_the_summary_and_the_matrix(page_file: Path) -> None:
     assert set(cards) == {"total", "fail", "not_assessed", "waived", "pass", "not_applicable"}
     assert dom.text_of["shown"] == "15 of 15 findings shown"
     assert "7 fail (worst critical)" in dom.text_of["summary-line"]
-    cells = {(a["data-rule"], a["data-tenant"]): a["data-status"]
+    cells = {(a["data-rule"], a["data-tenant"], a["data-unit"]): a["data-status"]
              for a in dom.all("td", "cell") if a.get("data-rule")}
-    assert cells[("AWS-CT-002", "prod")] == "fail"
-    assert cells[("AWS-CT-003", "staging")] == "not_assessed"
-    assert cells[("AWS-KMS-001", "staging")] == "waived"
-    assert cells[("ENTRA-LIC-001", "fabrikam")] == "not_applicable"
-    assert cells[("M365-UAL-001", "contoso")] == "pass"
-    assert cells[("GCP-AUD-001", "acme")] == "fail"
+    assert cells[("AWS-CT-002", "prod", "111122223333")] == "fail"
+    assert cells[("AWS-CT-003", "staging", "444455556666")] == "not_assessed"
+    assert cells[("AWS-KMS-001", "staging", "444455556666")] == "waived"
+    assert cells[("ENTRA-LIC-001", "fabrikam", "")] == "not_applicable"
+    assert cells[("M365-UAL-001", "contoso", "")] == "pass"
+    assert cells[("GCP-AUD-001", "acme", "acme-prod")] == "fail"
+    assert cells[("GCP-AUD-001", "acme", "acme-dev")] == "pass"
+    assert len(cells) == 15  # here every finding has a cell of its own
     assert [a["title"] for a in dom.all("th", "tenant")] == [
         "AWS: prod", "AWS: staging", "Google Cloud: acme", "Microsoft 365 / Entra ID: contoso",
         "Microsoft 365 / Entra ID: fabrikam", "Cross-cloud: all"]
+    assert sorted(a["title"] or "" for a in dom.all("th", "leaf")) == sorted([
+        "AWS: prod / 111122223333", "AWS: staging / 444455556666",
+        "Google Cloud: acme / acme-dev", "Google Cloud: acme / acme-prod",
+        "Google Cloud: acme / org 123456789012", "Microsoft 365 / Entra ID: contoso",
+        "Microsoft 365 / Entra ID: fabrikam", "Cross-cloud: all"])
     # the message with <script> in it stayed text: no element was made of it
     assert len(dom.all("script")) == 1
     assert XSS in dom.text_of["list"]
@@ -172,8 +183,8 @@ def test_chromium_applies_filters_from_the_query_string(page_file: Path) -> None
     assert dom.text_of["shown"] == "2 of 15 findings shown"
     assert {(a["data-status"], a["data-provider"]) for a in shown} == {("fail", "aws")}
     # the matrix keeps only AWS columns and the rows of rules that ran there
-    visible_tenants = [a["title"] for a in dom.all("th", "tenant") if "hidden" not in a]
-    assert visible_tenants == ["AWS: prod", "AWS: staging"]
+    visible = [a["title"] for a in dom.all("th", "leaf") if "hidden" not in a]
+    assert visible == ["AWS: prod / 111122223333", "AWS: staging / 444455556666"]
     rows = [a for a in dom.all("tr", "rule-row") if "hidden" not in a]
     assert rows and all("aws" in (a["data-providers"] or "").split() for a in rows)
 
