@@ -118,8 +118,10 @@ def _data_events(tenant: TenantSnapshot, kind: str) -> Iterator[Result]:
         if good:
             yield passed(scope, f"S3 object {kind}s recorded by {good[0]}", **evidence)
         elif None in verdicts.values():
-            yield not_assessed(scope, "no trail was seen to record S3 object "
-                               f"{kind}s and some trails could not be read", **evidence)
+            why = [e.describe() for t in covering(tenant, account, trails)
+                   for e in (t.status_error, t.selection_error) if e is not None]
+            yield not_assessed(scope, f"no trail was seen to record S3 object {kind}s and "
+                               "some could not be read: " + "; ".join(why), **evidence)
         else:
             yield failed(scope, f"no logging trail records S3 object {kind}s for all buckets",
                          **evidence)
