@@ -70,5 +70,11 @@ class GcpConnector:
         with simulate(scenario) as tenants:
             yield tenants
 
+    def demo_attestations(self, scenario: str) -> list[dict[str, Any]]:
+        """Attestations the demo needs for the rules no API answers (GCP-AUD-004, -AXT-001)."""
+        from connectors.gcp.simulator import demo_attestations
+
+        return demo_attestations(scenario)
+
 
 connector = GcpConnector()
