@@ -129,7 +129,7 @@ def _matrix_html(findings: list[Finding]) -> str:
     for provider, tenant in dict.fromkeys(_split(c)[:2] for c in columns):
         units = [_split(c)[2] for c in columns if _split(c)[:2] == (provider, tenant)]
         whole = units == [""]  # tenant-wide only: its header spans the unit row too
-        attrs = (f" rowspan='2' class='tenant leaf'" if has_units and whole else
+        attrs = (" rowspan='2' class='tenant leaf'" if has_units and whole else
                  f" colspan='{len(units)}' class='tenant{'' if has_units else ' leaf'}'")
         head_t.append(f"<th{attrs} data-provider='{_e(provider)}' "
                       f"title='{_e(provider_name(provider))}: {_e(tenant)}'>{_e(tenant)}</th>")
