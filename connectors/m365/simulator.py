@@ -137,6 +137,7 @@ class Simulator:
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True      # keep-alive responses without the 40 ms ACK delay
     server: Any
 
     def log_message(self, format: str, *args: Any) -> None:   # quiet
@@ -166,8 +167,9 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(data)))
         for k, v in (headers or {}).items():
             self.send_header(k, v)
-        self.end_headers()
-        self.wfile.write(data)
+        self.send_header("Connection", "keep-alive")
+        self._headers_buffer.append(b"\r\n" + data)  # type: ignore[attr-defined]  # one write
+        self.flush_headers()
         self._rec.status = status
 
     def _error(self, kind: str, status: int, retry_after: float | None = None) -> None:

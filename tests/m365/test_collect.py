@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from auditor.connector import CollectContext
 from auditor.config import resolve_secret
+from auditor.connector import CollectContext
 from connectors.m365 import CLOUDS, M365Tenant, connector
 from connectors.m365.exchange import MailboxReducer, discover_compliance, retention_policies
 from connectors.m365.model import MailboxAudit
