@@ -111,8 +111,12 @@ def _rec_key(rec: str) -> tuple[int, str]:
     return (int(digits) if digits else 10**6, rec)
 
 
-def _counts(findings: list[Finding], rule: str, column: str) -> dict[Status, int]:
-    return status_counts(f for f in findings if f.rule_id == rule and _column(f) == column)
+def _cell_counts(findings: list[Finding]) -> dict[tuple[str, str], dict[Status, int]]:
+    """Status counts per (rule, column), in one pass."""
+    out: dict[tuple[str, str], dict[Status, int]] = {}
+    for f in findings:
+        out.setdefault((f.rule_id, _column(f)), {s: 0 for s in Status})[f.status] += 1
+    return out
 
 
 def _matrix_html(findings: list[Finding]) -> str:
@@ -121,6 +125,7 @@ def _matrix_html(findings: list[Finding]) -> str:
         return "<p class='empty'>No findings.</p>"
     columns = sorted(pivot.columns, key=lambda c: (_split(c)[0] == "cross", _split(c)))
     has_units = any(_split(c)[2] for c in columns)
+    all_counts = _cell_counts(findings)
     head_p, head_t, head_u = [], [], []
     for provider in dict.fromkeys(_split(c)[0] for c in columns):
         span = sum(1 for c in columns if _split(c)[0] == provider)
@@ -156,7 +161,7 @@ def _matrix_html(findings: list[Finding]) -> str:
             if status is None or status != status:
                 cells.append(f"<td class='cell none' data-provider='{_e(provider)}'>·</td>")
                 continue
-            counts = _counts(findings, rule, c)
+            counts = all_counts[(rule, c)]
             n = sum(counts.values())
             detail = ", ".join(f"{v} {LABEL[s]}" for s, v in counts.items() if v)
             label = LABEL[Status(status)] + (f" {counts[Status(status)]}/{n}" if n > 1 else "")

@@ -52,7 +52,7 @@ def _case(suite: ET.Element, f: Finding) -> None:
 def render(report: Report) -> str:
     root = ET.Element("testsuites", {"name": "csrb-auditor"})
     totals = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
-    stamp = report.generated_at.isoformat()
+    stamp = report.generated_at.strftime("%Y-%m-%dT%H:%M:%S")  # the JUnit XSD form (UTC)
     for provider in sorted({f.provider for f in report.findings}):
         fs = sorted((f for f in report.findings if f.provider == provider),
                     key=lambda f: (f.tenant, f.rule_id, f.resource))
