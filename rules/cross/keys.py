@@ -65,6 +65,10 @@ def logs_outlive_keys(snapshot: Snapshot, ctx: RuleContext) -> Iterator[Result]:
     for tenant in snapshot.tenants:
         if tenant.provider not in ("aws", "gcp"):
             continue
+        part_name = "aws.kms" if tenant.provider == "aws" else "gcp.kms_keys"
+        if not tenant.all(part_name):
+            yield not_assessed(tenant.name, f"{part_name} was not collected for this tenant")
+            continue
         keys = list(_signing_keys(tenant))
         signing = [(k, c) for k, c, why in keys if not why]
         for scope, _, why in keys:

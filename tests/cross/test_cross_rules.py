@@ -153,4 +153,6 @@ def test_signing_key_logs_outlive_the_keys() -> None:
     expect(report, "CROSS-KEY-001", "not_assessed", "denied:2/us-east-1",
            contains="needs kms:ListKeys")
     expect(report, "CROSS-KEY-001", "not_applicable", "g")
+    expect(audit([], t("gcp", "never")), "CROSS-KEY-001", "not_assessed", "never",
+           contains="gcp.kms_keys was not collected")
     assert not [f for f in report.findings if "-enc" in f.resource]
