@@ -126,7 +126,9 @@ def _matrix_html(findings: list[Finding]) -> str:
     columns = sorted(pivot.columns, key=lambda c: (_split(c)[0] == "cross", _split(c)))
     has_units = any(_split(c)[2] for c in columns)
     all_counts = _cell_counts(findings)
-    head_p, head_t, head_u = [], [], []
+    head_p: list[str] = []
+    head_t: list[str] = []
+    head_u: list[str] = []
     for provider in dict.fromkeys(_split(c)[0] for c in columns):
         span = sum(1 for c in columns if _split(c)[0] == provider)
         head_p.append(f"<th colspan='{span}' class='prov' data-provider='{_e(provider)}'>"
