@@ -16,7 +16,15 @@ from connectors.gcp.model import (
     LogBucketList,
     LogSink,
 )
-from rules.gcp.common import all_sinks, hierarchy, is_export, record, selects, sinks_covering
+from rules.gcp.common import (
+    all_sinks,
+    hierarchy,
+    is_export,
+    part,
+    record,
+    selects,
+    sinks_covering,
+)
 
 DAY = 86400
 
@@ -30,7 +38,7 @@ def _log_bucket(tenant: TenantSnapshot, name: str) -> tuple[LogBucket | None, st
             if b.name == name:
                 return b, ""
         return None, f"log bucket {name} does not exist"
-    if any(p.name == "gcp.log_bucket" and p.scope == name for p in tenant.parts):
+    if part(tenant, "gcp.log_bucket", name) is not None:
         return record(tenant, "gcp.log_bucket", name, LogBucket)
     return None, why
 

@@ -15,6 +15,7 @@ from rules.gcp.common import (
     exclusion_hits,
     hierarchy,
     is_export,
+    part,
     record,
     selects,
     sinks_covering,
@@ -95,12 +96,12 @@ def _destination_grants(tenant: TenantSnapshot, s: LogSink
         project = "/".join(path.split("/")[:2])
         pol, why = record(tenant, "gcp.iam_policy", project, IamPolicy)
         return service, (pol.bindings if pol else None), why
-    for p in tenant.all("gcp.destination_iam"):
-        if p.scope == s.destination:
-            if p.error is not None:
-                return service, None, p.error.describe()
-            return service, dict(p.data or {}), ""
-    return service, None, f"IAM of {s.destination} was not collected"
+    p = part(tenant, "gcp.destination_iam", s.destination)
+    if p is None:
+        return service, None, f"IAM of {s.destination} was not collected"
+    if p.error is not None:
+        return service, None, p.error.describe()
+    return service, dict(p.data or {}), ""
 
 
 @rule(id="GCP-SINK-002", title="The sink's writer identity can write to its destination",
