@@ -185,7 +185,7 @@ def test_junit_parses_back_with_the_right_counts(report: Report) -> None:
     assert root.tag == "testsuites"
     assert {k: root.get(k) for k in ("tests", "failures", "errors", "skipped")} == {
         "tests": "15", "failures": "7", "errors": "2", "skipped": "2"}
-    suites = {s.get("name"): s for s in root.iter("testsuite")}
+    suites = {s.get("name", ""): s for s in root.iter("testsuite")}
     assert sorted(suites) == ["csrb-auditor aws", "csrb-auditor cross", "csrb-auditor gcp",
                               "csrb-auditor m365"]
     aws = suites["csrb-auditor aws"]
