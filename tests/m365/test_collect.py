@@ -32,6 +32,11 @@ def test_storm_tenant_gaps_with_evidence(storm: Simulator, audit: Audit) -> None
     expect(report, "M365-MBX-006", "fail", contains="customised audit set")
     expect(report, "M365-MBX-007", "fail", contains="4 accounts bypass")
     expect(report, "M365-MBX-002", "fail", contains="6 of 300")
+    expect(report, "M365-MBX-004", "fail", contains="25 of 300 mailboxes: Send")
+    (f,) = expect(report, "M365-MBX-005", "fail", contains="300 of 300")
+    assert f.evidence["truncated"] is True and len(f.evidence["failing"]) == 50
+    (f,) = expect(report, "M365-MBX-008", "fail", contains="CIS actions")
+    assert "AuditOwner lacks Create, Move" in f.evidence["failing"][0]
     expect(report, "M365-UAL-001", "pass")
     expect(report, "M365-MBX-001", "pass")
     expect(report, "M365-RET-001", "fail", contains="kept 180 days")
