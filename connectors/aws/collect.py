@@ -166,6 +166,7 @@ class AccountState:
         self.error: CollectionError | None = None
         self.regions: list[str] = []
         self.buckets: set[str] | None = None
+        self.buckets_error: CollectionError | None = None
 
 
 def _open_account(run: Run, caller: Account, state: AccountState) -> AccountState:
@@ -186,8 +187,8 @@ def _open_account(run: Run, caller: Account, state: AccountState) -> AccountStat
         return state
     try:
         state.buckets = readers.bucket_names(acct)
-    except Failed:
-        state.buckets = None        # bucket ownership then stays unknown for this account
+    except Failed as exc:
+        state.buckets_error = exc.error     # ownership then stays unknown for this account
     return state
 
 
@@ -248,6 +249,8 @@ def _reason(exc: Exception) -> str:
 
 
 def _unreachable(snap: TenantSnapshot, error: CollectionError) -> None:
+    """Nothing could be read: every rule of the tenant is not_assessed with this reason."""
+    snap.add("connector", scope=snap.name, error=error)
     for name in ("aws.org", "aws.account", "aws.trails"):
         snap.add(name, scope=error.scope if name == "aws.account" else "", error=error)
 
@@ -347,6 +350,8 @@ def _buckets(run: Run, snap: TenantSnapshot, trails: list[Trail], states: list[A
                     bucket.owner_account_id = s.account_id
                 else:
                     bucket.not_in_accounts.append(s.account_id)
+            elif s.account_id == trail.account_id and s.buckets_error is not None:
+                bucket.errors["owner"] = s.buckets_error
         # The owner's credentials when it is audited; else the trail's (may be refused).
         acct = accounts.get(bucket.owner_account_id or "") or owner_of(trail)
         run.capped(acct.account_id, lambda: readers.trail_bucket(acct, bucket,

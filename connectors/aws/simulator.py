@@ -116,7 +116,8 @@ def _protocol(service: str) -> str:
         try:
             model = botocore.session.get_session().get_service_model(names.get(service,
                                                                                 service))
-            _PROTOCOLS[service] = model.protocol
+            # The protocol botocore actually speaks (CloudWatch: json, not CBOR).
+            _PROTOCOLS[service] = getattr(model, "resolved_protocol", None) or model.protocol
         except Exception:
             _PROTOCOLS[service] = "json"
     return _PROTOCOLS[service]

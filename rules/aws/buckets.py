@@ -156,5 +156,7 @@ def logs_outside_account(tenant: TenantSnapshot, ctx: RuleContext) -> Iterator[R
             yield passed(t.arn, f"delivered to another account ({owner or 'outside the audit'})",
                          **evidence)
         else:
-            yield not_assessed(t.arn, "the bucket owner could not be determined "
-                               "(s3:ListBuckets of the trail's account not read)", **evidence)
+            why = b.errors["owner"].describe() if b and "owner" in b.errors else \
+                "the trail's account was not audited"
+            yield not_assessed(t.arn, f"the bucket owner could not be determined: {why}",
+                               **evidence)

@@ -70,18 +70,20 @@ def _in_group(g: LogGroup, terms: tuple[str, ...]) -> tuple[str, str]:
     """("pass"|"fail"|"unknown", what was found) for one log group."""
     filters = [f for f in g.metric_filters if _covers(f, terms)]
     if not filters:
-        return ("unknown", "metric filters not read") if "metric_filters" in g.errors \
-            else ("fail", "no metric filter")
+        return ("unknown", "metric filters not read: " + g.errors["metric_filters"].describe()) \
+            if "metric_filters" in g.errors else ("fail", "no metric filter")
     metrics = {m for f in filters for m in f.metrics}
     alarms = [a for a in g.alarms if (a.namespace, a.metric_name) in metrics
               and a.actions_enabled and a.sns_topics]
     if not alarms:
-        return ("unknown", "alarms not read") if "alarms" in g.errors \
-            else ("fail", f"filter {filters[0].name} has no alarm notifying an SNS topic")
+        if "alarms" in g.errors:
+            return "unknown", "alarms not read: " + g.errors["alarms"].describe()
+        return "fail", f"filter {filters[0].name} has no alarm notifying an SNS topic"
     if any(g.subscribers.get(t, 0) > 0 for a in alarms for t in a.sns_topics):
         return "pass", f"filter {filters[0].name} -> alarm {alarms[0].name} -> subscribers"
-    if any(k.startswith("topic ") for k in g.errors):
-        return "unknown", "SNS subscriptions not read"
+    topic_errors = [e.describe() for k, e in g.errors.items() if k.startswith("topic ")]
+    if topic_errors:
+        return "unknown", "SNS subscriptions not read: " + "; ".join(topic_errors)
     return "fail", f"alarm {alarms[0].name} notifies a topic with no confirmed subscriber"
 
 
