@@ -63,6 +63,7 @@ DEFAULT_TOKEN_ENV = "SPLUNK_HEC_TOKEN"
 DEFAULT_SD_ID = "csrb@32473"
 MAX_BATCH_BYTES = 800_000          # HEC's default max_content_length is 1 MB (older) / 800 MB
 MAX_RETRY_WAIT = 60.0              # never sleep longer than this for one Retry-After
+CLOSE_WAIT = 2.0                   # seconds to wait for a syslog receiver to close after us
 
 FACILITIES = {
     "kern": 0, "user": 1, "mail": 2, "daemon": 3, "auth": 4, "syslog": 5, "lpr": 6,
@@ -492,9 +493,20 @@ def _send_syslog(report: Report, target: Target, timeout: float) -> DeliveryResu
                 sock.settimeout(left)
                 sock.sendall(msg + b"\n" if lf else str(len(msg)).encode() + b" " + msg)
                 sent += 1
-            # Plain TCP syslog has no acknowledgement: close cleanly so the receiver sees
-            # the end of the stream, and notice if it had already reset the connection.
+            # Plain TCP syslog has no acknowledgement. Half-close so the receiver sees the
+            # end of the stream, then wait briefly for its close: a reset, or any bytes
+            # back (a TLS alert, an HTTP error page), means the messages were not taken.
             sock.shutdown(socket.SHUT_WR)
+            sock.settimeout(max(0.05, min(CLOSE_WAIT, deadline - time.monotonic())))
+            try:
+                answer = sock.recv(512)
+            except TimeoutError:
+                answer = b""          # the receiver keeps the connection open: nothing to learn
+            if answer:
+                return DeliveryResult(
+                    target.display, 0, total, False,
+                    f"the receiver answered with {len(answer)} bytes; a syslog receiver never "
+                    "does: is this a plain-TCP syslog port (not TLS or another protocol)?")
     except OSError as exc:
         reason = exc.strerror or str(exc) or type(exc).__name__
         return DeliveryResult(target.display, sent, total, False,

@@ -15,6 +15,7 @@ import shutil
 import signal
 import socket
 import ssl
+import struct
 import subprocess
 import threading
 import time
@@ -615,6 +616,39 @@ def test_syslog_ocsf_format(rsyslog: Rsyslog) -> None:
     assert [json.loads(r["msg"]) for r in records] == \
         [json.loads(line) for line in ocsf.render(report).splitlines()]
     assert [r["msgid"] for r in records] == [f.rule_id[:32] for f in report.findings]
+
+
+@pytest.mark.parametrize("behaviour", ["reset", "answer"])
+def test_syslog_receiver_that_resets_or_answers_is_a_failure(behaviour: str) -> None:
+    """Plain TCP has no acknowledgement, but a receiver that resets the connection, or that
+    answers (a TLS port, an HTTP server), has not taken the messages."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+
+    def serve() -> None:
+        conn, _ = listener.accept()
+        with conn:
+            conn.recv(1024)
+            if behaviour == "reset":
+                conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            else:
+                conn.sendall(b"\x15\x03\x03\x00\x02\x02\x32")     # a TLS alert
+                time.sleep(0.5)
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        [result] = dl.deliver(make_report(), [f"syslog+tcp://127.0.0.1:{port}"], timeout=5)
+    finally:
+        thread.join(5)
+        listener.close()
+    assert not result.ok, result
+    if behaviour == "answer":
+        assert result.error.startswith("the receiver answered with 7 bytes") or \
+            "Connection reset" in result.error or "Broken pipe" in result.error, result
+    else:
+        assert "Connection reset" in result.error or "Broken pipe" in result.error or \
+            "not connected" in result.error, result
 
 
 # ----- the canary: a token never leaks -------------------------------------------------------
