@@ -155,7 +155,7 @@ def parse_target(url: str) -> Target:
         raise _bad("--send: not a valid URL") from None
     shown = _shown(parts)
     scheme = parts.scheme.lower()
-    if scheme in ("splunk-hec", "splunk-hec+https", "splunk-hec+http"):
+    if scheme in ("splunk-hec", "splunk-hec+https"):
         kind, default_port, allowed = "splunk-hec", 8088, _HEC_OPTIONS
     elif scheme == "syslog+tcp":
         kind, default_port, allowed = "syslog+tcp", 514, _SYSLOG_OPTIONS
