@@ -292,8 +292,8 @@ retention profile <b>{_e(report.retention_profile or 'default')}</b> · snapshot
 <main>
 {_summary_html(report, findings)}
 <section id="coverage"><h2>Coverage by CSRB recommendation</h2>
-<p class="hint">Worst status of each rule on each tenant, account or project; "fail 1/2" means 1 of the
-rule's 2 resources there. Select a cell to list its findings.</p>
+<p class="hint">Worst status of each rule on each tenant, account or project; "fail 1/2"
+means 1 of the rule's 2 resources there. Select a cell to list its findings.</p>
 <ul class="legend">{''.join(f"<li class='s-{s.value}'>{_e(LABEL[s])}</li>" for s in STATUS_ORDER)}
 <li class='none'>· not run</li></ul>
 {_matrix_html(findings)}</section>
