@@ -108,25 +108,31 @@ def demo_snapshot() -> Snapshot:
     HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(data=st.data())
 def test_faults_never_become_passes(demo_snapshot: Snapshot, data: st.DataObject) -> None:
-    """Replace a random set of collected parts with collection errors: no finding may pass
-    that did not pass before, and no rule whose whole input of one kind faulted may pass."""
+    """Replace a random set of collected parts with collection errors: no finding may pass (or
+    be not_applicable) that was not before, and no rule whose whole input of one kind faulted
+    may pass."""
     tenants = demo_snapshot.model_copy(deep=True).tenants
     refs = [(ti, pi) for ti, t in enumerate(tenants) for pi in range(len(t.parts))]
     chosen = data.draw(st.sets(st.sampled_from(refs), min_size=1, max_size=max(1, len(refs))))
+    drop = data.draw(st.booleans())       # a part that failed, or one never written at all
     for ti, pi in chosen:
         part = tenants[ti].parts[pi]
         tenants[ti].parts[pi] = part.model_copy(update={"data": None, "error": CollectionError(
             api=part.name, scope=part.scope, code="Injected", reason="fault")})
+    if drop:
+        for t in tenants:
+            t.parts = [p for p in t.parts if p.error is None or p.error.code != "Injected"]
     faulted = Snapshot(tool=demo_snapshot.tool, created_at=demo_snapshot.created_at,
                        tenants=tenants)
     rules = registry.all_rules()
     now = audit_time()
     before = evaluate(demo_snapshot, rules, rule_context(None, now))
     after = evaluate(faulted, rules, rule_context(None, now))
-    passed_before = {f.finding_id for f in before.findings if f.status is Status.PASS}
+    good = (Status.PASS, Status.NOT_APPLICABLE)
+    was = {f.finding_id: f.status for f in before.findings}
     for f in after.findings:
-        if f.status is Status.PASS:
-            assert f.finding_id in passed_before, f"fault created a pass: {f}"
+        if f.status in good:
+            assert was.get(f.finding_id) is f.status, f"fault created a {f.status.value}: {f}"
     for t in tenants:
         dead = {p.name for p in t.parts if not p.observed} - {p.name for p in t.parts
                                                               if p.observed}
