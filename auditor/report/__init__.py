@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from typing import Any
 
 from auditor.model import Finding, Severity, Status
 
@@ -41,6 +42,19 @@ def summary_line(findings: list[Finding]) -> str:
         head += f" (worst {worst.value})"
     return (f"{head}, {counts[Status.NOT_ASSESSED]} not assessed, {counts[Status.WAIVED]} "
             f"waived, {counts[Status.PASS]} pass, {counts[Status.NOT_APPLICABLE]} not applicable")
+
+
+def evidence_of(finding: Finding) -> dict[str, Any]:
+    """The evidence as JSON values: rules may put datetimes, dates, enums or models in it,
+    which the JSON report serialises through pydantic; every other format must too."""
+    data: dict[str, Any] = finding.model_dump(mode="json", include={"evidence"})["evidence"]
+    return data
+
+
+def waiver_of(finding: Finding) -> dict[str, Any] | None:
+    """The waiver as JSON values (see ``evidence_of``)."""
+    data: dict[str, Any] | None = finding.model_dump(mode="json", include={"waiver"})["waiver"]
+    return data
 
 
 def csrb_recommendations(finding: Finding) -> list[str]:
@@ -78,5 +92,5 @@ def short_resource(resource: str, width: int = 60) -> str:
 
 
 __all__ = ["CSRB_SOURCE", "GAP_STATUSES", "STATUS_ORDER", "Severity", "csrb_recommendations",
-           "gaps_first", "provider_name", "references_text", "short_resource", "status_counts",
-           "summary_line"]
+           "evidence_of", "gaps_first", "provider_name", "references_text", "short_resource",
+           "status_counts", "summary_line", "waiver_of"]

@@ -14,7 +14,13 @@ import json
 from typing import Any
 
 from auditor.model import Report
-from auditor.report import csrb_recommendations, gaps_first, references_text
+from auditor.report import (
+    csrb_recommendations,
+    evidence_of,
+    gaps_first,
+    references_text,
+    waiver_of,
+)
 
 COLUMNS = ["finding_id", "status", "severity", "rule_id", "title", "provider", "tenant",
            "scope", "resource", "message", "remediation", "csrb", "references", "evidence",
@@ -37,8 +43,8 @@ def render(report: Report, *, excel_safe: bool = True) -> str:
         "scope": f.scope, "resource": f.resource, "message": f.message,
         "remediation": f.remediation, "csrb": "; ".join(csrb_recommendations(f)),
         "references": references_text(f),
-        "evidence": json.dumps(f.evidence, sort_keys=True, ensure_ascii=False),
-        "waiver": json.dumps(f.waiver, sort_keys=True, ensure_ascii=False) if f.waiver else "",
+        "evidence": json.dumps(evidence_of(f), sort_keys=True, ensure_ascii=False),
+        "waiver": json.dumps(waiver_of(f), sort_keys=True, ensure_ascii=False) if f.waiver else "",
         "generated_at": report.generated_at.isoformat(),
         "snapshot_sha256": report.snapshot_sha256,
     } for f in gaps_first(report.findings)]

@@ -22,10 +22,12 @@ from auditor.model import Finding, Report, Severity, Status
 from auditor.report import (
     STATUS_ORDER,
     csrb_recommendations,
+    evidence_of,
     gaps_first,
     provider_name,
     status_counts,
     summary_line,
+    waiver_of,
 )
 from auditor.report.html_assets import CSS, JS
 
@@ -218,7 +220,8 @@ def _summary_html(report: Report, findings: list[Finding]) -> str:
 def _finding_html(f: Finding) -> str:
     recs = csrb_recommendations(f)
     refs = "".join(f"<li><b>{_e(r.source)}</b> {_e(r.id)}</li>" for r in f.references)
-    evidence = json.dumps(f.evidence, indent=2, sort_keys=True, ensure_ascii=False)
+    evidence = json.dumps(evidence_of(f), indent=2, sort_keys=True, ensure_ascii=False)
+    waiver = waiver_of(f)
     text = " ".join([f.rule_id, f.title, f.tenant, f.scope, f.resource, f.message,
                      f.provider, *recs]).lower()
     parts = [f"<p class='msg'>{_e(f.message)}</p><dl>"
@@ -226,11 +229,11 @@ def _finding_html(f: Finding) -> str:
              f"<dt>Scope</dt><dd>{_e(f.scope)}</dd>"
              f"<dt>Resource</dt><dd><code>{_e(f.resource)}</code></dd>"
              f"<dt>Finding id</dt><dd><code>{_e(f.finding_id)}</code></dd></dl>"]
-    if f.waiver:
-        parts.append(f"<div class='waiver'><h4>Waiver</h4><p>{_e(f.waiver.get('reason', ''))}"
-                     f" — {_e(f.waiver.get('owner', ''))}, expires "
-                     f"{_e(f.waiver.get('expires', ''))}"
-                     f"{' (expired)' if f.waiver.get('expired') else ''}</p></div>")
+    if waiver:
+        parts.append(f"<div class='waiver'><h4>Waiver</h4><p>{_e(waiver.get('reason', ''))}"
+                     f" — {_e(waiver.get('owner', ''))}, expires "
+                     f"{_e(waiver.get('expires', ''))}"
+                     f"{' (expired)' if waiver.get('expired') else ''}</p></div>")
     if f.remediation:
         parts.append(f"<h4>Remediation</h4><pre class='remediation'>{_e(f.remediation)}</pre>")
     parts.append(f"<h4>Evidence</h4><pre class='evidence'>{_e(evidence)}</pre>")

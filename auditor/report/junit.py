@@ -15,7 +15,7 @@ import re
 import xml.etree.ElementTree as ET
 
 from auditor.model import Finding, Report, Status
-from auditor.report import provider_name
+from auditor.report import evidence_of, provider_name
 
 # characters XML 1.0 cannot carry at all, even escaped
 _INVALID_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
@@ -40,13 +40,13 @@ def _case(suite: ET.Element, f: Finding) -> None:
         ET.SubElement(case, "error", {"message": _x(f.message), "type": "not_assessed"}
                       ).text = _x(detail)
     elif f.status is Status.WAIVED:
-        why = f.waiver.get("reason", "") if f.waiver else ""
+        why = str(f.waiver.get("reason", "")) if f.waiver else ""
         ET.SubElement(case, "skipped", {"message": _x(f"waived: {why}".rstrip(": "))})
     elif f.status is Status.NOT_APPLICABLE:
         ET.SubElement(case, "skipped", {"message": _x(f"not applicable: {f.message}")})
     if f.evidence:
         ET.SubElement(case, "system-out").text = _x(json.dumps(
-            f.evidence, indent=2, sort_keys=True, ensure_ascii=False))
+            evidence_of(f), indent=2, sort_keys=True, ensure_ascii=False))
 
 
 def render(report: Report) -> str:

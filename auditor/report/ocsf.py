@@ -23,6 +23,7 @@ import re
 from typing import Any
 
 from auditor.model import Finding, Report, Severity, Status
+from auditor.report import evidence_of, waiver_of
 
 OCSF_VERSION = "1.3.0"
 CLASS_UID = 2003
@@ -114,7 +115,7 @@ def event(f: Finding, report: Report) -> dict[str, Any]:
         "unmapped": {
             "tenant": f.tenant, "scope": f.scope, "provider": f.provider,
             "status": f.status.value, "severity": f.severity.value,
-            "evidence": f.evidence,
+            "evidence": evidence_of(f),
             "references": [r.model_dump() for r in f.references],
             "snapshot_sha256": report.snapshot_sha256,
         },
@@ -122,7 +123,7 @@ def event(f: Finding, report: Report) -> dict[str, Any]:
     if f.remediation:
         ev["remediation"] = {"desc": f.remediation}
     if f.waiver is not None:
-        ev["unmapped"]["waiver"] = f.waiver
+        ev["unmapped"]["waiver"] = waiver_of(f)
     return ev
 
 

@@ -23,7 +23,7 @@ from importlib import metadata
 from typing import Any
 
 from auditor.model import Finding, Report, Severity, Status
-from auditor.report import gaps_first, references_text
+from auditor.report import evidence_of, gaps_first, references_text, waiver_of
 
 SCHEMA_URI = ("https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/"
               "sarif-schema-2.1.0.json")
@@ -77,13 +77,14 @@ def _result(f: Finding, rule_index: int) -> dict[str, Any]:
         "partialFingerprints": {"findingId": f.finding_id},
         "properties": {"status": f.status.value, "severity": f.severity.value,
                        "provider": f.provider, "tenant": f.tenant, "scope": f.scope,
-                       "evidence": f.evidence},
+                       "evidence": evidence_of(f)},
     }
-    if f.status is Status.WAIVED and f.waiver is not None:
+    waiver = waiver_of(f)
+    if f.status is Status.WAIVED and waiver is not None:
         result["suppressions"] = [{
             "kind": "external", "status": "accepted",
-            "justification": f"{f.waiver.get('reason', '')} (owner {f.waiver.get('owner', '?')}"
-                             f", expires {f.waiver.get('expires', '?')})"}]
+            "justification": f"{waiver.get('reason', '')} (owner {waiver.get('owner', '?')}"
+                             f", expires {waiver.get('expires', '?')})"}]
     return result
 
 

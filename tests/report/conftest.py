@@ -3,7 +3,7 @@ status and severity, nested evidence, unicode and HTML-special text to prove esc
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
@@ -60,7 +60,7 @@ def make_findings() -> list[Finding]:
            Status.WAIVED, Severity.LOW, "key rotation is off", scope="444455556666/eu-west-1",
            refs=(Reference(source="CIS AWS 5.0", id="3.6"), CSRB5),
            waiver={"reason": "HSM-backed key, rotated by hand", "owner": "secops@example.com",
-                   "expires": "2027-03-01", "expired": False}),
+                   "expires": date(2027, 3, 1), "expired": False}),
         _f("M365-MBX-003", "MailItemsAccessed is audited", "m365", "contoso",
            "mailbox:ceo@contoso.example", Status.FAIL, Severity.CRITICAL,
            "MailItemsAccessed missing from AuditOwner on 212 of 250 mailboxes — Zoë's included",
@@ -100,7 +100,9 @@ def make_findings() -> list[Finding]:
         _f("GCP-LOG-002", "The _Default bucket keeps logs for the profile", "gcp", "acme",
            "projects/acme-prod/locations/global/buckets/_Default", Status.FAIL, Severity.MEDIUM,
            "retention 30 days < 365", scope="projects/acme-prod", refs=(),
-           evidence={"retention_days": 30}),
+           evidence={"retention_days": 30, "checked_at": datetime(2026, 11, 22, 12, 0,
+                                                                   tzinfo=UTC),
+                     "created": date(2024, 3, 1), "severity": Severity.MEDIUM}),
         _f("CROSS-RET-001", "One retention policy across all clouds", "cross", "all",
            "all tenants", Status.FAIL, Severity.LOW, "retention differs: 30 / 90 / 180 days",
            refs=(CSRB10,), evidence={"by_tenant": {"prod": 90, "acme": 30, "contoso": 180}}),

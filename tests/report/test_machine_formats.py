@@ -118,7 +118,7 @@ def test_ocsf_maps_ids_statuses_and_severities(report: Report) -> None:
         assert ev["finding_info"]["uid"] == f.finding_id
         assert (ev["class_uid"], ev["category_uid"], ev["type_uid"]) == (2003, 2, 200301)
         assert ev["metadata"]["version"] == "1.3.0"
-        assert ev["unmapped"]["evidence"] == f.evidence
+        assert ev["unmapped"]["evidence"] == f.model_dump(mode="json")["evidence"]
         assert ev["time"] == 1795350605000
     mbx = next(e for k, e in events.items() if k[0] == "M365-MBX-003")
     assert (mbx["severity_id"], mbx["compliance"]["status_id"], mbx["status_id"]) == (5, 3, 1)
