@@ -65,7 +65,10 @@ def archive_retention(tenant: TenantSnapshot, ctx: RuleContext) -> Iterator[Resu
         else:
             yield failed(f"arn:aws:s3:::{b.name}", f"expires after {total} days; the "
                          f"{ctx.retention.name} profile needs {need}", **ev)
-    for _scope, stores, _error in each(tenant, "aws.lake", EventDataStores):
+    lake_errors = []
+    for scope, stores, error in each(tenant, "aws.lake", EventDataStores):
+        if error is not None:
+            lake_errors.append((scope, error))
         for s in stores.stores if stores else []:
             found = True
             days = s.retention_days or 0
@@ -76,7 +79,11 @@ def archive_retention(tenant: TenantSnapshot, ctx: RuleContext) -> Iterator[Resu
             else:
                 yield failed(s.arn, f"event data store keeps {days} days; needs {need}", **ev)
     if not found and not trails_of(tenant):
-        yield not_applicable(tenant.name, "no trails and no event data stores")
+        # Nothing to judge, unless a region's event data stores could not be listed.
+        for scope, error in lake_errors:
+            yield not_assessed(scope, error.describe())
+        if not lake_errors:
+            yield not_applicable(tenant.name, "no trails and no event data stores")
 
 
 @rule(id="AWS-RET-002", title="The trail's log group is kept for the retention profile",
