@@ -45,6 +45,7 @@ CSRB_CAPTIONS = {
     "Rec 4": "security logging is core, not a paid add-on",
     "Rec 5": "log and analyse all access to identity systems and key material",
     "Rec 10": "a default audit-logging minimum: every access to customer data, kept ≥ 6 months",
+    "detection": "Storm-0558 was caught only through MailItemsAccessed events",
 }
 
 
@@ -73,7 +74,8 @@ def unit_of(f: Finding) -> str:
     if f.provider == "gcp":
         m = _GCP_UNIT.match(f.scope) or _GCP_UNIT.match(f.resource)
         if m:
-            return m[2] if m[1] == "projects" else f"{m[1][:3]} {m[2]}"
+            kind = {"projects": "", "organizations": "org ", "folders": "folder "}[m[1]]
+            return f"{kind}{m[2]}"
     return ""
 
 
