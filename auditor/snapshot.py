@@ -13,7 +13,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
-from pydantic import BaseModel, Field, TypeAdapter, ValidationError
+from pydantic import BaseModel, Field, PrivateAttr, TypeAdapter, ValidationError
 
 from auditor.errors import InputError
 
@@ -51,16 +51,21 @@ class Part(BaseModel):
     scope: str = ""
     data: Any = None
     error: CollectionError | None = None
+    _typed: dict[Any, Any] = PrivateAttr(default_factory=dict)
 
     @property
     def observed(self) -> bool:
         return self.error is None
 
     def as_(self, kind: type[T]) -> T:
-        """The part's data validated as ``kind`` (a pydantic model or a type)."""
+        """The part's data validated as ``kind`` (a pydantic model or a type). Validated once
+        per part and kind: rules share the result and must treat it as read-only."""
         if self.error is not None:
             raise NotCollected([self.error])
-        return _adapter(kind).validate_python(self.data)
+        typed = self._typed.get(kind)
+        if typed is None:
+            typed = self._typed[kind] = _adapter(kind).validate_python(self.data)
+        return typed  # type: ignore[no-any-return]
 
 
 _ADAPTERS: dict[Any, TypeAdapter[Any]] = {}
