@@ -80,10 +80,13 @@ def short_resource(resource: str, width: int = 60) -> str:
     (``s3:bucket``, ``cloudtrail:us-east-1:111122223333:trail/x``); anything still too long
     keeps its start and end around an ellipsis. For people only: the machine formats always
     carry the full id."""
-    m = _ARN.match(resource)
+    # an ARN, or one behind a "tenant:" prefix as cross-cloud rules write them
+    prefix, _, rest = resource.partition(":arn:") if ":arn:" in resource else ("", "", resource)
+    m = _ARN.match(rest if not prefix else "arn:" + rest)
     text = resource
     if m:
         text = ":".join(p for p in (m["svc"], m["region"], m["acct"]) if p) + ":" + m["rest"]
+        text = f"{prefix}:{text}" if prefix else text
     if len(text) <= width:
         return text
     keep = width - 1

@@ -57,7 +57,7 @@ def _plural(n: int, word: str) -> str:
     return f"{n} {word}{'' if n == 1 else 's'}"
 
 
-_AWS_ACCOUNT = re.compile(r"^\d{12}$")
+_AWS_ACCOUNT = re.compile(r"^(\d{12})(?:[/:]|$)")
 _ARN_ACCOUNT = re.compile(r"^arn:[^:]*:[^:]*:[^:]*:(\d{12}):")
 _GCP_UNIT = re.compile(r"^(projects|organizations|folders)/([^/]+)")
 
@@ -66,9 +66,9 @@ def unit_of(f: Finding) -> str:
     """The account or project a finding is about, when it is finer than the tenant (an AWS
     Organization's member account, a GCP organisation's project); "" when tenant-wide."""
     if f.provider == "aws":
-        for text in (f.scope.split("/")[0], f.resource):
-            if _AWS_ACCOUNT.match(text):
-                return text
+        for text in (f.scope, f.resource):
+            if m := _AWS_ACCOUNT.match(text):
+                return m[1]
         m = _ARN_ACCOUNT.match(f.resource)
         return m[1] if m else ""
     if f.provider == "gcp":

@@ -40,7 +40,7 @@ COMPLIANCE_STATUS = {Status.PASS: (1, "Pass"), Status.FAIL: (3, "Fail"),
                      Status.NOT_APPLICABLE: (99, "Not Applicable")}
 CLOUD_PROVIDER = {"aws": "AWS", "m365": "Azure", "gcp": "GCP", "cross": "Multi-cloud"}
 
-_AWS_ACCOUNT = re.compile(r"^\d{12}$")
+_AWS_ACCOUNT = re.compile(r"^(\d{12})(?:[/:]|$)")
 _ARN = re.compile(r"^arn:[^:]*:[^:]*:(?P<region>[^:]*):(?P<account>\d{12})?:")
 
 
@@ -50,8 +50,9 @@ def _cloud(f: Finding) -> dict[str, Any]:
     parts = [p for p in f.scope.split("/") if p]
     if f.provider == "aws":
         arn = _ARN.match(f.resource)
+        lead = _AWS_ACCOUNT.match(f.resource)  # "111122223333/..." resources
         acct = parts[0] if parts and _AWS_ACCOUNT.match(parts[0]) else (
-            arn["account"] if arn and arn["account"] else None)
+            arn["account"] if arn and arn["account"] else lead[1] if lead else None)
         region = parts[1] if len(parts) > 1 else (arn["region"] if arn else "")
         if acct:
             account["uid"] = acct

@@ -100,6 +100,20 @@ def test_coverage_matrix_is_the_worst_status_per_recommendation_rule_and_tenant(
                                                           html.NO_CSRB]
 
 
+def test_accounts_and_projects_are_found_in_scopes_and_resources() -> None:
+    base = make_findings()[0]
+    cases = {("aws", "org", "541340602816/cis-4.14"): "541340602816",
+             ("aws", "org", "arn:aws:s3:::bucket"): "",
+             ("aws", "111122223333/eu-west-1", "arn:aws:s3:::bucket"): "111122223333",
+             ("aws", "org", "arn:aws:logs:us-east-1:123456789012:log-group:x"): "123456789012",
+             ("gcp", "acme", "projects/p-1/sinks/s"): "p-1",
+             ("gcp", "folders/1001", "folders/1001"): "folder 1001",
+             ("m365", "contoso", "contoso/mailboxes"): ""}
+    for (provider, scope, resource), unit in cases.items():
+        f = base.model_copy(update={"provider": provider, "scope": scope, "resource": resource})
+        assert html.unit_of(f) == unit, (scope, resource)
+
+
 def test_every_finding_is_listed_with_evidence_and_remediation(report: Report) -> None:
     dom = Dom(html.render(report))
     items = dom.all("details", "finding")

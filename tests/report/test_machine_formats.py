@@ -132,6 +132,8 @@ def test_ocsf_maps_ids_statuses_and_severities(report: Report) -> None:
     waived = next(e for k, e in events.items() if k[0] == "AWS-KMS-001")
     assert (waived["status_id"], waived["status"]) == (3, "Suppressed")
     assert waived["unmapped"]["waiver"]["owner"] == "secops@example.com"
+    lead = make_findings()[0].model_copy(update={"scope": "org", "resource": "541340602816/x"})
+    assert ocsf.event(lead, report)["cloud"]["account"]["uid"] == "541340602816"
     gcp = next(e for k, e in events.items() if k == ("GCP-AUD-001", "projects/acme-prod"))
     assert gcp["cloud"]["project_uid"] == "acme-prod"
     info = next(e for k, e in events.items() if k[0] == "CROSS-INV-001")

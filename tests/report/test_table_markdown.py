@@ -56,6 +56,8 @@ def test_short_resource_keeps_the_name_and_marks_what_it_cut() -> None:
     arn = "arn:aws:cloudtrail:us-east-1:111122223333:trail/org"
     assert short_resource(arn) == "cloudtrail:us-east-1:111122223333:trail/org"
     assert short_resource("arn:aws:s3:::bucket") == "s3:bucket"
+    assert short_resource("aws-demo:arn:aws:logs:us-east-1:123456789012:log-group:t:*") == (
+        "aws-demo:logs:us-east-1:123456789012:log-group:t:*")
     long = "projects/p/" + "x" * 100 + "/buckets/_Default"
     cut = short_resource(long, 40)
     assert len(cut) == 40 and cut.endswith("/buckets/_Default") and "…" in cut
