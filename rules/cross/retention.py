@@ -40,14 +40,20 @@ def _judge(ctx: RuleContext, hot_min: int, total_min: int, label: str) -> Iterat
                                rule=f.rule_id)
             continue
         hot, total = figures.get("hot_days") or 0, figures["total_days"]
+        # An archive (nothing searchable, e.g. an export bucket) is judged on what it keeps;
+        # the searchable copy of the same logs is a source of its own.
+        need_hot = hot_min if hot > 0 else 0
         evidence = {"rule": f.rule_id, "source": figures.get("source", f.resource),
-                    "hot_days": hot, "total_days": total, "required_hot_days": hot_min,
+                    "hot_days": hot, "total_days": total, "required_hot_days": need_hot,
                     "required_total_days": total_min}
-        if hot >= hot_min and total >= total_min:
+        if hot >= need_hot and total >= total_min:
             yield passed(resource, f"kept {_days(total)} ({label})", **evidence)
-        else:
+        elif need_hot:
             yield failed(resource, f"kept {_days(hot)} searchable / {_days(total)} in all; "
-                         f"{label} needs {hot_min} / {total_min} days", **evidence)
+                         f"{label} needs {need_hot} / {total_min} days", **evidence)
+        else:
+            yield failed(resource, f"kept {_days(total)}; {label} needs {total_min} days",
+                         **evidence)
     if not seen:
         yield not_assessed("all", "no provider reported the retention of any log source")
 

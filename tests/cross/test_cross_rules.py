@@ -156,3 +156,17 @@ def test_signing_key_logs_outlive_the_keys() -> None:
     expect(audit([], t("gcp", "never")), "CROSS-KEY-001", "not_assessed", "never",
            contains="gcp.kms_keys was not collected")
     assert not [f for f in report.findings if "-enc" in f.resource]
+
+
+def test_archive_is_judged_on_what_it_keeps_and_single_target_coverage() -> None:
+    archive = ("pass", {"retention": {"source": "gs://archive", "hot_days": 0,
+                                      "total_days": 36500}})
+    cold_short = ("fail", {"retention": {"source": "gs://short", "hot_days": 0,
+                                         "total_days": 100}})
+    rules = [stand_in("GCP-RET-002", "gcp", {"g": archive, "h": cold_short})]
+    report = audit(rules, t("gcp", "g"), t("gcp", "h"))
+    expect(report, "CROSS-RET-002", "pass", "g:g-log")
+    expect(report, "CROSS-RET-002", "fail", "h:h-log", contains="needs 913 days")
+    single = t("m365", "contoso", ["8c7f2e1a"])
+    single.add("m365.licences", {"skus": []})
+    expect(audit([], single), "CROSS-COV-001", "pass", "contoso")
