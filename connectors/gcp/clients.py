@@ -221,10 +221,16 @@ class Clients:
         cls = {"networks": compute_v1.NetworksClient,
                "subnetworks": compute_v1.SubnetworksClient,
                "backend_services": compute_v1.BackendServicesClient}[kind]
-        opts = ClientOptions(api_endpoint=self.target.endpoints.rest.rstrip("/")) \
-            if self.target.endpoints.rest else None
-        return self._gapic(f"compute.{kind}", lambda: cls(
-            credentials=self.rest_credentials, client_options=opts, transport="rest"))
+        # One client per thread: each holds a requests session whose connection pool (10)
+        # would otherwise be shared, and overflow, across the worker threads.
+        clients: dict[str, Any] = self._local.__dict__.setdefault("compute", {})
+        client = clients.get(kind)
+        if client is None:
+            opts = ClientOptions(api_endpoint=self.target.endpoints.rest.rstrip("/")) \
+                if self.target.endpoints.rest else None
+            client = clients[kind] = cls(credentials=self.rest_credentials,
+                                         client_options=opts, transport="rest")
+        return client
 
     # ---------------------------------------------------------------- REST
     def session(self) -> AuthorizedSession:
