@@ -67,9 +67,8 @@ def test_storm_regional_services(storm: Seeded) -> None:
     mgmt, prod = storm.ids["management"], storm.ids["prod"]
     expect(storm.report, "AWS-CFG-001", "pass", f"{mgmt}/us-east-1")
     expect(storm.report, "AWS-CFG-001", "fail", f"{mgmt}/eu-west-1", contains="no configuration")
-    fails = [f for f in storm.report.findings
-             if f.rule_id == "AWS-VPC-001" and f.status is Status.FAIL]
-    assert fails and all(f.resource.startswith(prod) for f in fails)
+    fails = expect(storm.report, "AWS-VPC-001", "fail")
+    assert all(f.resource.startswith(prod) for f in fails)
     expect(storm.report, "AWS-VPC-001", "pass")
     expect(storm.report, "AWS-KMS-001", "fail")
     expect(storm.report, "AWS-DET-001", "fail", f"{mgmt}/eu-west-1",
@@ -103,6 +102,8 @@ def test_hardened_passes_everything(hardened: Seeded) -> None:
     bad = [(f.rule_id, f.resource, f.status.value, f.message) for f in aws
            if f.status not in (Status.PASS, Status.NOT_APPLICABLE)]
     assert not bad
+    for rid in sorted({f.rule_id for f in aws}):
+        expect(hardened.report, rid, "pass")
     assert {f.rule_id for f in aws} == {f"AWS-{x}" for x in (
         *(f"CT-{i:03d}" for i in range(1, 13)), "RET-001", "RET-002", "CFG-001", "VPC-001",
         "KMS-001", *(f"MON-{i:03d}" for i in range(1, 8)), "DET-001", "EXP-001")}
