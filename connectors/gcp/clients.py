@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import grpc
+import requests
 from google.api_core import exceptions as gexc
 from google.api_core import grpc_helpers
 from google.api_core.client_options import ClientOptions
@@ -253,7 +254,14 @@ class Clients:
         give_up = time.monotonic() + self.target.retry_seconds
         delay = 0.2
         while True:
-            resp = self.session().get(url, params=params, timeout=self.timeout)
+            try:
+                resp = self.session().get(url, params=params, timeout=self.timeout)
+            except (requests.ConnectionError, requests.Timeout):
+                if time.monotonic() >= give_up:
+                    raise
+                time.sleep(delay)
+                delay = min(delay * 2, 4.0)
+                continue
             if resp.status_code in (429, 500, 502, 503, 504) and time.monotonic() < give_up:
                 wait = _retry_after(resp.headers.get("Retry-After")) or delay
                 time.sleep(min(wait, max(0.0, give_up - time.monotonic())))

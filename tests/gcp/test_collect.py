@@ -242,3 +242,14 @@ def test_grpc_status_reaches_client_as_real_error(sim: GcpSimulator) -> None:
     with pytest.raises(exceptions.PermissionDenied):
         list(client.list_sinks(parent=MAIL))
     channel.close()
+
+
+def test_unreachable_rest_endpoint_costs_only_the_rest_apis(sim: GcpSimulator) -> None:
+    snap = collect(sim, retry_seconds=0.3,
+                   endpoints={"emulator_host": sim.emulator_host, "rest": "http://127.0.0.1:9"})
+    errors = _errors(snap)
+    assert errors[("dns.policies.list", MAIL)].code == "ConnectionError"
+    assert ("logging.sinks.list", MAIL) not in errors
+    r = report(snap)
+    expect(r, "GCP-SINK-001", "pass", MAIL)
+    expect(r, "GCP-DNS-001", "not_assessed", "acme-gcp")
