@@ -208,9 +208,17 @@ def drops(text: str) -> list[str]:
 
 
 def exclusion_hits(sink: LogSink) -> list[dict[str, object]]:
-    return [{"sink": sink.path, "exclusion": e.name, "filter": e.filter,
-             "drops": drops(e.filter) or [""]}
-            for e in sink.exclusions if not e.disabled and drops(e.filter)]
+    """The sink's enabled exclusions that drop audit logs it would otherwise route (an
+    exclusion on a sink that never carries audit logs drops nothing that matters)."""
+    hits: list[dict[str, object]] = []
+    for e in sink.exclusions:
+        dropped = drops(e.filter) if not e.disabled else []
+        kinds = ["activity", "data_access", "system_event", "policy"] if "" in dropped \
+            else dropped
+        if dropped and any(selects(sink.filter, k) for k in kinds):
+            hits.append({"sink": sink.path, "exclusion": e.name, "filter": e.filter,
+                         "drops": dropped})
+    return hits
 
 
 # ---------------------------------------------------------------- attestations

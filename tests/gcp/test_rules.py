@@ -217,3 +217,17 @@ def test_retention_profile_changes_the_verdict(storm: TenantSnapshot) -> None:
     r = report(storm, retention_profile="custom", hot_days=30, total_days=90)
     expect(r, "GCP-RET-001", "pass", DEV)
     expect(r, "GCP-RET-002", "fail", ARCHIVE, contains="not locked")
+
+
+def test_exclusion_on_a_sink_without_audit_logs_is_harmless(sim: GcpSimulator) -> None:
+    data = scenario("storm-0558")
+    data["projects"][0]["sinks"] = [
+        {"name": "app-logs", "destination": "storage.googleapis.com/app-logs",
+         "filter": 'resource.type="k8s_container"',
+         "exclusions": [{"name": "no-audit", "filter": 'logName:"cloudaudit.googleapis.com"'}]},
+        {"name": "_Default", "exclusions": [
+            {"name": "drop-all-audit", "filter": 'logName:"cloudaudit.googleapis.com"'}]}]
+    sim.load(data)
+    r = report(collect(sim))
+    [f] = expect(r, "GCP-SINK-003", "fail", MAIL)
+    assert [h["exclusion"] for h in f.evidence["exclusions"]] == ["drop-all-audit"]
