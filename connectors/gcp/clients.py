@@ -300,6 +300,22 @@ class Clients:
             ch.close()
 
 
+def drain(pager: Any, field: str) -> list[Any]:
+    """Every item of a GAPIC pager (``field`` of each page), pages followed; a page token that
+    comes back again is an error, never an endless loop."""
+    items: list[Any] = []
+    seen: set[str] = set()
+    for page in pager.pages:
+        values = getattr(page, field)
+        items.extend(values.items() if hasattr(values, "items") else values)
+        token = page.next_page_token
+        if token in seen:
+            raise gexc.GoogleAPICallError(f"page token {token[:20]!r} repeats")
+        if token:
+            seen.add(token)
+    return items
+
+
 def _retry_after(value: str | None) -> float | None:
     if not value:
         return None

@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from connectors.gcp.clients import Clients, call
+from connectors.gcp.clients import Clients, call, drain
 from connectors.gcp.model import (
     AccessApproval,
     AlertPolicy,
@@ -86,8 +86,8 @@ def _log_type(value: int) -> str:
 
 def sinks(c: Clients, resource: str) -> SinkList:
     pager = call("logging.sinks.list", resource, "logging.sinks.list",
-                 lambda: list(c.config.list_sinks(parent=resource, retry=c.retry,
-                                                  timeout=c.timeout)))
+                 lambda: drain(c.config.list_sinks(parent=resource, retry=c.retry,
+                                                   timeout=c.timeout), "sinks"))
     return SinkList(resource=resource, sinks=[LogSink(
         name=s.name, parent=resource, destination=s.destination, filter=s.filter,
         disabled=s.disabled, include_children=s.include_children,
@@ -99,8 +99,8 @@ def sinks(c: Clients, resource: str) -> SinkList:
 def log_buckets(c: Clients, project: str) -> LogBucketList:
     parent = f"{project}/locations/-"
     items = call("logging.buckets.list", project, "logging.buckets.list",
-                 lambda: list(c.config.list_buckets(parent=parent, retry=c.retry,
-                                                    timeout=c.timeout)))
+                 lambda: drain(c.config.list_buckets(parent=parent, retry=c.retry,
+                                                     timeout=c.timeout), "buckets"))
     return LogBucketList(buckets=[_bucket(b) for b in items])
 
 
@@ -118,8 +118,8 @@ def log_bucket(c: Clients, name: str) -> LogBucket:
 
 def exclusions(c: Clients, project: str) -> ExclusionList:
     items = call("logging.exclusions.list", project, "logging.exclusions.list",
-                 lambda: list(c.config.list_exclusions(parent=project, retry=c.retry,
-                                                       timeout=c.timeout)))
+                 lambda: drain(c.config.list_exclusions(parent=project, retry=c.retry,
+                                                        timeout=c.timeout), "exclusions"))
     return ExclusionList(exclusions=[LogExclusion(name=e.name, filter=e.filter,
                                                   disabled=e.disabled) for e in items])
 
@@ -135,16 +135,17 @@ def settings(c: Clients, resource: str) -> LoggingSettings:
 
 def log_metrics(c: Clients, project: str) -> LogMetricList:
     items = call("logging.logMetrics.list", project, "logging.logMetrics.list",
-                 lambda: list(c.metrics.list_log_metrics(parent=project, retry=c.retry,
-                                                         timeout=c.timeout)))
+                 lambda: drain(c.metrics.list_log_metrics(parent=project, retry=c.retry,
+                                                          timeout=c.timeout), "metrics"))
     return LogMetricList(metrics=[LogMetric(name=m.name, filter=m.filter, disabled=m.disabled)
                                   for m in items])
 
 
 def alert_policies(c: Clients, project: str) -> AlertPolicyList:
     items = call("monitoring.alertPolicies.list", project, "monitoring.alertPolicies.list",
-                 lambda: list(c.alerts.list_alert_policies(name=project, retry=c.retry,
-                                                           timeout=c.timeout)))
+                 lambda: drain(c.alerts.list_alert_policies(name=project, retry=c.retry,
+                                                            timeout=c.timeout),
+                               "alert_policies"))
     out = []
     for p in items:
         filters = []
@@ -166,8 +167,8 @@ def alert_policies(c: Clients, project: str) -> AlertPolicyList:
 def notification_channels(c: Clients, project: str) -> NotificationChannelList:
     items = call("monitoring.notificationChannels.list", project,
                  "monitoring.notificationChannels.list",
-                 lambda: list(c.channels.list_notification_channels(
-                     name=project, retry=c.retry, timeout=c.timeout)))
+                 lambda: drain(c.channels.list_notification_channels(
+                     name=project, retry=c.retry, timeout=c.timeout), "notification_channels"))
     return NotificationChannelList(channels=[NotificationChannel(
         name=ch.name, type=ch.type_, enabled=bool(ch.enabled) if "enabled" in ch else True)
         for ch in items])
@@ -176,17 +177,16 @@ def notification_channels(c: Clients, project: str) -> NotificationChannelList:
 def networks(c: Clients, project: str) -> NetworkList:
     pid = project.split("/", 1)[1]
     items = call("compute.networks.list", project, "compute.networks.list",
-                 lambda: list(c.compute("networks").list(project=pid, retry=c.retry,
-                                                         timeout=c.timeout)))
+                 lambda: drain(c.compute("networks").list(project=pid, retry=c.retry,
+                                                          timeout=c.timeout), "items"))
     return NetworkList(networks=[Network(name=n.name, self_link=n.self_link) for n in items])
 
 
 def subnetworks(c: Clients, project: str) -> SubnetworkList:
     pid = project.split("/", 1)[1]
     pairs = call("compute.subnetworks.aggregatedList", project, "compute.subnetworks.list",
-                 lambda: list(c.compute("subnetworks").aggregated_list(
-                     request={"project": pid},
-                     retry=c.retry, timeout=c.timeout)))
+                 lambda: drain(c.compute("subnetworks").aggregated_list(
+                     request={"project": pid}, retry=c.retry, timeout=c.timeout), "items"))
     out = []
     for scope, scoped in pairs:
         for s in scoped.subnetworks:
@@ -202,9 +202,8 @@ def backend_services(c: Clients, project: str) -> BackendServiceList:
     pid = project.split("/", 1)[1]
     pairs = call("compute.backendServices.aggregatedList", project,
                  "compute.backendServices.list",
-                 lambda: list(c.compute("backend_services").aggregated_list(
-                     request={"project": pid},
-                     retry=c.retry, timeout=c.timeout)))
+                 lambda: drain(c.compute("backend_services").aggregated_list(
+                     request={"project": pid}, retry=c.retry, timeout=c.timeout), "items"))
     out = []
     for scope, scoped in pairs:
         for b in scoped.backend_services:

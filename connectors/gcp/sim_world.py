@@ -13,7 +13,10 @@ Scenario shape (every key optional but ``organization`` or ``projects``)::
                    "eventThreatDetectionSettings", "kms"}],
      "storageBuckets": {NAME: {"retentionPolicy", "lifecycle", "iam"}},
      "pubsubTopics": {"projects/P/topics/T": {"iam"}},
-     "bigqueryDatasets": {"projects/P/datasets/D": {"access"}}}
+     "bigqueryDatasets": {"projects/P/datasets/D": {"access"}},
+     "faults": [{"kind": "grpc", "match": "ListSinks", "code": "PERMISSION_DENIED",
+                 "resource": "projects/P"},
+                {"kind": "http", "match": "^GET /dns/v1/", "status": 503, "times": 2}]}
 
 Every project gets the ``_Required`` and ``_Default`` sinks and buckets GCP creates, unless the
 scenario gives entries of the same name (merged over the defaults).
@@ -82,7 +85,7 @@ class World:
         self.storage: dict[str, dict[str, Any]] = scenario.get("storageBuckets", {})
         self.topics: dict[str, dict[str, Any]] = scenario.get("pubsubTopics", {})
         self.datasets: dict[str, dict[str, Any]] = scenario.get("bigqueryDatasets", {})
-        self.faults: list[Fault] = []
+        self.faults: list[Fault] = [Fault(**f) for f in scenario.get("faults", [])]
         self.requests: list[str] = []
         self._lock = threading.Lock()
         self.cache: dict[Any, Any] = {}

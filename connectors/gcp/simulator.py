@@ -58,7 +58,9 @@ class GcpSimulator:
     def fail_grpc(self, method: str, code: str = "PERMISSION_DENIED", *, resource: str = "",
                   message: str = "", times: int | None = None) -> None:
         """Answer ``method`` (``ListSinks`` or ``/google.logging.v2.ConfigServiceV2/ListSinks``)
-        with a gRPC status, optionally only for requests naming ``resource``."""
+        with a gRPC status (``PERMISSION_DENIED``, ``NOT_FOUND``, ``UNAVAILABLE`` ...), or with
+        ``ENDLESS_PAGES`` a page token that never ends; optionally only for requests naming
+        ``resource``, only ``times`` times."""
         self.world.add_fault(Fault("grpc", method, code=code, resource=resource,
                                    message=message, times=times))
 

@@ -253,3 +253,20 @@ def test_unreachable_rest_endpoint_costs_only_the_rest_apis(sim: GcpSimulator) -
     r = report(snap)
     expect(r, "GCP-SINK-001", "pass", MAIL)
     expect(r, "GCP-DNS-001", "not_assessed", "acme-gcp")
+
+
+def test_endless_grpc_page_token_is_an_error_not_a_hang(sim: GcpSimulator) -> None:
+    sim.fail_grpc("ListExclusions", "ENDLESS_PAGES", resource=MAIL)
+    snap = collect(sim)
+    err = _errors(snap)[("logging.exclusions.list", MAIL)]
+    assert "repeats" in err.reason
+    expect(report(snap), "GCP-SINK-003", "not_assessed", MAIL)
+
+
+def test_faults_from_the_scenario_file(sim: GcpSimulator) -> None:
+    data = scenario("storm-0558")
+    data["faults"] = [{"kind": "grpc", "match": "ListSinks", "code": "NOT_FOUND",
+                       "resource": DEV}]
+    sim.load(json.loads(json.dumps(data)))
+    err = _errors(collect(sim))[("logging.sinks.list", DEV)]
+    assert (err.code, err.permission) == ("NOT_FOUND", "")
