@@ -1,17 +1,20 @@
-"""Accounts and their clients: one boto3 session, per-account credentials, counted calls.
+"""Accounts and their clients: one client per service and region, per-account credentials.
 
-Every client is built from one shared boto3 session (so service models load once and the
-read-only guard and call counter hook in once); each account passes its own credentials.
+Every client is built once from one shared session (so service models load once and the
+read-only guard and call counter hook in once) and serves every account: each call is signed
+with the credentials of the account making it.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any, TypeVar
 
 from botocore.config import Config
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.credentials import CredentialProvider, Credentials, ReadOnlyCredentials
+from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
 
 from auditor.snapshot import CollectionError
 from connectors.aws.permissions import iam_action
@@ -36,33 +39,113 @@ def error_code(exc: ClientError) -> str:
     return str(exc.response.get("Error", {}).get("Code", "ClientError"))
 
 
-class Account:
-    """Clients for one account: the shared session with this account's credentials."""
+class AccountCredentials(Credentials):
+    """Credentials chosen per thread: those of the account whose call is running.
 
-    def __init__(self, session: Any, account_id: str, creds: dict[str, str] | None,
-                 endpoint: str | None, config: Config, cancel: threading.Event | None = None,
-                 name: str = "") -> None:
-        self.session = session
-        self.account_id = account_id
-        self.name = name
+    One client per (service, region) then serves every account of an Organization (clients
+    are costly to build: tens of milliseconds and megabytes each), and each call is signed
+    with its own account's credentials.
+    """
+
+    method = "csrb-auditor-accounts"
+
+    def __init__(self, base: Credentials | None) -> None:   # no super(): properties below
+        self._base = base
+        self._local = threading.local()
+
+    def get_frozen_credentials(self) -> ReadOnlyCredentials:
+        frozen: ReadOnlyCredentials | None = getattr(self._local, "frozen", None)
+        if frozen is not None:
+            return frozen
+        if self._base is None:
+            raise NoCredentialsError()
+        return self._base.get_frozen_credentials()
+
+    @property  # type: ignore[override]
+    def access_key(self) -> str:
+        return self.get_frozen_credentials().access_key
+
+    @property  # type: ignore[override]
+    def secret_key(self) -> str:
+        return self.get_frozen_credentials().secret_key
+
+    @property  # type: ignore[override]
+    def token(self) -> str | None:
+        return self.get_frozen_credentials().token
+
+    @contextmanager
+    def acting_as(self, frozen: ReadOnlyCredentials | None) -> Iterator[None]:
+        previous = getattr(self._local, "frozen", None)
+        self._local.frozen = frozen
+        try:
+            yield
+        finally:
+            self._local.frozen = previous
+
+
+class _Given(CredentialProvider):
+    METHOD = "csrb-auditor-accounts"
+
+    def __init__(self, creds: Credentials) -> None:
+        super().__init__()
+        self._creds = creds
+
+    def load(self) -> Credentials:
+        return self._creds
+
+
+class Clients:
+    """One client per (service, region), shared by every account; built lazily, once."""
+
+    def __init__(self, base: Credentials | None, endpoint: str | None, config: Config,
+                 events: Callable[[Any], None] | None = None) -> None:
+        import boto3
+        import botocore.session
+
+        core = botocore.session.Session()
+        self.credentials = AccountCredentials(base)
+        core.get_component("credential_provider").insert_before("env",
+                                                                 _Given(self.credentials))
+        self.session = boto3.Session(botocore_session=core)
+        if events is not None:
+            events(self.session.events)
         self.endpoint = endpoint
-        self._creds = creds or {}
         self._config = config
         self._clients: dict[tuple[str, str], Any] = {}
         self._lock = threading.Lock()
+
+    def get(self, service: str, region: str) -> Any:
+        key = (service, region)
+        with self._lock:      # boto3 sessions are not thread-safe: build under the lock
+            cl = self._clients.get(key)
+            if cl is None:
+                cl = self._clients[key] = self.session.client(
+                    service, region_name=region, endpoint_url=self.endpoint,
+                    config=self._config)
+        return cl
+
+
+def frozen(creds: dict[str, Any]) -> ReadOnlyCredentials:
+    """STS ``Credentials`` as botocore's frozen credentials."""
+    return ReadOnlyCredentials(creds["AccessKeyId"], creds["SecretAccessKey"],
+                               creds["SessionToken"])
+
+
+class Account:
+    """One account: the shared clients, used with this account's credentials."""
+
+    def __init__(self, clients: Clients, account_id: str,
+                 creds: ReadOnlyCredentials | None = None,
+                 cancel: threading.Event | None = None, name: str = "") -> None:
+        self.clients = clients
+        self.account_id = account_id
+        self.name = name
+        self.creds = creds
         self.cancel = cancel or threading.Event()
 
     def client(self, service: str, region: str) -> Any:
-        key = (service, region)
-        with self._lock:
-            cl = self._clients.get(key)
-            if cl is None:
-                with _SESSION_LOCK:    # boto3 sessions are not thread-safe
-                    cl = self.session.client(service, region_name=region,
-                                             endpoint_url=self.endpoint, config=self._config,
-                                             **self._creds)
-                self._clients[key] = cl
-        return cl
+        """The shared client; calls made through ``call`` are signed as this account."""
+        return self.clients.get(service, region)
 
     def call(self, service: str, region: str, op: str, fn: Callable[[], T],
              scope: str | None = None) -> T:
@@ -74,7 +157,8 @@ class Account:
             raise Failed(CollectionError(api=api, scope=where, code="Cancelled",
                                          reason="the run's time budget ran out"))
         try:
-            return fn()
+            with self.clients.credentials.acting_as(self.creds):
+                return fn()
         except ClientError as exc:
             code = error_code(exc)
             message = str(exc.response.get("Error", {}).get("Message", ""))[:300]
@@ -115,7 +199,6 @@ class Account:
 # Pagination token names where they differ from NextToken.
 _TOKENS = {"logs": ("nextToken", "nextToken"), "guardduty": ("NextToken", "NextToken"),
            "kms": ("Marker", "NextMarker"), "cloudtrail": ("NextToken", "NextToken")}
-_SESSION_LOCK = threading.Lock()
 
 
 def _snake(op: str) -> str:

@@ -2,7 +2,7 @@
 
 Phases, each over a bounded thread pool with a per-account cap:
 1. accounts: the caller, the Organization (listing its accounts in organisation mode), a
-   session per account (``member_role`` assumed), its regions and its bucket names;
+   credentials per account (``member_role`` assumed), its regions and its bucket names;
 2. account-regions: trails visible there and the regional services;
 3. resources, each read once: trails by ARN in their home region, trail buckets with their
    owner's credentials, trail log groups with their metric filters, alarms and subscribers.
@@ -18,12 +18,13 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import boto3
 from botocore.config import Config
+from botocore.credentials import Credentials, ReadOnlyCredentials
 from botocore.exceptions import BotoCoreError, ClientError
 
 from auditor.connector import CollectContext
 from auditor.snapshot import CollectionError, TenantSnapshot
 from connectors.aws import readers
-from connectors.aws.client import DENIED, Account, Failed
+from connectors.aws.client import DENIED, Account, Clients, Failed, frozen
 from connectors.aws.guard import CallLog
 from connectors.aws.model import (
     AccountTrails,
@@ -53,22 +54,19 @@ def botocore_config(target: AwsTenant) -> Config:
 
 
 class Run:
-    """The state of one collection: the shared session, accounts and the pool."""
+    """The state of one collection: the shared clients, accounts and the pool."""
 
-    def __init__(self, target: AwsTenant, ctx: CollectContext, session: Any,
-                 calls: CallLog) -> None:
-        self.target, self.ctx, self.session, self.calls = target, ctx, session, calls
-        self.config = botocore_config(target)
+    def __init__(self, target: AwsTenant, ctx: CollectContext, clients: Clients) -> None:
+        self.target, self.ctx, self.clients = target, ctx, clients
         self.workers = max(1, min(target.max_workers, ctx.max_workers))
         self.per_account = max(1, min(target.per_account_workers, self.workers))
         self._caps: dict[str, threading.Semaphore] = {}
         self._lock = threading.Lock()
         self.pool = ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="aws")
 
-    def account(self, account_id: str, creds: dict[str, str] | None, name: str = ""
+    def account(self, account_id: str, creds: ReadOnlyCredentials | None, name: str = ""
                 ) -> Account:
-        return Account(self.session, account_id, creds, self.target.endpoints.aws,
-                       self.config, self.ctx.cancel, name)
+        return Account(self.clients, account_id, creds, self.ctx.cancel, name)
 
     def capped(self, account_id: str, fn: Callable[[], T]) -> T:
         with self._lock:
@@ -85,24 +83,34 @@ class Run:
         return out
 
 
-def _base_session(target: AwsTenant, ctx: CollectContext, calls: CallLog
-                  ) -> tuple[Any, dict[str, str] | None]:
-    """The session of the profile or default chain, and the credentials of ``role_arn`` when
-    set (the external id is passed to STS and never kept)."""
+def _base_credentials(target: AwsTenant, ctx: CollectContext, calls: CallLog) -> Any:
+    """The credentials of the profile or default chain, or of ``role_arn`` assumed with them
+    (the external id is passed to STS and never kept)."""
     session = boto3.Session(profile_name=target.profile) if target.profile else boto3.Session()
-    calls.attach(session.events)
-    if target.endpoints.aws:
-        pin_endpoint(session.events, target.endpoints.aws)
+    base = session.get_credentials()
     if not target.role_arn:
-        return session, None
+        return base
     params: dict[str, Any] = {"RoleArn": target.role_arn, "RoleSessionName": "csrb-auditor"}
     external_id = ctx.secret(target.external_id_env, None)
     if external_id:
         params["ExternalId"] = external_id
+    calls.attach(session.events)
+    if target.endpoints.aws:
+        pin_endpoint(session.events, target.endpoints.aws)
     sts = session.client("sts", endpoint_url=target.endpoints.aws, region_name=HOME,
                          config=botocore_config(target))
-    creds = sts.assume_role(**params)["Credentials"]
-    return session, _creds(creds)
+    c = sts.assume_role(**params)["Credentials"]
+    return Credentials(c["AccessKeyId"], c["SecretAccessKey"], c["SessionToken"])
+
+
+def shared_clients(target: AwsTenant, base: Any, calls: CallLog) -> Clients:
+    """The clients every account of the run uses, with the guard and counter attached."""
+    def hooks(events: Any) -> None:
+        calls.attach(events)
+        if target.endpoints.aws:
+            pin_endpoint(events, target.endpoints.aws)
+
+    return Clients(base, target.endpoints.aws, botocore_config(target), hooks)
 
 
 def pin_endpoint(events: Any, endpoint: str) -> None:
@@ -118,11 +126,6 @@ def pin_endpoint(events: Any, endpoint: str) -> None:
             request.url = urlunsplit(parts._replace(netloc=netloc))
 
     events.register("before-sign.s3-control.*", pin)
-
-
-def _creds(c: dict[str, Any]) -> dict[str, str]:
-    return {"aws_access_key_id": c["AccessKeyId"], "aws_secret_access_key": c["SecretAccessKey"],
-            "aws_session_token": c["SessionToken"]}
 
 
 def _organization(run: Run, caller: Account) -> Organization:
@@ -179,7 +182,7 @@ def _open_account(run: Run, caller: Account, state: AccountState) -> AccountStat
             creds = caller.call("sts", HOME, "AssumeRole", lambda: sts.assume_role(
                 RoleArn=role, RoleSessionName="csrb-auditor")["Credentials"],
                 scope=state.account_id)
-            acct = run.account(state.account_id, _creds(creds), state.name)
+            acct = run.account(state.account_id, frozen(creds), state.name)
         state.regions = _regions(run, acct)
         state.acct = acct
     except Failed as exc:
@@ -226,7 +229,7 @@ def collect(target: AwsTenant, ctx: CollectContext) -> TenantSnapshot:
     calls = CallLog()
     snap = TenantSnapshot(provider="aws", name=target.name, collected_at=ctx.now)
     try:
-        session, base_creds = _base_session(target, ctx, calls)
+        base_creds = _base_credentials(target, ctx, calls)
     except (ClientError, BotoCoreError) as exc:
         snap.api_calls = dict(sorted(calls.counts.items()))
         code = exc.response["Error"].get("Code", "") if isinstance(exc, ClientError) else ""
@@ -235,7 +238,7 @@ def collect(target: AwsTenant, ctx: CollectContext) -> TenantSnapshot:
             reason=_reason(exc),
             permission="sts:AssumeRole" if code in DENIED else ""))
         return snap
-    run = Run(target, ctx, session, calls)
+    run = Run(target, ctx, shared_clients(target, base_creds, calls))
     try:
         _collect(run, snap, base_creds)
     finally:
@@ -255,8 +258,8 @@ def _unreachable(snap: TenantSnapshot, error: CollectionError) -> None:
         snap.add(name, scope=error.scope if name == "aws.account" else "", error=error)
 
 
-def _collect(run: Run, snap: TenantSnapshot, base_creds: dict[str, str] | None) -> None:
-    probe = run.account("?", base_creds)
+def _collect(run: Run, snap: TenantSnapshot, base_creds: Any) -> None:
+    probe = run.account("?", None)
     sts = probe.client("sts", HOME)
     try:
         ident = probe.call("sts", HOME, "GetCallerIdentity", sts.get_caller_identity,
@@ -265,7 +268,7 @@ def _collect(run: Run, snap: TenantSnapshot, base_creds: dict[str, str] | None) 
         _unreachable(snap, exc.error)
         return
     snap.identity = ident["Arn"]
-    caller = run.account(ident["Account"], base_creds)
+    caller = run.account(ident["Account"], None)
     try:
         org = _organization(run, caller)
         snap.add("aws.org", org.model_dump(mode="json"))

@@ -162,6 +162,7 @@ class _Simulated:
         self.app = app
         self.faults: list[Fault] = []
         self.lock = threading.Lock()
+        self.recording: list[dict[str, Any]] | None = None
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
         import io
@@ -169,6 +170,10 @@ class _Simulated:
         length = int(environ.get("CONTENT_LENGTH") or 0)
         body = environ["wsgi.input"].read(length) if length else b""
         environ["wsgi.input"] = io.BytesIO(body)
+        if environ.get("PATH_INFO", "").startswith("/_simulator/"):
+            return self._control(environ, start_response)
+        if self.recording is not None:
+            self._record(environ, body)
         service, op, akid = _identify(environ, body)
         with self.lock:
             faults = list(self.faults)
@@ -184,6 +189,36 @@ class _Simulated:
             return self._answer(start_response, service, 501, "NotImplemented",
                                 f"the local simulator (moto) does not implement {service}:{op}")
         return self.app(environ, start_response)
+
+    def _control(self, environ: dict[str, Any], start_response: Callable[..., Any]
+                 ) -> list[bytes]:
+        """``/_simulator/record/start`` and ``/_simulator/record/stop`` (returns the requests
+        seen meanwhile, for the benchmark's floor to replay)."""
+        with self.lock:
+            if environ["PATH_INFO"].endswith("/start"):
+                self.recording, out = [], []
+            else:
+                out, self.recording = self.recording or [], None
+        payload = json.dumps(out).encode()
+        start_response("200 OK", [("Content-Type", "application/json"),
+                                  ("Content-Length", str(len(payload)))])
+        return [payload]
+
+    def _record(self, environ: dict[str, Any], body: bytes) -> None:
+        import base64
+
+        headers = {k[5:].replace("_", "-").title(): v for k, v in environ.items()
+                   if k.startswith("HTTP_")}
+        if environ.get("CONTENT_TYPE"):
+            headers["Content-Type"] = environ["CONTENT_TYPE"]
+        query = environ.get("QUERY_STRING", "")
+        raw = environ.get("RAW_URI") or environ.get("PATH_INFO", "") + \
+            (f"?{query}" if query else "")
+        entry = {"method": environ.get("REQUEST_METHOD", "GET"), "path": raw,
+                 "headers": headers, "body": base64.b64encode(body).decode()}
+        with self.lock:
+            if self.recording is not None:
+                self.recording.append(entry)
 
     @staticmethod
     def _answer(start_response: Callable[..., Any], service: str, status: int, code: str,
@@ -323,6 +358,17 @@ class MotoServer:
                 "aws_session_token": c["SessionToken"]}
 
 
+def serve_forever() -> None:
+    """``python -m connectors.aws.simulator``: a bare simulator in its own process (for
+    benchmarks); prints its URL and serves until killed."""
+    import time
+
+    server = MotoServer().start()
+    print(server.url, flush=True)
+    while True:
+        time.sleep(3600)
+
+
 @contextmanager
 def credentials_env() -> Iterator[None]:
     """Dummy credentials for the default chain while a simulator runs, then the old env."""
@@ -352,3 +398,7 @@ def simulate(scenario: str = "storm-0558", regions: tuple[str, ...] = ("us-east-
                     "organization": True, "endpoints": {"aws": server.url}}]
     finally:
         server.stop()
+
+
+if __name__ == "__main__":
+    serve_forever()

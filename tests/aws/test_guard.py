@@ -10,7 +10,7 @@ import boto3
 import pytest
 from botocore.config import Config
 
-from connectors.aws.client import Account
+from connectors.aws.client import Account, Clients
 from connectors.aws.guard import CallLog, WriteRefused, is_read
 from connectors.aws.permissions import OPERATIONS, permissions
 from connectors.aws.simulator import MotoServer
@@ -20,12 +20,15 @@ from tests.helpers import cli
 
 def guarded(url: str) -> tuple[Account, list[str]]:
     """An account wired as the connector wires it, plus a record of what was sent."""
-    session = boto3.Session()
-    CallLog().attach(session.events)
     sent: list[str] = []
-    session.events.register("before-send", lambda request, **_: sent.append(request.url))
-    return Account(session, "123456789012", None, url,
-                   Config(retries={"max_attempts": 1})), sent
+
+    def hooks(events: Any) -> None:
+        CallLog().attach(events)
+        events.register("before-send", lambda request, **_: sent.append(request.url))
+
+    clients = Clients(boto3.Session().get_credentials(), url,
+                      Config(retries={"max_attempts": 1}), hooks)
+    return Account(clients, "123456789012"), sent
 
 
 @pytest.mark.parametrize("service,call,params", [

@@ -6,13 +6,13 @@ from __future__ import annotations
 
 from typing import Any
 
-import boto3
 from botocore.config import Config
+from botocore.credentials import Credentials
 from botocore.stub import Stubber
 
 from auditor.snapshot import TenantSnapshot
 from connectors.aws import readers
-from connectors.aws.client import Account, Failed
+from connectors.aws.client import Account, Clients, Failed
 from connectors.aws.guard import CallLog
 from connectors.aws.model import GuardDuty, TrailList
 from connectors.aws.simulator import MotoServer
@@ -23,9 +23,9 @@ LAKE = "arn:aws:cloudtrail:us-east-1:123456789012:eventdatastore/0a1b2c"
 
 
 def account(url: str = "http://127.0.0.1:9") -> Account:
-    session = boto3.Session(aws_access_key_id="a", aws_secret_access_key="b")
-    CallLog().attach(session.events)
-    return Account(session, "123456789012", None, url, Config(retries={"max_attempts": 1}))
+    clients = Clients(Credentials("a", "b"), url, Config(retries={"max_attempts": 1}),
+                      CallLog().attach)
+    return Account(clients, "123456789012")
 
 
 def lake_tenant(**store: Any) -> TenantSnapshot:
