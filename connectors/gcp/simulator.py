@@ -10,9 +10,11 @@ Faults are injected per gRPC method (real status codes) or per REST path (HTTP s
 from __future__ import annotations
 
 import copy
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from connectors.gcp.sim_scenarios import ORG, ORG_ID, SCENARIOS
@@ -22,7 +24,11 @@ __all__ = ["ORG", "ORG_ID", "GcpSimulator", "demo_attestations", "scenario", "si
 
 
 def scenario(name: str) -> dict[str, Any]:
-    """A fresh copy of a named scenario (``storm-0558`` or ``hardened``)."""
+    """A fresh copy of a named scenario (``storm-0558`` or ``hardened``), or a scenario file
+    (``*.json``, the shape documented in ``sim_world``)."""
+    if name.endswith(".json"):
+        data: dict[str, Any] = json.loads(Path(name).read_text(encoding="utf-8"))
+        return data
     if name not in SCENARIOS:
         raise ValueError(f"unknown GCP scenario {name!r} (expected one of "
                          f"{', '.join(sorted(SCENARIOS))})")

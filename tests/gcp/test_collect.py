@@ -7,6 +7,7 @@ import json
 import subprocess
 import sys
 from datetime import UTC, datetime
+from pathlib import Path
 
 import grpc
 import pytest
@@ -270,3 +271,12 @@ def test_faults_from_the_scenario_file(sim: GcpSimulator) -> None:
     sim.load(json.loads(json.dumps(data)))
     err = _errors(collect(sim))[("logging.sinks.list", DEV)]
     assert (err.code, err.permission) == ("NOT_FOUND", "")
+
+
+def test_scenario_json_file(sim: GcpSimulator, tmp_path: Path) -> None:
+    path = tmp_path / "org.json"
+    data = scenario("hardened")
+    data["projects"] = data["projects"][:1]
+    path.write_text(json.dumps(data))
+    sim.load(str(path))
+    assert collect(sim).targets == ["acme-prod-mail"]
