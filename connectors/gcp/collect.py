@@ -239,7 +239,7 @@ def _collect_all(c: Clients, target: GcpTenant, ctx: CollectContext, snap: Tenan
                   "projects": snap.targets, "excluded_projects": hierarchy.excluded}
     nodes = ([hierarchy.organization] if hierarchy.organization else []) + \
         sorted(hierarchy.folders)
-    workers = max(1, min(target.max_workers, ctx.max_workers * 4))
+    workers = max(1, min(target.max_workers, ctx.max_workers))
     total = len(hierarchy.projects)
     rows: list[PartRow] = []
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="gcp") as pool:
