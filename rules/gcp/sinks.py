@@ -43,7 +43,7 @@ def exports_audit(s: LogSink) -> bool:
 
 
 @rule(id="GCP-SINK-001", title="An aggregated sink exports all audit logs", severity="critical",
-      provider="gcp", flagship=True, needs=["gcp.hierarchy", "gcp.sinks"],
+      provider="gcp", needs=["gcp.hierarchy", "gcp.sinks"],
       references="CIS GCP 4.0: 2.2; M-21-31: EL1; BP: central collection")
 def audit_logs_exported(tenant: TenantSnapshot, ctx: RuleContext) -> Iterator[Result]:
     """
