@@ -28,10 +28,12 @@ def maybe(tenant: TenantSnapshot, name: str, kind: type[T]
         return None, exc.errors[0] if exc.errors else None
 
 
-def listing(bad: list[str], total: int) -> dict[str, Any]:
-    """Evidence for a population: the first 50 failing and the counts."""
-    return {"failing": bad[:FIRST], "failing_count": len(bad), "checked": total,
-            "truncated": len(bad) > FIRST}
+def listing(bad: list[str], total: int, count: int | None = None) -> dict[str, Any]:
+    """Evidence for a population: the first 50 failing and the counts (``count`` when
+    ``bad`` holds only the first ones)."""
+    n = len(bad) if count is None else count
+    return {"failing": bad[:FIRST], "failing_count": n, "checked": total,
+            "truncated": n > FIRST}
 
 
 def retention(source: str, hot: int, total: int) -> dict[str, Any]:

@@ -15,7 +15,7 @@ from connectors.m365.model import (
     MailboxAudit,
     OrganizationConfig,
 )
-from rules.m365.common import listing, part, tenant_id
+from rules.m365.common import FIRST, listing, part, tenant_id
 
 MBX = "m365.mailboxes"
 LOGONS = ("Owner", "Delegate", "Admin")
@@ -34,14 +34,21 @@ def _judge(tenant: TenantSnapshot, what: str, good: str,
     if not len(mbx):
         yield not_applicable(resource, "no user or shared mailboxes")
         return
-    bad = []
+    bad: list[str] = []
+    count = 0
+    verdicts: dict[tuple[object, ...], str | None] = {}   # mailboxes share a few settings
     for row in mbx.rows():
-        why = why_bad(row)
+        key = row[1:]
+        if key not in verdicts:
+            verdicts[key] = why_bad(row)
+        why = verdicts[key]
         if why is not None:
-            bad.append(f"{row.name} ({why})" if why else row.name)
-    ev = {**listing(bad, len(mbx)), **extra}
-    if bad:
-        yield failed(resource, f"{len(bad)} of {len(mbx)} mailboxes: {what}", **ev)
+            count += 1
+            if len(bad) < FIRST:
+                bad.append(f"{row.name} ({why})" if why else row.name)
+    ev = {**listing(bad, len(mbx), count), **extra}
+    if count:
+        yield failed(resource, f"{count} of {len(mbx)} mailboxes: {what}", **ev)
     else:
         yield passed(resource, f"all {len(mbx)} mailboxes: {good}", **ev)
 
