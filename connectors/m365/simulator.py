@@ -10,6 +10,7 @@ import json
 import os
 import re
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -53,6 +54,8 @@ class Fault:
     times: int | None = None
     malformed: bool = False       # 200 with a body that is not JSON
     endless: bool = False         # pages whose nextLink never ends (InvokeCommand, Graph)
+    reset: bool = False           # close the connection without answering
+    delay: float = 0.0            # seconds to wait before answering (client timeouts)
 
 
 @dataclass
@@ -215,7 +218,13 @@ class _Handler(BaseHTTPRequestHandler):
         if method != ("POST" if key.startswith(("exchange:", "compliance:Get")) else "GET"):
             return self._error(kind, 405)
         fault = sim.take_fault(key)
-        if fault is not None and not fault.endless:
+        if fault is not None and fault.delay:
+            time.sleep(fault.delay)
+        if fault is not None and fault.reset:
+            self.close_connection = True
+            self._rec.status = -1
+            return None
+        if fault is not None and not fault.endless and not fault.delay:
             if fault.malformed:
                 return self._send(200, None, raw=b'{"value": [ {"oops"')
             return self._error(kind, fault.status, fault.retry_after)

@@ -132,7 +132,7 @@ class Http:
                 resp = self.client.request(method, url, json=body, headers=hdrs)
             except httpx.HTTPError as exc:
                 if attempt < MAX_ATTEMPTS and isinstance(exc, httpx.TransportError):
-                    self._wait(1.0 * attempt)
+                    self._wait(0.25 * attempt)
                     continue
                 raise ApiFailed(CollectionError(api=api, scope=where,
                                                 code=type(exc).__name__,

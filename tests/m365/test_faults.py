@@ -52,12 +52,13 @@ def tainted(f: Any, faults: Any) -> bool:
 @pytest.mark.parametrize("fault", [
     {"status": 401}, {"status": 403}, {"status": 404}, {"status": 500, "retry_after": 0},
     {"status": 503, "retry_after": 0},
-    {"status": 429, "retry_after": 0}, {"malformed": True}, {"endless": True}])
+    {"status": 429, "retry_after": 0}, {"malformed": True}, {"endless": True},
+    {"reset": True}, {"delay": 1.0}])
 def test_each_fault_on_get_mailbox(fault: dict[str, Any]) -> None:
     data = scenario("hardened", mailboxes=30)
     data["faults"]["exchange:Get-Mailbox"] = fault
     with running(data) as sim:
-        report = report_of(collect(sim))
+        report = report_of(collect(sim, timeout=0.5 if fault.get("delay") else 60))
         tries = len([r for r in sim.requests if r.key == "exchange:Get-Mailbox"])
     status = {f.rule_id: f.status.value for f in report.findings if f.provider == "m365"}
     for rid in READS["exchange:Get-Mailbox"]:
@@ -73,6 +74,10 @@ def test_each_fault_on_get_mailbox(fault: dict[str, Any]) -> None:
         assert "MalformedResponse" in msg
     if fault.get("endless"):
         assert "PagingLoop" in msg and tries <= 5
+    if fault.get("reset"):
+        assert "RemoteProtocolError" in msg and tries == 4
+    if fault.get("delay"):
+        assert "ReadTimeout" in msg
 
 
 def test_a_transient_429_and_503_are_retried_and_recover() -> None:
