@@ -116,12 +116,14 @@ class Clients:
 
     def get(self, service: str, region: str) -> Any:
         key = (service, region)
-        with self._lock:      # boto3 sessions are not thread-safe: build under the lock
-            cl = self._clients.get(key)
-            if cl is None:
-                cl = self._clients[key] = self.session.client(
-                    service, region_name=region, endpoint_url=self.endpoint,
-                    config=self._config)
+        cl = self._clients.get(key)
+        if cl is None:
+            with self._lock:      # boto3 sessions are not thread-safe: build under the lock
+                cl = self._clients.get(key)
+                if cl is None:
+                    cl = self._clients[key] = self.session.client(
+                        service, region_name=region, endpoint_url=self.endpoint,
+                        config=self._config)
         return cl
 
 

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import fnmatch
 import threading
-from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor, as_completed
+from functools import partial
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import boto3
@@ -29,6 +30,7 @@ from connectors.aws.guard import CallLog
 from connectors.aws.model import (
     AccountTrails,
     Alarm,
+    LogGroup,
     OrgAccount,
     Organization,
     Trail,
@@ -40,7 +42,6 @@ if TYPE_CHECKING:
     from connectors.aws import AwsTenant
 
 T = TypeVar("T")
-R = TypeVar("R")
 HOME = "us-east-1"     # where global APIs (organizations, sts, s3 listing) are called
 
 
@@ -73,14 +74,6 @@ class Run:
             cap = self._caps.setdefault(account_id, threading.Semaphore(self.per_account))
         with cap:
             return fn()
-
-    def map(self, fn: Callable[[T], R], items: Iterable[T], what: str) -> list[R]:
-        items = list(items)
-        out = []
-        for done, result in enumerate(self.pool.map(fn, items), 1):
-            self.ctx.progress(what, done, len(items))
-            out.append(result)
-        return out
 
 
 def _base_credentials(target: AwsTenant, ctx: CollectContext, calls: CallLog) -> Any:
@@ -283,69 +276,100 @@ def _collect(run: Run, snap: TenantSnapshot, base_creds: Any) -> None:
     else:
         states = [AccountState(caller.account_id)]
     snap.targets = [s.account_id for s in states]
-    states = run.map(lambda s: _open_account(run, caller, s), states, "aws accounts")
-    open_ = [s for s in states if s.acct is not None]
     snap.scope = {"accounts": snap.targets, "regions": run.target.regions,
                   "organization": org.id if org else None,
                   "skipped_accounts": [a.id for a in org.skipped] if org else []}
 
-    # Phase 2: every account-region.
-    pairs = [(s, r) for s in open_ for r in s.regions]
-    outcomes = run.map(lambda p: _region_work(run, p[0].acct, p[1]),  # type: ignore[arg-type]
-                       pairs, "aws account-regions")
+    # Phases 1 and 2, pipelined: an account's regions start as soon as the account is open.
+    opening = {run.pool.submit(_open_account, run, caller, st): i for i, st in enumerate(states)}
+    pending: dict[Future[Any], tuple[int, int, AccountState, str]] = {}
+    for n, fut in enumerate(as_completed(opening), 1):
+        st = fut.result()
+        run.ctx.progress("aws accounts", n, len(states))
+        if st.acct is None:
+            continue
+        for j, region in enumerate(st.regions):
+            pending[run.pool.submit(_region_work, run, st.acct, region)] = \
+                (opening[fut], j, st, region)
+    open_ = [st for st in states if st.acct is not None]
+    accounts = {st.account_id: st.acct for st in open_ if st.acct is not None}
     trails: dict[str, Trail] = {}
     seen_by: dict[str, Account] = {}
-    per_account = {s.account_id: AccountTrails(account_id=s.account_id, name=s.name,
-                                               regions=s.regions) for s in open_}
-    for (state, region), (listing, parts) in zip(pairs, outcomes, strict=True):
-        record = per_account[state.account_id]
-        scope = f"{state.account_id}/{region}"
-        if isinstance(listing, CollectionError):
-            record.region_errors.append(listing)
-        else:
-            for raw in listing:
-                arn = raw["TrailARN"]
-                trails.setdefault(arn, readers.trail_record(raw))
-                seen_by.setdefault(arn, state.acct)  # type: ignore[arg-type]
-                if arn not in record.trail_arns:
-                    record.trail_arns.append(arn)
-        for name, data in parts:
-            if isinstance(data, CollectionError):
-                snap.add(name, scope=scope, error=data)
-            else:
-                snap.add(name, data.model_dump(mode="json"), scope=scope)
-    for s in states:
-        if s.acct is None:
-            snap.add("aws.account", scope=s.account_id, error=s.error)
-        else:
-            snap.add("aws.account", per_account[s.account_id].model_dump(mode="json"),
-                     scope=s.account_id)
-
-    # Phase 3: each trail, bucket and log group once, with the owner's credentials if audited.
-    accounts = {s.account_id: s.acct for s in open_ if s.acct is not None}
-    unique = sorted(trails.values(), key=lambda t: t.arn)
 
     def owner_of(t: Trail) -> Account:
         return accounts.get(t.account_id) or seen_by[t.arn]
 
-    run.map(lambda t: run.capped(t.account_id, lambda: readers.trail_details(owner_of(t), t)),
-            unique, "aws trails")
-    snap.add("aws.trails", TrailList(trails=unique).model_dump(mode="json"))
-    _buckets(run, snap, unique, open_, accounts, owner_of)
-    _log_groups(run, snap, unique, accounts, owner_of)
+    # Phase 3 starts per resource at its first sighting: each trail, bucket and log group is
+    # read once, with its owner's credentials when the owner is audited.
+    read_bucket = _bucket_reader(run, open_, accounts, owner_of)
+    read_group = _log_group_reader(accounts, owner_of)
+    later: dict[str, dict[str, Future[Any]]] = {"trail": {}, "bucket": {}, "group": {}}
+    done: dict[tuple[int, int], tuple[AccountState, str, Any, list[tuple[str, Any]]]] = {}
+    for n, rfut in enumerate(as_completed(pending), 1):
+        i, j, state, region = pending[rfut]
+        listing, parts = rfut.result()
+        done[(i, j)] = (state, region, listing, parts)
+        run.ctx.progress("aws account-regions", n, len(pending))
+        for raw in listing if isinstance(listing, list) else []:
+            arn = raw["TrailARN"]
+            if arn in trails:
+                continue
+            t = trails[arn] = readers.trail_record(raw)
+            seen_by[arn] = state.acct  # type: ignore[assignment]
+            later["trail"][arn] = run.pool.submit(
+                run.capped, t.account_id, partial(readers.trail_details, owner_of(t), t))
+            if t.s3_bucket and t.s3_bucket not in later["bucket"]:
+                later["bucket"][t.s3_bucket] = run.pool.submit(read_bucket, t)
+            group = t.cloudwatch_logs_log_group_arn
+            if group and group not in later["group"]:
+                later["group"][group] = run.pool.submit(read_group, group, t)
+
+    per_account = {st.account_id: AccountTrails(account_id=st.account_id, name=st.name,
+                                                regions=st.regions) for st in open_}
+    for key in sorted(done):
+        state, region, listing, parts = done[key]
+        record = per_account[state.account_id]
+        if isinstance(listing, CollectionError):
+            record.region_errors.append(listing)
+        else:
+            record.trail_arns += [r["TrailARN"] for r in listing
+                                  if r["TrailARN"] not in record.trail_arns]
+        for name, data in parts:
+            scope = f"{state.account_id}/{region}"
+            if isinstance(data, CollectionError):
+                snap.add(name, scope=scope, error=data)
+            else:
+                snap.add(name, data.model_dump(mode="json"), scope=scope)
+    for st in states:
+        if st.acct is None:
+            snap.add("aws.account", scope=st.account_id, error=st.error)
+        else:
+            snap.add("aws.account", per_account[st.account_id].model_dump(mode="json"),
+                     scope=st.account_id)
+    for f in later["trail"].values():
+        f.result()
+    snap.add("aws.trails", TrailList(trails=sorted(trails.values(), key=lambda t: t.arn))
+             .model_dump(mode="json"))
+    for name in sorted(later["bucket"]):
+        snap.add("aws.bucket", later["bucket"][name].result().model_dump(mode="json"),
+                 scope=name)
+    for arn in sorted(later["group"]):
+        got = later["group"][arn].result()
+        if isinstance(got, CollectionError):
+            snap.add("aws.log_group", scope=arn, error=got)
+        else:
+            snap.add("aws.log_group", got.model_dump(mode="json"), scope=arn)
 
 
-def _buckets(run: Run, snap: TenantSnapshot, trails: list[Trail], states: list[AccountState],
-             accounts: dict[str, Account], owner_of: Callable[[Trail], Account]) -> None:
-    by_bucket: dict[str, Trail] = {}
-    for t in trails:
-        if t.s3_bucket:
-            by_bucket.setdefault(t.s3_bucket, t)
+def _bucket_reader(run: Run, states: list[AccountState], accounts: dict[str, Account],
+                   owner_of: Callable[[Trail], Account]) -> Callable[[Trail], TrailBucket]:
+    """Reads a trail's bucket: its owner from the audited accounts' bucket lists, then its
+    protection with the owner's credentials (else the trail's, which may be refused)."""
     account_pab: dict[str, Any] = {}
     pab_lock = threading.Lock()
 
-    def read(name: str) -> TrailBucket:
-        trail = by_bucket[name]
+    def read(trail: Trail) -> TrailBucket:
+        name = trail.s3_bucket or ""
         bucket = TrailBucket(name=name)
         for s in states:
             if s.buckets is not None:
@@ -355,7 +379,6 @@ def _buckets(run: Run, snap: TenantSnapshot, trails: list[Trail], states: list[A
                     bucket.not_in_accounts.append(s.account_id)
             elif s.account_id == trail.account_id and s.buckets_error is not None:
                 bucket.errors["owner"] = s.buckets_error
-        # The owner's credentials when it is audited; else the trail's (may be refused).
         acct = accounts.get(bucket.owner_account_id or "") or owner_of(trail)
         run.capped(acct.account_id, lambda: readers.trail_bucket(acct, bucket,
                                                                   trail.home_region))
@@ -377,16 +400,12 @@ def _buckets(run: Run, snap: TenantSnapshot, trails: list[Trail], states: list[A
                 "among the audited accounts", code="OutOfScope")
         return bucket
 
-    for b in run.map(read, sorted(by_bucket), "aws trail buckets"):
-        snap.add("aws.bucket", b.model_dump(mode="json"), scope=b.name)
+    return read
 
 
-def _log_groups(run: Run, snap: TenantSnapshot, trails: list[Trail],
-                accounts: dict[str, Account], owner_of: Callable[[Trail], Account]) -> None:
-    by_arn: dict[str, Trail] = {}
-    for t in trails:
-        if t.cloudwatch_logs_log_group_arn:
-            by_arn.setdefault(t.cloudwatch_logs_log_group_arn, t)
+def _log_group_reader(accounts: dict[str, Account], owner_of: Callable[[Trail], Account]
+                      ) -> Callable[[str, Trail], Any]:
+    """Reads a trail's log group; each region's alarms and each topic are read once."""
     alarm_cache: dict[tuple[str, str], list[Alarm]] = {}
     topic_cache: dict[str, int] = {}
     lock = threading.Lock()
@@ -404,15 +423,11 @@ def _log_groups(run: Run, snap: TenantSnapshot, trails: list[Trail],
                 topic_cache[arn] = readers.topic_subscribers(acct, arn)
             return topic_cache[arn]
 
-    def read(arn: str) -> tuple[str, Any]:
-        acct = accounts.get(arn.split(":")[4]) or owner_of(by_arn[arn])
+    def read(arn: str, trail: Trail) -> LogGroup | CollectionError:
+        acct = accounts.get(arn.split(":")[4]) or owner_of(trail)
         try:
-            return arn, readers.log_group(acct, arn, alarms, topics)
+            return readers.log_group(acct, arn, alarms, topics)
         except Failed as exc:
-            return arn, exc.error
+            return exc.error
 
-    for arn, got in run.map(read, sorted(by_arn), "aws trail log groups"):
-        if isinstance(got, CollectionError):
-            snap.add("aws.log_group", scope=arn, error=got)
-        else:
-            snap.add("aws.log_group", got.model_dump(mode="json"), scope=arn)
+    return read

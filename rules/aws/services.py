@@ -70,11 +70,9 @@ def vpc_flow_logs(tenant: TenantSnapshot, ctx: RuleContext) -> Iterator[Result]:
             continue
         for v in data.vpcs:
             found = True
-            res = Result(status="pass" if v.flow_logs else "fail",  # type: ignore[arg-type]
-                         resource=f"{scope}/{v.id}", scope=scope,
-                         message="active flow log" if v.flow_logs else "no active flow log",
-                         evidence={"flow_logs": v.flow_logs, "default_vpc": v.is_default})
-            yield res
+            ev = {"flow_logs": v.flow_logs, "default_vpc": v.is_default}
+            yield (passed(f"{scope}/{v.id}", "active flow log", **ev) if v.flow_logs
+                   else failed(f"{scope}/{v.id}", "no active flow log", **ev))
     if not found:
         yield not_applicable(tenant.name, "no VPCs in the audited regions")
 
