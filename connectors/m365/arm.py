@@ -15,13 +15,16 @@ from connectors.m365.model import (
     LogCategory,
 )
 from connectors.m365.permissions import NEEDS
-from connectors.m365.transport import ApiFailed, Http, Outcome
+from connectors.m365.transport import ApiFailed, Http, Outcome, reason_of
 
 DIAG_API = "2017-04-01"
 WORKSPACE_API = "2023-09-01"
 TABLE_API = "2022-10-01"
 STORAGE_API = "2023-01-01"
 LOG_CONTAINER_PREFIX = "insights-logs-"
+# 404 codes meaning "not configured" (no lifecycle policy, table not created yet); any other
+# 404 (a deleted workspace or account, a wrong id) is an error.
+ABSENT_CODES = {"ManagementPolicyNotFound", "ResourceNotFound", "TableNotFound"}
 
 # Entra diagnostic category -> Log Analytics table it lands in.
 TABLES = {
@@ -65,7 +68,11 @@ class Arm:
         resp = self.http.send(f"arm:{api}", self.scope, "GET", url, where=where,
                               permission=NEEDS["arm:destination"], ok=(200, 404))
         if resp.status_code == 404:
-            return None
+            code, message = reason_of(resp)
+            if code in ABSENT_CODES:
+                return None
+            raise ApiFailed(CollectionError(api=f"arm:{api}", scope=where,
+                                            code=f"HTTP 404 {code}", reason=message))
         try:
             return resp.json()
         except ValueError:

@@ -69,7 +69,7 @@ class Tokens:
             return str(tok.token)
 
 
-def _reason(resp: httpx.Response) -> tuple[str, str]:
+def reason_of(resp: httpx.Response) -> tuple[str, str]:
     """(code, message) from the error envelopes of these APIs; Exchange puts the real reason
     in ``error.details[].message``."""
     try:
@@ -142,7 +142,7 @@ class Http:
             if resp.status_code in RETRY_STATUS and attempt < MAX_ATTEMPTS:
                 self._wait(_retry_after(resp, attempt))
                 continue
-            code, message = _reason(resp)
+            code, message = reason_of(resp)
             denied = resp.status_code in (401, 403)
             raise ApiFailed(CollectionError(
                 api=api, scope=where, code=f"HTTP {resp.status_code} {code}".strip(),

@@ -112,7 +112,7 @@ _FAULTS = st.sampled_from([{"status": 401}, {"status": 403}, {"status": 404},
                            {"status": 500, "retry_after": 0}, {"malformed": True}])
 
 
-@settings(max_examples=12, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=15, deadline=None, suppress_health_check=list(HealthCheck))
 @given(st.dictionaries(st.sampled_from(_KEYS), _FAULTS, min_size=1, max_size=4))
 def test_no_rule_whose_input_faulted_passes(faults: dict[str, dict[str, Any]]) -> None:
     data = scenario("hardened", mailboxes=20)
