@@ -45,12 +45,11 @@ def accounts(tenant: TenantSnapshot) -> Iterator[tuple[str, AccountTrails | None
             yield part.scope, part.as_(AccountTrails), None
 
 
-def covering(tenant: TenantSnapshot, account: AccountTrails, trails: dict[str, Trail]
+def covering(account: AccountTrails, trails: dict[str, Trail], org: Organization | None
              ) -> list[Trail]:
     """The trails that record this account: those visible in it, and the Organization's
     trails (owned by its management account) for every member account."""
     out = [trails[a] for a in account.trail_arns if a in trails]
-    org = organization(tenant)
     if org is not None and org.management_account_id and \
             any(a.id == account.account_id for a in org.accounts):
         out += [t for t in trails.values() if t.organization_trail and t not in out
@@ -68,22 +67,20 @@ def each(tenant: TenantSnapshot, name: str, kind: type[M]
             yield part.scope, part.as_(kind), None
 
 
-def bucket(tenant: TenantSnapshot, name: str) -> tuple[TrailBucket | None, str]:
-    for part in tenant.all("aws.bucket"):
-        if part.scope == name:
-            if part.error is not None:
-                return None, part.error.describe()
-            return part.as_(TrailBucket), ""
-    return None, f"bucket {name} was not collected"
+def _by_scope(tenant: TenantSnapshot, name: str, kind: type[M]
+              ) -> dict[str, tuple[M | None, str]]:
+    return {p.scope: (None, p.error.describe()) if p.error is not None else (p.as_(kind), "")
+            for p in tenant.all(name)}
 
 
-def log_group(tenant: TenantSnapshot, arn: str) -> tuple[LogGroup | None, str]:
-    for part in tenant.all("aws.log_group"):
-        if part.scope == arn:
-            if part.error is not None:
-                return None, part.error.describe()
-            return part.as_(LogGroup), ""
-    return None, f"log group {arn} was not collected"
+def buckets(tenant: TenantSnapshot) -> dict[str, tuple[TrailBucket | None, str]]:
+    """Each trail bucket by name: its record, or None and why not."""
+    return _by_scope(tenant, "aws.bucket", TrailBucket)
+
+
+def log_groups(tenant: TenantSnapshot) -> dict[str, tuple[LogGroup | None, str]]:
+    """Each trail log group by ARN: its record, or None and why not."""
+    return _by_scope(tenant, "aws.log_group", LogGroup)
 
 
 def bucket_results(tenant: TenantSnapshot) -> Iterator[tuple[Trail, TrailBucket | None,
@@ -91,12 +88,13 @@ def bucket_results(tenant: TenantSnapshot) -> Iterator[tuple[Trail, TrailBucket 
     """Each trail bucket once (with the first trail writing to it); when it cannot be judged,
     the ``not_assessed`` result to yield instead."""
     trails = trails_of(tenant)
+    known = buckets(tenant)
     seen: set[str] = set()
     for t in trails:
         if not t.s3_bucket or t.s3_bucket in seen:
             continue
         seen.add(t.s3_bucket)
-        b, why = bucket(tenant, t.s3_bucket)
+        b, why = known.get(t.s3_bucket, (None, f"bucket {t.s3_bucket} was not collected"))
         arn = f"arn:aws:s3:::{t.s3_bucket}"
         yield t, b, (not_assessed(arn, why, trail=t.arn) if b is None else None)
 

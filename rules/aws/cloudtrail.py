@@ -54,12 +54,13 @@ def multi_region_management_trail(tenant: TenantSnapshot, ctx: RuleContext) -> I
     --is-multi-region-trail` then `aws cloudtrail start-logging --name org-trail`.
     """
     trails = {t.arn: t for t in trails_of(tenant)}
+    org = organization(tenant)
     for scope, account, error in accounts(tenant):
         if account is None:
             yield not_assessed(scope, error.describe() if error else "not collected")
             continue
         verdicts = {t.arn: _records_all_management(t)
-                    for t in covering(tenant, account, trails)}
+                    for t in covering(account, trails, org)}
         good = [arn for arn, (ok, _) in verdicts.items() if ok]
         evidence = {arn: why for arn, (_, why) in verdicts.items()}
         if good:
@@ -168,7 +169,7 @@ def organization_trail(tenant: TenantSnapshot, ctx: RuleContext) -> Iterator[Res
         if account is None:
             unknown.append(scope)
             continue
-        verdicts = [_records_all_management(t)[0] for t in covering(tenant, account, trails)]
+        verdicts = [_records_all_management(t)[0] for t in covering(account, trails, org)]
         if not any(verdicts):
             (unknown if None in verdicts else uncovered).append(scope)
     evidence = {"organization_trails": [t.arn for t in org_trails], "uncovered": uncovered,

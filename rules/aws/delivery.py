@@ -10,7 +10,7 @@ from auditor.model import Result
 from auditor.rule import RuleContext, failed, not_applicable, not_assessed, passed, rule
 from auditor.snapshot import TenantSnapshot
 from connectors.aws.model import Trail
-from rules.aws._common import accounts, covering, trails_of
+from rules.aws._common import accounts, covering, organization, trails_of
 
 FRESH = timedelta(hours=24)
 
@@ -108,17 +108,18 @@ def _s3_objects(t: Trail, kind: str) -> bool | None:
 
 def _data_events(tenant: TenantSnapshot, kind: str) -> Iterator[Result]:
     trails = {t.arn: t for t in trails_of(tenant)}
+    org = organization(tenant)
     for scope, account, error in accounts(tenant):
         if account is None:
             yield not_assessed(scope, error.describe() if error else "not collected")
             continue
-        verdicts = {t.arn: _s3_objects(t, kind) for t in covering(tenant, account, trails)}
+        verdicts = {t.arn: _s3_objects(t, kind) for t in covering(account, trails, org)}
         good = [arn for arn, ok in verdicts.items() if ok]
         evidence = {"trails": verdicts}
         if good:
             yield passed(scope, f"S3 object {kind}s recorded by {good[0]}", **evidence)
         elif None in verdicts.values():
-            why = [e.describe() for t in covering(tenant, account, trails)
+            why = [e.describe() for t in covering(account, trails, org)
                    for e in (t.status_error, t.selection_error) if e is not None]
             yield not_assessed(scope, f"no trail was seen to record S3 object {kind}s and "
                                "some could not be read: " + "; ".join(why), **evidence)

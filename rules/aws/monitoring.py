@@ -11,7 +11,7 @@ from auditor.model import Result
 from auditor.rule import RuleContext, failed, not_assessed, passed, rule
 from auditor.snapshot import TenantSnapshot
 from connectors.aws.model import LogGroup, MetricFilter
-from rules.aws._common import accounts, covering, log_group, trails_of
+from rules.aws._common import accounts, covering, log_groups, organization, trails_of
 
 # Each CIS item: a label and the terms its filter pattern must contain.
 CIS: dict[str, tuple[str, tuple[str, ...]]] = {
@@ -90,14 +90,16 @@ def _in_group(g: LogGroup, terms: tuple[str, ...]) -> tuple[str, str]:
 def _monitor(tenant: TenantSnapshot, items: tuple[str, ...], per_item: bool = False
              ) -> Iterator[Result]:
     trails = {t.arn: t for t in trails_of(tenant)}
+    org = organization(tenant)
+    known = log_groups(tenant)
     for scope, account, error in accounts(tenant):
         if account is None:
             yield not_assessed(scope, error.describe() if error else "not collected")
             continue
-        arns = sorted({t.cloudwatch_logs_log_group_arn for t in covering(tenant, account, trails)
+        arns = sorted({t.cloudwatch_logs_log_group_arn for t in covering(account, trails, org)
                        if t.cloudwatch_logs_log_group_arn and t.multi_region
                        and (t.status is None or t.status.is_logging)})
-        groups = [log_group(tenant, a) for a in arns]
+        groups = [known.get(a, (None, f"log group {a} was not collected")) for a in arns]
         for chunk in ([(i,) for i in items] if per_item else [items]):
             verdicts: dict[str, Any] = {}
             for item in chunk:

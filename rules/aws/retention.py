@@ -13,7 +13,7 @@ from auditor.model import Result
 from auditor.rule import RuleContext, failed, not_applicable, not_assessed, passed, rule
 from auditor.snapshot import TenantSnapshot
 from connectors.aws.model import NEVER_EXPIRES, EventDataStores, TrailBucket
-from rules.aws._common import bucket_results, each, field_error, log_group, trails_of
+from rules.aws._common import bucket_results, each, field_error, log_groups, trails_of
 
 
 def _archive_days(b: TrailBucket) -> tuple[int, int]:
@@ -109,8 +109,9 @@ def log_group_retention(tenant: TenantSnapshot, ctx: RuleContext) -> Iterator[Re
     if not arns:
         yield not_applicable(tenant.name, "no trail sends events to CloudWatch Logs "
                              "(see AWS-CT-008)")
+    known = log_groups(tenant)
     for arn in arns:
-        group, why = log_group(tenant, arn)
+        group, why = known.get(arn, (None, f"log group {arn} was not collected"))
         if group is None:
             yield not_assessed(arn, why)
             continue
