@@ -206,3 +206,6 @@ def test_permissions_name_every_grant_with_why() -> None:
     assert {"Organization.Read.All", "Domain.Read.All", "Exchange.ManageAsApp",
             "Global Reader", "ActivityFeed.Read", "Reader"} <= names
     assert all(g.why for g in perms.grants)
+    assert perms.document is not None
+    ids = {a["id"] for r in perms.document["requiredResourceAccess"] for a in r["resourceAccess"]}
+    assert "dc50a0fb-09a3-484d-be87-e023b12c6440" in ids          # Exchange.ManageAsApp
