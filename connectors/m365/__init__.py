@@ -84,7 +84,7 @@ class M365Tenant(TenantConfigBase):
     certificate_password_env: str | None = None
     token_env: str | None = None
     cloud: Literal["global", "gcc", "gcc-high", "dod", "china"] = "global"
-    max_workers: int = Field(default=6, ge=1, le=64)
+    max_workers: int = Field(default=8, ge=1, le=64)
     timeout: float = Field(default=60.0, gt=0, le=600)     # seconds per HTTP request
     endpoints: M365Endpoints = Field(default_factory=M365Endpoints)
 
