@@ -209,3 +209,18 @@ def test_permissions_name_every_grant_with_why() -> None:
     assert perms.document is not None
     ids = {a["id"] for r in perms.document["requiredResourceAccess"] for a in r["resourceAccess"]}
     assert "dc50a0fb-09a3-484d-be87-e023b12c6440" in ids          # Exchange.ManageAsApp
+
+
+def test_snapshot_round_trip_gives_the_same_findings(storm: Simulator, tmp_path: Any) -> None:
+    from auditor.snapshot import Snapshot, ToolStamp, load_snapshot
+    from tests.m365.conftest import report_of
+
+    tenant = collect(storm)
+    path = tmp_path / "snap.json"
+    path.write_bytes(Snapshot(tool=ToolStamp(version="t"), created_at=NOW,
+                              tenants=[tenant]).to_bytes())
+    again = load_snapshot(path).tenants[0]
+    before = [(f.rule_id, f.resource, f.status, f.evidence) for f in report_of(tenant).findings]
+    after = [(f.rule_id, f.resource, f.status, f.evidence) for f in report_of(again).findings]
+    assert before == after
+    assert storm.token not in path.read_text()
