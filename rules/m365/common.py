@@ -36,6 +36,7 @@ def listing(bad: list[str], total: int, count: int | None = None) -> dict[str, A
             "truncated": n > FIRST}
 
 
-def retention(source: str, hot: int, total: int) -> dict[str, Any]:
-    """The cross-cloud retention evidence shape."""
-    return {"source": source, "hot_days": int(hot), "total_days": int(total)}
+def retention(source: str, hot: int | None, total: int | None) -> dict[str, Any]:
+    """The cross-cloud retention evidence shape (``None``: could not be established)."""
+    return {"source": source, "hot_days": None if hot is None else int(hot),
+            "total_days": None if total is None else int(total)}

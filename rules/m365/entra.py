@@ -181,18 +181,20 @@ def destination_retention(tenant: TenantSnapshot, ctx: RuleContext) -> Iterator[
     `az monitor log-analytics workspace table update --name SigninLogs --total-retention-time
     913 ...`. Storage: lengthen or remove the lifecycle delete rule; lock an immutability policy.
     """
-    _settings(tenant)
+    diag = _settings(tenant)
     hot, total = ctx.retention.hot_days, ctx.retention.total_days
-    parts = tenant.all("m365.entra_destination")
-    if not parts:
+    wanted = list(dict.fromkeys(d for s in diag.settings for d in s.destinations()))
+    parts = {p.scope: p for p in tenant.all("m365.entra_destination")}
+    if not wanted:
         yield not_applicable(f"{tenant_id(tenant)}/entra/destinations",
                              "no Entra diagnostic setting has a destination")
-    for p in parts:
-        if p.error is not None:
-            yield not_assessed(p.scope, p.error.describe())
+    for dest in wanted:
+        p = parts.get(dest)
+        if p is None or p.error is not None:
+            yield not_assessed(dest, p.error.describe() if p is not None and p.error
+                               else "the destination's retention was not collected")
             continue
-        d = p.as_(DestinationRetention)
-        yield _destination(d, hot, total, ctx)
+        yield _destination(p.as_(DestinationRetention), hot, total, ctx)
 
 
 def _destination(d: DestinationRetention, hot: int, total: int, ctx: RuleContext) -> Result:

@@ -136,14 +136,16 @@ def ual_retention(tenant: TenantSnapshot, ctx: RuleContext) -> Iterator[Result]:
     res = f"{tenant_id(tenant)}/unified-audit-log"
     premium = bool(lic and lic.with_plan(PREMIUM_PLAN))
     days, used = _ual_days(premium, pols)
-    ev = {"retention": retention(UAL_SOURCE, days, days), "audit_premium": premium,
-          "policies": used, "exported": _exported(subs), "profile_total_days": need}
     unknown = [e.describe() for e in (lic_err, pol_err if premium else None) if e]
+    known = None if unknown else days          # without the licence or policies: unknown
+    ev = {"retention": retention(UAL_SOURCE, known, known), "audit_premium": premium,
+          "policies": used, "exported": _exported(subs), "profile_total_days": need}
     if days >= need and not unknown:
         yield passed(res, f"kept {days} days (profile {need})", **ev)
     elif _exported(subs):
-        yield passed(res, f"kept {days} days in the tenant, and exported to a SIEM through "
-                          f"the Management Activity API (its retention is the SIEM's)", **ev)
+        kept = f"kept {days} days in the tenant" if known else "tenant retention unknown"
+        yield passed(res, f"{kept}, and exported to a SIEM through the Management Activity "
+                          f"API (its retention is the SIEM's)", **ev)
     elif unknown or subs_err:
         reasons = unknown + ([subs_err.describe()] if subs_err else [])
         yield not_assessed(res, "retention could not be established: " + "; ".join(reasons),

@@ -170,3 +170,42 @@ def test_a_write_is_refused_before_it_leaves_the_process(storm: Simulator) -> No
     with pytest.raises(WriteRefused):
         asyncio.run(graph_write())
     assert storm.requests == []
+
+
+_SNAPSHOTS: dict[str, Any] = {}
+
+
+def _collected(name: str) -> Any:
+    if name not in _SNAPSHOTS:
+        with running(scenario(name, mailboxes=40)) as sim:
+            _SNAPSHOTS[name] = collect(sim)
+    return _SNAPSHOTS[name]
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+@given(st.sampled_from(["storm-0558", "hardened"]), st.data())
+def test_lost_parts_never_create_a_pass(name: str, data: st.DataObject) -> None:
+    """Parts replaced by errors, or never written: nothing passes (or becomes not_applicable)
+    that did not before, and every finding that changed is not_assessed."""
+    from auditor.snapshot import CollectionError
+
+    tenant = _collected(name)
+    before = {(f.rule_id, f.resource): f.status.value for f in report_of(tenant).findings
+              if f.provider == "m365"}
+    hit = data.draw(st.sets(st.integers(0, len(tenant.parts) - 1), min_size=1))
+    drop = data.draw(st.booleans())
+    broken = tenant.model_copy(deep=True)
+    for i in hit:
+        p = broken.parts[i]
+        broken.parts[i] = p.model_copy(update={"data": None, "error": CollectionError(
+            api=p.name, scope=p.scope, code="Injected", reason="fault")})
+    if drop:
+        broken.parts = [p for p in broken.parts if not (p.error and p.error.code == "Injected")]
+    for f in report_of(broken).findings:
+        if f.provider != "m365":
+            continue
+        was = before.get((f.rule_id, f.resource))
+        if f.status.value in ("pass", "not_applicable"):
+            assert was == f.status.value, (f.rule_id, f.resource, was, f.message)
+        elif f.status.value != was:
+            assert f.status.value == "not_assessed", (f.rule_id, was, f.status, f.message)
