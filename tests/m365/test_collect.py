@@ -224,3 +224,22 @@ def test_snapshot_round_trip_gives_the_same_findings(storm: Simulator, tmp_path:
     after = [(f.rule_id, f.resource, f.status, f.evidence) for f in report_of(again).findings]
     assert before == after
     assert storm.token not in path.read_text()
+
+
+def test_scenario_from_a_json_file(tmp_path: Any) -> None:
+    import json
+
+    data = scenario("hardened", mailboxes=5)
+    data["faults"] = {"graph:domains": {"status": 403}}
+    path = tmp_path / "tenant.json"
+    path.write_text(json.dumps(data))
+    with connector.simulate(str(path)) as (entry,):
+        snap = collect_entry(entry)
+    assert len(snap.get("m365.mailboxes").as_(MailboxAudit)) == 5
+    (domains,) = snap.all("m365.domains")
+    assert domains.error is not None and "Domain.Read.All" in domains.error.permission
+
+
+def collect_entry(entry: dict[str, Any]) -> Any:
+    return connector.collect(M365Tenant.model_validate(entry),
+                             CollectContext(now=NOW, secret=resolve_secret))
