@@ -100,13 +100,14 @@ def tamper_resistant(snapshot: Snapshot, ctx: RuleContext) -> Iterator[Result]:
             continue
         mine = [f for f in ctx.findings.get("ENTRA-DIAG-006", []) if f.tenant == tenant.name]
         flags = [f.evidence.get("immutable") for f in mine]
-        if not mine or all(flag is None for flag in flags):
+        if any(flag is True for flag in flags):
+            yield passed(tenant.name, "an Entra log destination is immutable", immutable=flags)
+        elif not mine or any(flag is None for flag in flags):
             yield not_assessed(tenant.name, "immutability of the Entra log destination is "
-                               "unknown", findings=len(mine))
-        elif any(flag is True for flag in flags):
-            yield passed(tenant.name, "an Entra log destination is immutable")
+                               "unknown", findings=len(mine), immutable=flags)
         else:
-            yield failed(tenant.name, "no Entra log destination is immutable")
+            yield failed(tenant.name, "no Entra log destination is immutable",
+                         immutable=flags)
     others: dict[str, list[tuple[str, ...]]] = {
         p: v for p, v in INTEGRITY_RULES.items() if p != "m365"}
     yield from _require(snapshot, ctx, others, "tamper-resistant log store")

@@ -170,3 +170,14 @@ def test_archive_is_judged_on_what_it_keeps_and_single_target_coverage() -> None
     single = t("m365", "contoso", ["8c7f2e1a"])
     single.add("m365.licences", {"skus": []})
     expect(audit([], single), "CROSS-COV-001", "pass", "contoso")
+
+
+def test_integrity_with_one_destination_unknown_is_not_assessed() -> None:
+    @rule(id="ENTRA-DIAG-006", title="x", severity="high", provider="m365", references="BP: x")
+    def two_destinations(tenant: TenantSnapshot, ctx: RuleContext) -> Iterator[Result]:
+        yield Result(status="fail", resource="ws", message="m", evidence={"immutable": False})
+        yield Result(status="not_assessed", resource="sa", message="m",
+                     evidence={"immutable": None})
+
+    report = audit([two_destinations], t("m365", "p"))
+    expect(report, "CROSS-INT-001", "not_assessed", "p")
