@@ -30,8 +30,8 @@ def _missing_input(meta: RuleMeta, tenant: TenantSnapshot) -> str | None:
     for crashed in tenant.all("connector"):
         if crashed.error is not None:
             return crashed.error.describe()
-    for need in meta.needs:
-        parts = tenant.all(need)
+    for need in meta.needs:   # "a|b": either input will do
+        parts = [p for name in need.split("|") for p in tenant.all(name)]
         if not parts:
             return f"input '{need}' was not collected for this tenant"
         if all(not p.observed for p in parts):

@@ -43,7 +43,9 @@ def split_doc(doc: str) -> dict[str, str]:
 def rule(*, id: str, title: str, severity: str, provider: str, references: str,
          needs: Iterable[str] = (), flagship: bool = False
          ) -> Callable[[Callable[..., Iterable[Result]]], Callable[..., Iterable[Result]]]:
-    """Attach a rule's metadata to its function (read from ``fn.meta``)."""
+    """Attach a rule's metadata to its function (read from ``fn.meta``). ``needs`` names the
+    snapshot parts the rule reads; ``"a|b"`` means either will do. When every part of a need
+    is absent or failed, the engine reports ``not_assessed`` without running the rule."""
 
     def wrap(fn: Callable[..., Iterable[Result]]) -> Callable[..., Iterable[Result]]:
         doc = split_doc(fn.__doc__ or "")

@@ -146,3 +146,17 @@ def test_order_and_ids_are_deterministic() -> None:
     one = evaluate(snap, [flag_on, crashes], ctx())
     two = evaluate(snap, [crashes, flag_on], ctx())
     assert [f.finding_id for f in one.findings] == [f.finding_id for f in two.findings]
+
+
+@rule(id="TEST-X-004", title="either", severity="low", provider="test", needs=["a|b"],
+      references="BP: z")
+def either(t: TenantSnapshot, c: RuleContext) -> Iterator[Result]:
+    yield passed("x", "one of a or b was read")
+
+
+def test_alternative_needs() -> None:
+    denied = CollectionError(api="a", code="AccessDenied")
+    one = evaluate(snapshot(tenant("t", a=denied, b=1)), [either], ctx())
+    assert one.findings[0].status is Status.PASS
+    none = evaluate(snapshot(tenant("t", a=denied)), [either], ctx())
+    assert none.findings[0].status is Status.NOT_ASSESSED

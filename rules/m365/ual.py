@@ -109,6 +109,7 @@ def _ual_days(premium: bool, policies: RetentionPolicyList | None) -> tuple[int,
 
 @rule(id="M365-RET-001", title="Audit log kept for the retention profile", severity="high",
       provider="m365", flagship=True,
+      needs=["m365.licences|m365.ual_retention_policies|m365.activity_subscriptions"],
       references="SCuBA: MS.SECURITYSUITE.5.2; M-21-31: EL1; CSRB: Rec 10")
 def ual_retention(tenant: TenantSnapshot, ctx: RuleContext) -> Iterator[Result]:
     """
