@@ -37,12 +37,22 @@ def organization(tenant: TenantSnapshot) -> Organization | None:
 
 def accounts(tenant: TenantSnapshot) -> Iterator[tuple[str, AccountTrails | None,
                                                       CollectionError | None]]:
-    """Each audited account: its trail record, or the error that kept it out."""
+    """Each audited account: its trail record, or the error that kept it out (also for an
+    enumerated account that is missing from the snapshot: fail closed)."""
+    seen = set()
     for part in tenant.all("aws.account"):
+        seen.add(part.scope)
         if part.error is not None:
             yield part.scope, None, part.error
         else:
             yield part.scope, part.as_(AccountTrails), None
+    for target in tenant.targets:
+        if target not in seen:
+            yield target, None, _missing("aws.account", target)
+
+
+def _missing(name: str, scope: str) -> CollectionError:
+    return CollectionError(api=name, scope=scope, code="Missing", reason="not in the snapshot")
 
 
 def covering(account: AccountTrails, trails: dict[str, Trail], org: Organization | None
@@ -59,12 +69,24 @@ def covering(account: AccountTrails, trails: dict[str, Trail], org: Organization
 
 def each(tenant: TenantSnapshot, name: str, kind: type[M]
          ) -> Iterator[tuple[str, M | None, CollectionError | None]]:
-    """Each part ``name`` (one per account/region or resource): its record or its error."""
+    """Each regional part ``name`` (one per account/region): its record or its error; and an
+    error for every audited account-region without one, and every unreachable account, so a
+    rule never judges "nothing there" from what it could not see."""
+    seen = set()
     for part in tenant.all(name):
+        seen.add(part.scope)
         if part.error is not None:
             yield part.scope, None, part.error
         else:
             yield part.scope, part.as_(kind), None
+    for scope, account, error in accounts(tenant):
+        if account is None:
+            yield scope, None, error
+            continue
+        for region in account.regions:
+            where = f"{scope}/{region}"
+            if where not in seen:
+                yield where, None, _missing(name, where)
 
 
 def _by_scope(tenant: TenantSnapshot, name: str, kind: type[M]

@@ -123,3 +123,20 @@ def test_snapshot_records_scope_and_calls(storm: Seeded) -> None:
     assert t.api_calls["cloudtrail:GetTrailStatus"] == 2
     assert t.api_calls["cloudtrail:DescribeTrails"] == 8    # 4 accounts x 2 regions
     assert t.api_calls["sts:AssumeRole"] == 3
+
+
+def test_a_missing_region_part_is_not_assessed_never_not_applicable(storm: Seeded) -> None:
+    """Fail closed: with the prod account's us-east-1 parts gone from the snapshot, the rules
+    that judge them say so instead of "no keys" or "no VPCs"."""
+    scope = f"{storm.ids['prod']}/us-east-1"
+    tenant = storm.tenant.model_copy(deep=True)
+    tenant.parts = [p for p in tenant.parts if p.scope != scope]
+    r = report(tenant)
+    for rid in ("AWS-KMS-001", "AWS-VPC-001", "AWS-CFG-001", "AWS-DET-001"):
+        expect(r, rid, "not_assessed", scope, contains="not in the snapshot")
+    assert not [f for f in r.findings if f.rule_id == "AWS-KMS-001"
+                and f.status is Status.NOT_APPLICABLE]
+    # And an enumerated account missing altogether is not assessed, not silently skipped.
+    dev = storm.ids["dev"]
+    tenant.parts = [p for p in tenant.parts if not p.scope.startswith(dev)]
+    expect(report(tenant), "AWS-CT-001", "not_assessed", dev, contains="not in the snapshot")
