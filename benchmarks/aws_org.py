@@ -52,6 +52,11 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def cpu_s() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 # --- seeding ------------------------------------------------------------------------------
 
 def seed(url: str, accounts: int, regions: list[str], workers: int) -> None:
@@ -122,7 +127,7 @@ def run_auditor(url: str, regions: list[str], workers: int) -> dict[str, Any]:
     return {"collect_s": t1 - t0, "evaluate_s": t2 - t1, "wall_s": t2 - t0,
             "calls": sum(tenant.api_calls.values()), "accounts": len(tenant.targets),
             "findings": len(report.findings), "errors": len(list(tenant.errors())),
-            "peak_rss_mb": peak_rss_mb()}
+            "peak_rss_mb": peak_rss_mb(), "cpu_s": cpu_s()}
 
 
 def run_floor(url: str, requests_file: str, workers: int) -> dict[str, Any]:
@@ -146,7 +151,8 @@ def run_floor(url: str, requests_file: str, workers: int) -> dict[str, Any]:
         statuses = list(ex.map(send, range(len(requests))))
     wall = time.perf_counter() - t0
     return {"wall_s": wall, "calls": len(requests),
-            "non_2xx": sum(1 for s in statuses if s >= 300), "peak_rss_mb": peak_rss_mb()}
+            "non_2xx": sum(1 for s in statuses if s >= 300), "peak_rss_mb": peak_rss_mb(),
+            "cpu_s": cpu_s()}
 
 
 # --- orchestration ------------------------------------------------------------------------
@@ -205,10 +211,11 @@ def main() -> None:
     ratio = auditor["wall_s"] / floor["wall_s"]
     print(f"AWS organisation: {auditor['accounts']} accounts x {len(regions)} regions, "
           f"{args.workers} workers")
-    print(f"{'':14}{'wall s':>9}{'API calls':>11}{'calls/s':>9}{'peak RSS MB':>13}")
+    print(f"{'':14}{'wall s':>9}{'API calls':>11}{'calls/s':>9}{'peak RSS MB':>13}"
+          f"{'client CPU s':>14}")
     for name, r in (("csrb-auditor", auditor), ("floor", floor)):
         print(f"{name:14}{r['wall_s']:9.2f}{r['calls']:11d}{r['calls'] / r['wall_s']:9.1f}"
-              f"{r['peak_rss_mb']:13.0f}")
+              f"{r['peak_rss_mb']:13.0f}{r['cpu_s']:14.1f}")
     print(f"  collection {auditor['collect_s']:.2f} s, evaluation {auditor['evaluate_s']:.2f} s,"
           f" {auditor['findings']} findings, {auditor['errors']} parts not collected")
     print(f"ratio to floor: {ratio:.2f}x (target <= 1.3x); calls beyond the floor: "
