@@ -21,16 +21,33 @@ def parse_shard(text: str) -> tuple[int, int]:
     return int(m.group(1)), int(m.group(2))
 
 
+def _identity(item: Any) -> Any:
+    """A record's identity: its ARN, id or name when it has one (two shards may read the same
+    trail at different moments), else its whole content."""
+    if isinstance(item, dict):
+        for key in ("arn", "id", "name"):
+            if isinstance(item.get(key), str):
+                return (key, item[key])
+    return canonical_json(item)
+
+
+def _error_count(record: dict[str, Any]) -> int:
+    errors = record.get("errors")
+    return len(errors) if isinstance(errors, dict | list) else 0
+
+
 def _merge_data(a: Any, b: Any) -> Any:
     """Two shards' view of one shared part: equal, or lists unioned (dedup by content)."""
     if a == b:
         return a
     if isinstance(a, list) and isinstance(b, list):
-        seen = {canonical_json(x) for x in a}
-        return a + [x for x in b if canonical_json(x) not in seen]
+        seen = {_identity(x) for x in a}
+        return a + [x for x in b if _identity(x) not in seen]
     if isinstance(a, dict) and isinstance(b, dict):
-        return {k: _merge_data(a[k], b[k]) if k in a and k in b else a.get(k, b.get(k))
-                for k in {**a, **b}}
+        if _error_count(b) < _error_count(a):
+            a, b = b, a      # the shard that could read more of a shared record leads
+        return {k: (a[k] if k == "errors" else _merge_data(a[k], b[k]))
+                if k in a and k in b else a.get(k, b.get(k)) for k in {**a, **b}}
     return a
 
 

@@ -61,3 +61,25 @@ def test_shards_merge_into_the_full_audit(tmp_path: Path, moto: MotoServer) -> N
     bad = cli("collect", "-c", config, "-o", plain, "--shard", "4/3")
     assert bad.returncode == 2 and "--shard: expected K/N" in bad.stderr
     assert not (tmp_path / "x.json").exists()
+
+
+def test_organisation_accounts_split_across_shards(tmp_path: Path) -> None:
+    from connectors.aws.simulator import simulate
+
+    with simulate("storm-0558") as tenants:
+        entry = tenants[0]
+        config = tmp_path / "org.toml"
+        regions = ", ".join(f'"{r}"' for r in entry["regions"])
+        config.write_text(f'[[tenants]]\nprovider = "aws"\nname = "{entry["name"]}"\n'
+                          f'organization = true\nregions = [{regions}]\n'
+                          f'[tenants.endpoints]\naws = "{entry["endpoints"]["aws"]}"\n')
+        shards = [tmp_path / f"s{k}.json" for k in (1, 2)]
+        for k, path in enumerate(shards, 1):
+            assert cli("collect", "-c", config, "-o", path, "--shard", f"{k}/2").returncode == 0
+        whole = json.loads(cli("audit", "-c", config, "-f", "json").stdout)
+    targets = [set(json.loads(p.read_text())["tenants"][0]["targets"]) for p in shards]
+    assert targets[0] and targets[1] and not targets[0] & targets[1]
+    merged = tmp_path / "all.json"
+    assert cli("merge", *shards, "-o", merged).returncode == 0
+    joined = json.loads(cli("check", merged, "-c", config, "-f", "json").stdout)
+    assert _key(joined) == _key(whole)

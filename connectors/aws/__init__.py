@@ -40,6 +40,10 @@ class AwsConnector:
     name = "aws"
     config_model = AwsTenant
 
+    def shards_targets(self, entry: dict[str, Any]) -> bool:
+        """In organisation mode the accounts are split across `collect --shard` runs."""
+        return bool(entry.get("organization"))
+
     def collect(self, target: AwsTenant, ctx: CollectContext) -> TenantSnapshot:
         from connectors.aws.collect import collect
 

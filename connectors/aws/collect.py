@@ -138,6 +138,8 @@ def _organization(run: Run, caller: Account) -> Organization:
                           scope=info.get("Id") or caller.account_id)
     org.listed = True
     for a in listed:
+        if not run.ctx.in_shard(a["Id"]):
+            continue        # another shard's account (collect --shard K/N)
         acc = OrgAccount(id=a["Id"], name=a.get("Name", ""),
                          status=a.get("State") or a.get("Status", "ACTIVE"))
         included = any(fnmatch.fnmatchcase(acc.id, g) or fnmatch.fnmatchcase(acc.name, g)
