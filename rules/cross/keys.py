@@ -8,15 +8,32 @@ from datetime import datetime
 from auditor.model import Result, Status
 from auditor.rule import RuleContext, failed, not_applicable, not_assessed, passed, rule
 from auditor.snapshot import Snapshot, TenantSnapshot
-from connectors.aws.model import KmsKeys
-from connectors.gcp.model import CryptoKeyList
+from connectors.aws.model import AccountTrails, KmsKeys
+from connectors.gcp.model import CryptoKeyList, Hierarchy
 from rules.cross.retention import retention_sources
 
 AFTER_LIFETIME_DAYS = 730      # CSRB Rec 5: the key's lifetime plus two years
 
 
+def _expected_scopes(tenant: TenantSnapshot) -> tuple[str, list[str]]:
+    """The key part's name and every scope it should have been read for: each audited
+    account-region (AWS), each audited project (GCP)."""
+    if tenant.provider == "aws":
+        scopes = [f"{a.account_id}/{r}" for p in tenant.all("aws.account") if p.observed
+                  for a in [p.as_(AccountTrails)] for r in a.regions]
+        return "aws.kms", scopes
+    h = [p.as_(Hierarchy) for p in tenant.all("gcp.hierarchy") if p.observed]
+    return "gcp.kms_keys", [node.resource for x in h for node in x.projects]
+
+
 def _signing_keys(tenant: TenantSnapshot) -> Iterator[tuple[str, datetime | None, str]]:
-    """(key id, created, "") per customer signing key, or ("", None, why) per part not read."""
+    """(key id, created, "") per customer signing key, or (scope, None, why) per part not
+    read or missing."""
+    name, expected = _expected_scopes(tenant)
+    read = {p.scope for p in tenant.all(name)}
+    for scope in expected:
+        if scope not in read:
+            yield scope, None, f"{name} was not collected for {scope}"
     if tenant.provider == "aws":
         for part in tenant.all("aws.kms"):
             if part.error is not None:
@@ -65,8 +82,8 @@ def logs_outlive_keys(snapshot: Snapshot, ctx: RuleContext) -> Iterator[Result]:
     for tenant in snapshot.tenants:
         if tenant.provider not in ("aws", "gcp"):
             continue
-        part_name = "aws.kms" if tenant.provider == "aws" else "gcp.kms_keys"
-        if not tenant.all(part_name):
+        part_name, expected = _expected_scopes(tenant)
+        if not tenant.all(part_name) or not expected:
             yield not_assessed(tenant.name, f"{part_name} was not collected for this tenant")
             continue
         keys = list(_signing_keys(tenant))

@@ -155,13 +155,23 @@ def sinks_covering(tenant: TenantSnapshot, h: Hierarchy, project: ProjectNode
 
 
 def all_sinks(tenant: TenantSnapshot) -> tuple[list[LogSink], list[CollectionError]]:
+    """Every sink read at any level, and why a level's sinks are unknown (a failed read, or a
+    level of the hierarchy with no sink listing in the snapshot at all)."""
     sinks: list[LogSink] = []
     errors: list[CollectionError] = []
+    read: set[str] = set()
     for p in tenant.all("gcp.sinks"):
+        read.add(p.scope)
         if p.error is not None:
             errors.append(p.error)
         else:
             sinks.extend(p.as_(SinkList).sinks)
+    h = hierarchy(tenant)
+    levels = [*([h.organization] if h.organization else []), *h.folders,
+              *(p.resource for p in h.projects)]
+    errors += [CollectionError(api="logging.sinks.list", scope=level, code="Missing",
+                               reason="not in the snapshot") for level in levels
+               if level not in read]
     return sinks, errors
 
 

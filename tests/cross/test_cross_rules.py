@@ -135,16 +135,21 @@ def test_signing_key_logs_outlive_the_keys() -> None:
                    state="Enabled", created=datetime(2020, 1, 1, tzinfo=UTC)),
             KmsKey(arn=f"arn:aws:kms:us-east-1:1:key/{name}-enc", usage="ENCRYPT_DECRYPT",
                    state="Enabled", created=datetime(2020, 1, 1, tzinfo=UTC))])
+        tenant.add("aws.account", {"account_id": "1", "regions": ["us-east-1"]}, scope="1")
         tenant.add("aws.kms", keys.model_dump(mode="json"), scope="1/us-east-1")
         return tenant
 
     denied = t("aws", "denied")
+    denied.add("aws.account", {"account_id": "2", "regions": ["us-east-1", "eu-west-1"]},
+               scope="2")
     denied.add("aws.kms", scope="2/us-east-1", error=CollectionError(
         api="kms:ListKeys", scope="2/us-east-1", code="AccessDenied", permission="kms:ListKeys"))
     gcp = t("gcp", "g")
+    gcp.add("gcp.hierarchy", {"projects": [{"project_id": "p"}]})
     gcp.add("gcp.kms_keys", CryptoKeyList(keys=[CryptoKey(
         name="projects/p/locations/global/keyRings/r/cryptoKeys/k", purpose="ENCRYPT_DECRYPT",
-        create_time=datetime(2024, 1, 1, tzinfo=UTC))]).model_dump(mode="json"), scope="p")
+        create_time=datetime(2024, 1, 1, tzinfo=UTC))]).model_dump(mode="json"),
+        scope="projects/p")
     rules = [stand_in("AWS-RET-001", "aws", {"long": ret(36500), "short": ret(913)})]
     report = audit(rules, aws_keys("long"), aws_keys("short"), denied, gcp)
     ok = expect(report, "CROSS-KEY-001", "pass", "long:arn:aws:kms:us-east-1:1:key/long-sign")
@@ -152,6 +157,8 @@ def test_signing_key_logs_outlive_the_keys() -> None:
     expect(report, "CROSS-KEY-001", "fail", "short:arn:aws:kms:us-east-1:1:key/short-sign")
     expect(report, "CROSS-KEY-001", "not_assessed", "denied:2/us-east-1",
            contains="needs kms:ListKeys")
+    expect(report, "CROSS-KEY-001", "not_assessed", "denied:2/eu-west-1",
+           contains="aws.kms was not collected for 2/eu-west-1")
     expect(report, "CROSS-KEY-001", "not_applicable", "g")
     expect(audit([], t("gcp", "never")), "CROSS-KEY-001", "not_assessed", "never",
            contains="gcp.kms_keys was not collected")
