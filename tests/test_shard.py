@@ -83,3 +83,26 @@ def test_organisation_accounts_split_across_shards(tmp_path: Path) -> None:
     assert cli("merge", *shards, "-o", merged).returncode == 0
     joined = json.loads(cli("check", merged, "-c", config, "-f", "json").stdout)
     assert _key(joined) == _key(whole)
+
+
+def test_gcp_projects_split_across_shards(tmp_path: Path) -> None:
+    from connectors.gcp.simulator import simulate
+
+    with simulate("storm-0558") as tenants:
+        entry = tenants[0]
+        config = tmp_path / "gcp.toml"
+        config.write_text(
+            f'[[tenants]]\nprovider = "gcp"\nname = "{entry["name"]}"\n'
+            f'organization_id = "{entry["organization_id"]}"\nauth = "anonymous"\n'
+            f'[tenants.endpoints]\nemulator_host = "{entry["endpoints"]["emulator_host"]}"\n'
+            f'rest = "{entry["endpoints"]["rest"]}"\n')
+        shards = [tmp_path / f"g{k}.json" for k in (1, 2)]
+        for k, path in enumerate(shards, 1):
+            assert cli("collect", "-c", config, "-o", path, "--shard", f"{k}/2").returncode == 0
+        whole = json.loads(cli("audit", "-c", config, "-f", "json").stdout)
+    targets = [set(json.loads(p.read_text())["tenants"][0]["targets"]) for p in shards]
+    assert targets[0] and targets[1] and not targets[0] & targets[1]
+    merged = tmp_path / "all.json"
+    assert cli("merge", *shards, "-o", merged).returncode == 0
+    joined = json.loads(cli("check", merged, "-c", config, "-f", "json").stdout)
+    assert _key(joined) == _key(whole)

@@ -53,6 +53,10 @@ class GcpConnector:
     name = "gcp"
     config_model = GcpTenant
 
+    def shards_targets(self, entry: dict[str, Any]) -> bool:
+        """An organisation's (or a project list's) projects are split across shards."""
+        return bool(entry.get("organization_id")) or len(entry.get("projects") or []) > 1
+
     def collect(self, target: GcpTenant, ctx: CollectContext) -> TenantSnapshot:
         from connectors.gcp.collect import collect
 

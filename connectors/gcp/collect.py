@@ -224,6 +224,8 @@ def collect(target: GcpTenant, ctx: CollectContext,
         except Failed as exc:
             snap.add("gcp.hierarchy", error=exc.error)
             return snap
+        if ctx.shard is not None:     # collect --shard K/N: this run's share of the projects
+            hierarchy.projects = [p for p in hierarchy.projects if ctx.in_shard(p.project_id)]
         _collect_all(clients, target, ctx, snap, hierarchy)
     finally:
         snap.api_calls = dict(sorted(calls.counts.items()))
