@@ -48,3 +48,9 @@ def test_every_rule_has_docs_references_and_catalogue_severity() -> None:
             assert ref.source.startswith(sources) and ref.id, f"{meta.id}: {ref}"
         if meta.id in rows:
             assert meta.severity.value == sev[rows[meta.id]], f"{meta.id}: severity"
+
+
+def test_docs_permissions_md_is_generated() -> None:
+    body = (ROOT / "docs" / "permissions.md").read_text().split("\n\n", 2)[2]
+    assert body == catalogue.permissions(None), \
+        "regenerate docs/permissions.md from `csrb-auditor permissions`"
