@@ -6,6 +6,7 @@ A connector module stays light at import time; it imports its SDK inside ``colle
 from __future__ import annotations
 
 import hashlib
+import importlib
 import threading
 import time
 from collections.abc import Callable
@@ -81,6 +82,38 @@ class CollectContext:
         if self.deadline is None:
             return None
         return max(0.0, self.deadline - time.monotonic())
+
+
+class LazyConnector:
+    """A connector whose modules load on first use, so finding it costs no SDK import:
+    ``{package}.collect.collect``, ``{package}.permissions.permissions`` and
+    ``{package}.simulator.simulate``. Subclasses set ``name``, ``config_model``, ``package``."""
+
+    name: str
+    config_model: type[TenantConfigBase]
+    package: str
+
+    def _load(self, module: str, attr: str) -> Any:
+        return getattr(importlib.import_module(f"{self.package}.{module}"), attr)
+
+    def collect(self, target: Any, ctx: CollectContext) -> TenantSnapshot:
+        snap: TenantSnapshot = self._load("collect", "collect")(target, ctx)
+        return snap
+
+    def permissions(self) -> Permissions:
+        perms: Permissions = self._load("permissions", "permissions")()
+        return perms
+
+    def simulate(self, scenario: str) -> AbstractContextManager[list[dict[str, Any]]]:
+        """Start the local simulator seeded with ``scenario``; yields tenant config entries."""
+        ctx: AbstractContextManager[list[dict[str, Any]]] = \
+            self._load("simulator", "simulate")(scenario)
+        return ctx
+
+    def shards_targets(self, entry: dict[str, Any]) -> bool:
+        """Whether `collect --shard` splits this tenant's own targets (else it runs whole in
+        one shard)."""
+        return False
 
 
 class Connector(Protocol):

@@ -63,6 +63,20 @@ def test_shards_merge_into_the_full_audit(tmp_path: Path, moto: MotoServer) -> N
     assert not (tmp_path / "x.json").exists()
 
 
+def _split_and_merge(tmp_path: Path, config: Path) -> None:
+    """Two shards of one organisation: disjoint targets that merge into the full audit."""
+    shards = [tmp_path / f"s{k}.json" for k in (1, 2)]
+    for k, path in enumerate(shards, 1):
+        assert cli("collect", "-c", config, "-o", path, "--shard", f"{k}/2").returncode == 0
+    whole = json.loads(cli("audit", "-c", config, "-f", "json").stdout)
+    targets = [set(json.loads(p.read_text())["tenants"][0]["targets"]) for p in shards]
+    assert targets[0] and targets[1] and not targets[0] & targets[1]
+    merged = tmp_path / "all.json"
+    assert cli("merge", *shards, "-o", merged).returncode == 0
+    joined = json.loads(cli("check", merged, "-c", config, "-f", "json").stdout)
+    assert _key(joined) == _key(whole)
+
+
 def test_organisation_accounts_split_across_shards(tmp_path: Path) -> None:
     from connectors.aws.simulator import simulate
 
@@ -73,16 +87,7 @@ def test_organisation_accounts_split_across_shards(tmp_path: Path) -> None:
         config.write_text(f'[[tenants]]\nprovider = "aws"\nname = "{entry["name"]}"\n'
                           f'organization = true\nregions = [{regions}]\n'
                           f'[tenants.endpoints]\naws = "{entry["endpoints"]["aws"]}"\n')
-        shards = [tmp_path / f"s{k}.json" for k in (1, 2)]
-        for k, path in enumerate(shards, 1):
-            assert cli("collect", "-c", config, "-o", path, "--shard", f"{k}/2").returncode == 0
-        whole = json.loads(cli("audit", "-c", config, "-f", "json").stdout)
-    targets = [set(json.loads(p.read_text())["tenants"][0]["targets"]) for p in shards]
-    assert targets[0] and targets[1] and not targets[0] & targets[1]
-    merged = tmp_path / "all.json"
-    assert cli("merge", *shards, "-o", merged).returncode == 0
-    joined = json.loads(cli("check", merged, "-c", config, "-f", "json").stdout)
-    assert _key(joined) == _key(whole)
+        _split_and_merge(tmp_path, config)
 
 
 def test_gcp_projects_split_across_shards(tmp_path: Path) -> None:
@@ -96,13 +101,4 @@ def test_gcp_projects_split_across_shards(tmp_path: Path) -> None:
             f'organization_id = "{entry["organization_id"]}"\nauth = "anonymous"\n'
             f'[tenants.endpoints]\nemulator_host = "{entry["endpoints"]["emulator_host"]}"\n'
             f'rest = "{entry["endpoints"]["rest"]}"\n')
-        shards = [tmp_path / f"g{k}.json" for k in (1, 2)]
-        for k, path in enumerate(shards, 1):
-            assert cli("collect", "-c", config, "-o", path, "--shard", f"{k}/2").returncode == 0
-        whole = json.loads(cli("audit", "-c", config, "-f", "json").stdout)
-    targets = [set(json.loads(p.read_text())["tenants"][0]["targets"]) for p in shards]
-    assert targets[0] and targets[1] and not targets[0] & targets[1]
-    merged = tmp_path / "all.json"
-    assert cli("merge", *shards, "-o", merged).returncode == 0
-    joined = json.loads(cli("check", merged, "-c", config, "-f", "json").stdout)
-    assert _key(joined) == _key(whole)
+        _split_and_merge(tmp_path, config)

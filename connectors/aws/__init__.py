@@ -5,14 +5,11 @@ Importing this package is cheap; boto3 is imported only when ``collect`` runs.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from auditor.connector import CollectContext, Permissions, TenantConfigBase
-from auditor.snapshot import TenantSnapshot
+from auditor.connector import LazyConnector, TenantConfigBase
 
 
 class AwsEndpoints(BaseModel):
@@ -36,30 +33,13 @@ class AwsTenant(TenantConfigBase):
     endpoints: AwsEndpoints = Field(default_factory=AwsEndpoints)
 
 
-class AwsConnector:
+class AwsConnector(LazyConnector):
     name = "aws"
     config_model = AwsTenant
+    package = "connectors.aws"
 
     def shards_targets(self, entry: dict[str, Any]) -> bool:
         """In organisation mode the accounts are split across `collect --shard` runs."""
         return bool(entry.get("organization"))
-
-    def collect(self, target: AwsTenant, ctx: CollectContext) -> TenantSnapshot:
-        from connectors.aws.collect import collect
-
-        return collect(target, ctx)
-
-    def permissions(self) -> Permissions:
-        from connectors.aws.permissions import permissions
-
-        return permissions()
-
-    @contextmanager
-    def simulate(self, scenario: str) -> Iterator[list[dict[str, Any]]]:
-        from connectors.aws.simulator import simulate
-
-        with simulate(scenario) as tenants:
-            yield tenants
-
 
 connector = AwsConnector()

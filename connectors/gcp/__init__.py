@@ -6,14 +6,11 @@ Importing this package is cheap: google-* and grpc are imported only when ``coll
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from auditor.connector import CollectContext, Permissions, TenantConfigBase
-from auditor.snapshot import TenantSnapshot
+from auditor.connector import LazyConnector, TenantConfigBase
 
 
 class GcpEndpoints(BaseModel):
@@ -49,36 +46,17 @@ class GcpTenant(TenantConfigBase):
         return self
 
 
-class GcpConnector:
+class GcpConnector(LazyConnector):
     name = "gcp"
     config_model = GcpTenant
+    package = "connectors.gcp"
 
     def shards_targets(self, entry: dict[str, Any]) -> bool:
         """An organisation's (or a project list's) projects are split across shards."""
         return bool(entry.get("organization_id")) or len(entry.get("projects") or []) > 1
 
-    def collect(self, target: GcpTenant, ctx: CollectContext) -> TenantSnapshot:
-        from connectors.gcp.collect import collect
-
-        return collect(target, ctx)
-
-    def permissions(self) -> Permissions:
-        from connectors.gcp.permissions import permissions
-
-        return permissions()
-
-    @contextmanager
-    def simulate(self, scenario: str) -> Iterator[list[dict[str, Any]]]:
-        from connectors.gcp.simulator import simulate
-
-        with simulate(scenario) as tenants:
-            yield tenants
-
     def demo_attestations(self, scenario: str) -> list[dict[str, Any]]:
         """Attestations the demo needs for the rules no API answers (GCP-AUD-004, -AXT-001)."""
-        from connectors.gcp.simulator import demo_attestations
-
-        return demo_attestations(scenario)
-
+        return self._load("simulator", "demo_attestations")(scenario)  # type: ignore[no-any-return]
 
 connector = GcpConnector()

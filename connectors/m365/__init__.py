@@ -6,15 +6,12 @@ Importing this package is cheap: azure-identity, msgraph-sdk and httpx are impor
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from auditor.connector import CollectContext, Permissions, TenantConfigBase
-from auditor.snapshot import TenantSnapshot
+from auditor.connector import LazyConnector, TenantConfigBase
 
 API_KEYS = ("graph", "exchange", "compliance", "management", "arm")
 
@@ -94,26 +91,10 @@ class M365Tenant(TenantConfigBase):
         return (override or CLOUDS[self.cloud].urls[api]).rstrip("/")
 
 
-class M365Connector:
+class M365Connector(LazyConnector):
     name = "m365"
     config_model = M365Tenant
-
-    def collect(self, target: M365Tenant, ctx: CollectContext) -> TenantSnapshot:
-        from connectors.m365.collect import collect
-
-        return collect(target, ctx)
-
-    def permissions(self) -> Permissions:
-        from connectors.m365.permissions import permissions
-
-        return permissions()
-
-    @contextmanager
-    def simulate(self, scenario: str) -> Iterator[list[dict[str, Any]]]:
-        from connectors.m365.simulator import simulate
-
-        with simulate(scenario) as tenants:
-            yield tenants
+    package = "connectors.m365"
 
 
 connector = M365Connector()
