@@ -9,6 +9,8 @@ import logging
 import os
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Optional
 
@@ -82,18 +84,31 @@ def _fail_on(flag: str | None, cfg: Config | None) -> str:
     return value
 
 
-def _progress() -> Any:
-    """A rich progress callback on stderr when it is a terminal, else None."""
+@contextmanager
+def _progress() -> Iterator[Any]:
+    """Progress bars on stderr (one per kind of work: accounts, regions, projects, mailboxes)
+    when stderr is a terminal; else nothing, so CI logs stay clean."""
     if not sys.stderr.isatty():
-        return None
-    from rich.console import Console
+        yield None
+        return
+    import threading
 
-    console = Console(stderr=True)
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    bars = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                    console=Console(stderr=True), transient=True)
+    tasks: dict[str, Any] = {}
+    lock = threading.Lock()
 
     def show(what: str, done: int, total: int | None) -> None:
-        console.print(f"[dim]{what}: {done}/{total or '?'}[/]", end="\r")
+        with lock:
+            if what not in tasks:
+                tasks[what] = bars.add_task(what, total=total)
+            bars.update(tasks[what], completed=done, total=total)
 
-    return show
+    with bars:
+        yield show
 
 
 def _deliver(report: Report, fmts: list[str] | None, outputs: list[Path] | None,
@@ -191,7 +206,8 @@ def audit(config: ConfigOpt, fmt: FormatOpt = None, output: OutputOpt = None,
     cfg = run.read_config(config)
     level = _fail_on(fail_on, cfg)
     now = audit_time()
-    snap = run.collect(cfg, now, progress=_progress(), timeout=timeout)
+    with _progress() as progress:
+        snap = run.collect(cfg, now, progress=progress, timeout=timeout)
     if snapshot is not None:
         write_atomic(snapshot, snap.to_bytes())
     report = _with_baseline(run.check(snap, cfg, now), baseline)
@@ -218,7 +234,8 @@ def collect(config: ConfigOpt,
     _logging(verbose)
     share = parse_shard(shard) if shard else None
     cfg = run.read_config(config)
-    snap = run.collect(cfg, audit_time(), progress=_progress(), timeout=timeout, shard=share)
+    with _progress() as progress:
+        snap = run.collect(cfg, audit_time(), progress=progress, timeout=timeout, shard=share)
     write_atomic(output, snap.to_bytes())
     errors = sum(1 for t in snap.tenants for _ in t.errors())
     typer.echo(f"wrote {output}: {len(snap.tenants)} tenants, sha256 {snap.sha256}, "
@@ -292,7 +309,8 @@ def demo(fmt: FormatOpt = None, output: OutputOpt = None,
 
     _logging(verbose)
     started = time.monotonic()
-    report = demo_mod.run(scenario)
+    with _progress() as progress:
+        report = demo_mod.run(scenario, progress)
     _deliver(report, fmt, output, "table", quiet)
     typer.echo(f"demo ({scenario}) finished in {time.monotonic() - started:.1f} s", err=True)
     _finish(report, _fail_on(fail_on, None))

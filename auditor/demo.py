@@ -8,6 +8,7 @@ from typing import Any
 from auditor import registry
 from auditor import run as pipeline
 from auditor.config import Config
+from auditor.connector import Progress
 from auditor.engine import audit_time
 from auditor.model import Report
 
@@ -27,7 +28,7 @@ def demo_config(scenario: str, stack: ExitStack) -> Config:
                                   "source": "demo"})
 
 
-def run(scenario: str = "storm-0558") -> Report:
+def run(scenario: str = "storm-0558", progress: Progress | None = None) -> Report:
     """Start the simulators, collect, check; the simulators stop before this returns."""
     from auditor.errors import InputError
 
@@ -36,5 +37,5 @@ def run(scenario: str = "storm-0558") -> Report:
     with ExitStack() as stack:
         cfg = demo_config(scenario, stack)
         now = audit_time()
-        snapshot = pipeline.collect(cfg, now)
+        snapshot = pipeline.collect(cfg, now, progress=progress)
     return pipeline.check(snapshot, cfg, now)
