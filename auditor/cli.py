@@ -33,11 +33,14 @@ app.add_typer(rules_app, name="rules")
 
 ConfigOpt = Annotated[Path, typer.Option("--config", "-c", help="The TOML config file.")]
 FormatOpt = Annotated[Optional[list[str]], typer.Option(  # noqa: UP045 (typer needs Optional)
-    "--format", "-f", help="table, json, jsonl, markdown, ... Repeat to write several.")]
+    "--format", "-f", metavar="FORMAT",
+    help="table, json, jsonl, markdown, html, csv, ocsf, sarif or junit; repeatable.")]
 OutputOpt = Annotated[Optional[list[Path]], typer.Option(  # noqa: UP045
-    "--output", "-o", help="Write the matching --format here (atomically); repeatable.")]
+    "--output", "-o", metavar="PATH",
+    help="Write the matching --format here (atomically); repeatable.")]
 FailOnOpt = Annotated[Optional[str], typer.Option(  # noqa: UP045
-    "--fail-on", help="critical|high|medium|low|info|none (default: config, else high).")]
+    "--fail-on", metavar="SEVERITY",
+    help="critical|high|medium|low|info|none (default: config, else high).")]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="Show only gaps in the table.")]
 VerboseOpt = Annotated[bool, typer.Option("--verbose", "-v", help="Debug logs on stderr.")]
 
@@ -140,7 +143,8 @@ BaselineOpt = Annotated[Optional[Path], typer.Option(  # noqa: UP045
 FailOnNewOpt = Annotated[bool, typer.Option(
     "--fail-on-new", help="With --baseline: only newly opened gaps decide exit code 1.")]
 SendOpt = Annotated[Optional[list[str]], typer.Option(  # noqa: UP045
-    "--send", help="Deliver findings: splunk-hec://host:port or syslog+tcp://host:port.")]
+    "--send", metavar="URL",
+    help="Deliver findings: splunk-hec+https://host:port or syslog+tcp://host:port.")]
 
 
 def _check_flags(baseline: Path | None, fail_on_new: bool, send: list[str] | None) -> None:
