@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable
 
 from auditor import registry
 from auditor.errors import InputError
-from auditor.model import Result, RuleMeta
+from auditor.model import RuleMeta
 from auditor.rule import meta_of
-
-RuleFn = Callable[..., Iterable[Result]]
 
 
 def metas(provider: str | None = None) -> list[RuleMeta]:

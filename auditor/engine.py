@@ -2,17 +2,26 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from typing import Any
 
 from auditor import __version__
 from auditor.config import Waiver
-from auditor.model import Finding, Report, Result, RuleMeta, Severity, Status, Summary, ToolInfo
+from auditor.model import (
+    Finding,
+    Report,
+    Result,
+    RuleFn,
+    RuleMeta,
+    Severity,
+    Status,
+    Summary,
+    ToolInfo,
+)
 from auditor.rule import RuleContext, meta_of
 from auditor.snapshot import NotCollected, Snapshot, TenantSnapshot
 
-RuleFn = Callable[..., Iterable[Result]]
 CROSS = "cross"
 
 

@@ -101,10 +101,6 @@ class Finding(BaseModel):
         digest = hashlib.sha256(f"{rule_id}\x1f{tenant}\x1f{resource}".encode()).hexdigest()
         return digest[:32]
 
-    @property
-    def is_gap(self) -> bool:
-        return self.status is Status.FAIL
-
 
 class Summary(BaseModel):
     """Counts by status and by severity of failing findings."""
@@ -155,4 +151,4 @@ class Report(BaseModel):
         return worst
 
 
-RuleFunc = Callable[..., Iterable[Result]]
+RuleFn = Callable[..., Iterable[Result]]   # a rule: (tenant or snapshot, ctx) -> results

@@ -7,13 +7,13 @@ with ``render(report) -> str | bytes``).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from functools import cache
 from importlib.metadata import EntryPoint, entry_points
 from typing import Any
 
 from auditor.errors import InputError
-from auditor.model import Result
+from auditor.model import RuleFn
 from auditor.rule import meta_of
 
 CONNECTORS = "csrb_auditor.connectors"
@@ -43,7 +43,7 @@ def connector(provider: str) -> Any:
     return load(CONNECTORS, provider)
 
 
-def rule_pack(name: str) -> list[Callable[..., Iterable[Result]]]:
+def rule_pack(name: str) -> list[RuleFn]:
     return list(load(RULES, name))
 
 
@@ -51,7 +51,7 @@ def reporter(fmt: str) -> Any:
     return load(REPORTERS, fmt)
 
 
-def all_rules(providers: Iterable[str] | None = None) -> list[Callable[..., Iterable[Result]]]:
+def all_rules(providers: Iterable[str] | None = None) -> list[RuleFn]:
     """Rules of the named packs (every installed pack when ``None``), sorted by id."""
     packs = names(RULES) if providers is None else [p for p in providers if p in _group(RULES)]
     rules = [fn for p in packs for fn in rule_pack(p)]

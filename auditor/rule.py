@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from auditor.model import Reference, Result, RuleMeta, Severity, Status
+from auditor.model import Reference, Result, RuleFn, RuleMeta, Severity, Status
 
 _HEADINGS = ("What it checks", "Why it matters", "Remediation")
 
@@ -42,12 +42,12 @@ def split_doc(doc: str) -> dict[str, str]:
 
 def rule(*, id: str, title: str, severity: str, provider: str, references: str,
          needs: Iterable[str] = (), flagship: bool = False
-         ) -> Callable[[Callable[..., Iterable[Result]]], Callable[..., Iterable[Result]]]:
+         ) -> Callable[[RuleFn], RuleFn]:
     """Attach a rule's metadata to its function (read from ``fn.meta``). ``needs`` names the
     snapshot parts the rule reads; ``"a|b"`` means either will do. When every part of a need
     is absent or failed, the engine reports ``not_assessed`` without running the rule."""
 
-    def wrap(fn: Callable[..., Iterable[Result]]) -> Callable[..., Iterable[Result]]:
+    def wrap(fn: RuleFn) -> RuleFn:
         doc = split_doc(fn.__doc__ or "")
         fn.meta = RuleMeta(  # type: ignore[attr-defined]
             id=id, title=title, severity=Severity.parse(severity), provider=provider,
