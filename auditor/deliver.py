@@ -287,8 +287,9 @@ def check_targets(urls: Sequence[str]) -> list[Target]:
 
 def finding_record(report: Report, finding: Finding) -> dict[str, Any]:
     """The JSON record of one finding, the same as one line of ``--format jsonl``."""
-    return {**finding.model_dump(mode="json"), "generated_at": report.generated_at.isoformat(),
-            "snapshot_sha256": report.snapshot_sha256, "tool_version": report.tool.version}
+    from auditor.report.jsonl import record
+
+    return record(report, finding)
 
 
 def _utc(ts: datetime) -> datetime:

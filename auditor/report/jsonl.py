@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
-from auditor.model import Report
+from auditor.model import Finding, Report
+
+
+def record(report: Report, finding: Finding) -> dict[str, Any]:
+    """The JSON record of one finding: the finding plus when, from which snapshot and by which
+    version (also what `--send` delivers)."""
+    return {**finding.model_dump(mode="json"), "generated_at": report.generated_at.isoformat(),
+            "snapshot_sha256": report.snapshot_sha256, "tool_version": report.tool.version}
 
 
 def render(report: Report) -> str:
-    extra = {"generated_at": report.generated_at.isoformat(),
-             "snapshot_sha256": report.snapshot_sha256, "tool_version": report.tool.version}
-    lines = [json.dumps({**f.model_dump(mode="json"), **extra}, ensure_ascii=False,
-                        sort_keys=True) for f in report.findings]
-    return "".join(line + "\n" for line in lines)
+    return "".join(json.dumps(record(report, f), ensure_ascii=False, sort_keys=True) + "\n"
+                   for f in report.findings)
