@@ -27,7 +27,7 @@ class _Strict(BaseModel):
 
 class AuditSection(_Strict):
     fail_on: Literal["critical", "high", "medium", "low", "info", "none"] = "high"
-    retention_profile: Literal["csrb", "m-21-31", "scuba-2026", "custom"] = "m-21-31"
+    retention_profile: Literal["m-26-14", "csrb", "m-21-31", "scuba-2026", "custom"] = "m-26-14"
     hot_days: int | None = Field(default=None, ge=1, le=36500)
     total_days: int | None = Field(default=None, ge=1, le=36500)
     timeout: float | None = Field(default=None, gt=0)   # seconds for the whole run

@@ -93,7 +93,10 @@ class RetentionProfile:
 
 
 PROFILES = {
+    # OMB M-26-14 (22 May 2026) rescinded M-21-31: searchable 6 months, retrievable 12 months.
+    "m-26-14": RetentionProfile("m-26-14", 180, 365),
     "csrb": RetentionProfile("csrb", 180, 180),
+    # rescinded in May 2026; kept for agencies still reporting against it
     "m-21-31": RetentionProfile("m-21-31", 365, 913),
     "scuba-2026": RetentionProfile("scuba-2026", 90, 365),
 }
