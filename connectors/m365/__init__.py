@@ -6,10 +6,11 @@ Importing this package is cheap: azure-identity, msgraph-sdk and httpx are impor
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from auditor.connector import LazyConnector, TenantConfigBase
 
@@ -84,6 +85,17 @@ class M365Tenant(TenantConfigBase):
     max_workers: int = Field(default=8, ge=1, le=64)
     timeout: float = Field(default=60.0, gt=0, le=600)     # seconds per HTTP request
     endpoints: M365Endpoints = Field(default_factory=M365Endpoints)
+    # Azure subscriptions of this tenant for AZ-KV-001 / AZ-ACT-001: ["*"] = every one the
+    # app can read; empty = those rules are not_applicable.
+    subscriptions: list[str] = Field(default_factory=list)
+
+    @field_validator("subscriptions")
+    @classmethod
+    def _subscription_ids(cls, v: list[str]) -> list[str]:
+        for s in v:
+            if s != "*" and not re.fullmatch(r"[0-9A-Za-z-]{1,64}", s):
+                raise ValueError(f"expected \"*\" or subscription ids, got {s!r}")
+        return v
 
     def url(self, api: str) -> str:
         """The base URL of ``api``: the override if set, else the cloud preset."""

@@ -1,23 +1,30 @@
-"""Azure Resource Manager: Entra ID diagnostic settings and how long each destination keeps
-what it receives (Log Analytics workspace and table retention; storage lifecycle and
-immutability; an event hub's retention belongs to its consumer)."""
+"""Azure Resource Manager: Entra ID diagnostic settings, the categories the tenant offers, and
+how long each destination keeps what it receives (Log Analytics workspace and table retention;
+storage lifecycle and immutability; an event hub's retention belongs to its consumer).
+
+Every URL is built by ``armhttp`` on the configured ARM endpoint; lists follow ``nextLink``."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from auditor.snapshot import CollectionError
+from connectors.m365.armhttp import ArmClient
 from connectors.m365.model import (
     NEVER_EXPIRES,
     DestinationRetention,
+    DiagnosticCategoryList,
     DiagnosticSetting,
     DiagnosticSettingList,
     LogCategory,
+    OfferedCategory,
 )
 from connectors.m365.permissions import NEEDS
-from connectors.m365.transport import ApiFailed, Http, Outcome, reason_of
+from connectors.m365.transport import ApiFailed, Http, Outcome
 
 DIAG_API = "2017-04-01"
+# Maester's CISA MS.AAD.4.1 test reads the tenant's categories with this version and keeps
+# those whose properties.categoryType is "Logs" (Test-MtCisaDiagnosticSettings.ps1).
+CATEGORIES_API = "2017-04-01-preview"
 WORKSPACE_API = "2023-09-01"
 TABLE_API = "2022-10-01"
 STORAGE_API = "2023-01-01"
@@ -40,7 +47,21 @@ TABLES = {
 }
 
 
-def _setting(raw: dict[str, Any]) -> DiagnosticSetting:
+def log_categories(raw: list[Any]) -> list[LogCategory]:
+    """``logs[]`` of a diagnostic setting: a ``category`` or a ``categoryGroup``."""
+    out = []
+    for c in raw or []:
+        if not isinstance(c, dict):
+            continue
+        group = c.get("categoryGroup") if not c.get("category") else None
+        out.append(LogCategory(category=str(c.get("category") or group or "?"),
+                               enabled=bool(c.get("enabled")),
+                               category_group=str(group) if group else None))
+    return out
+
+
+def diagnostic_setting(raw: dict[str, Any]) -> DiagnosticSetting:
+    """One ``diagnosticSettings`` item (aadiam or Microsoft.Insights: the same shape)."""
     p = raw.get("properties") or {}
     return DiagnosticSetting(
         id=str(raw.get("id") or ""), name=str(raw.get("name") or "?"),
@@ -48,52 +69,50 @@ def _setting(raw: dict[str, Any]) -> DiagnosticSetting:
         storage_account_id=p.get("storageAccountId") or None,
         event_hub_rule_id=p.get("eventHubAuthorizationRuleId") or None,
         event_hub_name=p.get("eventHubName") or None,
-        logs=[LogCategory(category=str(c.get("category") or c.get("categoryGroup") or "?"),
-                          enabled=bool(c.get("enabled"))) for c in p.get("logs") or []
-              if isinstance(c, dict)])
+        partner_id=p.get("marketplacePartnerId") or None,
+        logs=log_categories(p.get("logs") or []))
 
 
 class Arm:
     def __init__(self, http: Http, base: str, scope: str, tenant: str) -> None:
-        self.http, self.base, self.scope, self.tenant = http, base, scope, tenant
+        self.client = ArmClient(http, base, scope)
+        self.tenant = tenant
 
     def get(self, api: str, path: str, version: str, where: str, permission: str) -> Any:
-        return self.http.json(f"arm:{api}", self.scope, "GET",
-                              f"{self.base}{path}?api-version={version}", where=where,
-                              permission=permission)
+        return self.client.get(api, path, version, where, permission)
 
     def get_optional(self, api: str, path: str, version: str, where: str) -> Any:
         """A GET where 404 means "not configured" (``None``)."""
-        url = f"{self.base}{path}?api-version={version}"
-        resp = self.http.send(f"arm:{api}", self.scope, "GET", url, where=where,
-                              permission=NEEDS["arm:destination"], ok=(200, 404))
-        if resp.status_code == 404:
-            code, message = reason_of(resp)
-            if code in ABSENT_CODES:
-                return None
-            raise ApiFailed(CollectionError(api=f"arm:{api}", scope=where,
-                                            code=f"HTTP 404 {code}", reason=message))
+        return self.client.get_optional(api, path, version, where, NEEDS["arm:destination"],
+                                        ABSENT_CODES)
+
+    def categories(self) -> Outcome:
+        """The Entra log categories this tenant offers (``categoryType`` ``Logs``)."""
+        name = "m365.entra_diagnostic_categories"
         try:
-            return resp.json()
-        except ValueError:
-            raise ApiFailed(CollectionError(api=f"arm:{api}", scope=where,
-                                            code="MalformedResponse",
-                                            reason="body is not JSON")) from None
+            raw = self.client.list("diagnosticSettingsCategories",
+                                   "/providers/microsoft.aadiam/diagnosticSettingsCategories",
+                                   CATEGORIES_API, self.tenant,
+                                   NEEDS["arm:diagnosticSettings"])
+        except ApiFailed as exc:
+            return Outcome(name, None, exc.error)
+        cats = [OfferedCategory(name=str(c.get("name")),
+                                groups=[str(g) for g in (c.get("properties") or {})
+                                        .get("categoryGroups") or []])
+                for c in raw if c.get("name") and
+                str((c.get("properties") or {}).get("categoryType") or "Logs") == "Logs"]
+        return Outcome(name, DiagnosticCategoryList(categories=cats).model_dump(), None)
 
     def collect(self) -> list[Outcome]:
+        out = [self.categories()]
         try:
-            doc = self.get("diagnosticSettings", "/providers/microsoft.aadiam/diagnosticSettings",
-                           DIAG_API, self.tenant, NEEDS["arm:diagnosticSettings"])
-            raw = doc.get("value") if isinstance(doc, dict) else None
-            if not isinstance(raw, list):
-                raise ApiFailed(CollectionError(api="arm:diagnosticSettings", scope=self.tenant,
-                                                code="MalformedResponse",
-                                                reason="expected an object with 'value'"))
-            settings = DiagnosticSettingList(settings=[_setting(r) for r in raw
-                                                       if isinstance(r, dict)])
+            raw = self.client.list("diagnosticSettings",
+                                   "/providers/microsoft.aadiam/diagnosticSettings", DIAG_API,
+                                   self.tenant, NEEDS["arm:diagnosticSettings"])
+            settings = DiagnosticSettingList(settings=[diagnostic_setting(r) for r in raw])
         except ApiFailed as exc:
-            return [Outcome("m365.entra_diagnostic_settings", None, exc.error)]
-        out = [Outcome("m365.entra_diagnostic_settings", settings.model_dump(), None)]
+            return [*out, Outcome("m365.entra_diagnostic_settings", None, exc.error)]
+        out.append(Outcome("m365.entra_diagnostic_settings", settings.model_dump(), None))
         routes: dict[str, DestinationRetention] = {}
         for s in settings.settings:
             for kind, dest in (("workspace", s.workspace_id), ("storage", s.storage_account_id),
@@ -160,20 +179,48 @@ class Arm:
                 elif action == "tierToArchive":
                     hot = min(hot, days)
                 rules.append(f"{r.get('name', '?')}: {action} after {days} d")
-        doc = self.get("containers", f"{d.id}/blobServices/default/containers", STORAGE_API,
-                       d.id, NEEDS["arm:destination"])
-        locked: dict[str, Any] = {}
-        for c in doc.get("value") or []:
-            name = str(c.get("name") or "")
-            if not name.startswith(LOG_CONTAINER_PREFIX):
-                continue
-            imm = (c.get("properties") or {}).get("immutabilityPolicy") or {}
-            locked[name] = {"state": imm.get("state"),
-                            "days": imm.get("immutabilityPeriodSinceCreationInDays")}
+        containers = self.client.list("containers", f"{d.id}/blobServices/default/containers",
+                                      STORAGE_API, d.id, NEEDS["arm:destination"])
+        logs = {str(c.get("name")): container_lock(c) for c in containers
+                if str(c.get("name") or "").startswith(LOG_CONTAINER_PREFIX)}
+        account: dict[str, Any] | None = None
+        if any(v["version_level"] and v["state"] != "Locked" for v in logs.values()):
+            account = account_lock(self.get("storageAccount", d.id, STORAGE_API, d.id,
+                                            NEEDS["arm:destination"]))
+        for v in logs.values():
+            v["immutable"] = v["state"] == "Locked" or bool(
+                v["version_level"] and account and account["state"] == "Locked")
         d.total_days = total
         d.hot_days = min(hot, total)
-        d.immutable = all(v["state"] == "Locked" for v in locked.values()) if locked else None
-        d.detail = {"lifecycle_rules": rules, "log_containers": locked}
+        d.immutable = all(v["immutable"] for v in logs.values()) if logs else None
+        d.detail = {"lifecycle_rules": rules, "log_containers": logs,
+                    "containers_listed": len(containers)}
+        if account is not None:
+            d.detail["account_version_level_policy"] = account
+
+
+def container_lock(c: dict[str, Any]) -> dict[str, Any]:
+    """A container's immutability as ARM returns it (Storage RP "Blob Containers - List",
+    ``ListContainerItem``): the time-based policy is nested,
+    ``properties.immutabilityPolicy.properties.{state, immutabilityPeriodSinceCreationInDays}``
+    (``immutabilityPolicy`` itself holds ``etag``, ``properties``, ``updateHistory``); version-level
+    WORM is ``properties.immutableStorageWithVersioning.enabled``."""
+    props = c.get("properties") or {}
+    policy = ((props.get("immutabilityPolicy") or {}).get("properties") or {})
+    return {"state": policy.get("state"),
+            "days": policy.get("immutabilityPeriodSinceCreationInDays"),
+            "version_level": bool((props.get("immutableStorageWithVersioning") or {})
+                                  .get("enabled"))}
+
+
+def account_lock(account: dict[str, Any]) -> dict[str, Any]:
+    """The account-level default version-level policy (Storage RP "Storage Accounts - Get
+    Properties": ``properties.immutableStorageWithVersioning.immutabilityPolicy.state``
+    ``Unlocked``/``Locked``/``Disabled``)."""
+    imm = (account.get("properties") or {}).get("immutableStorageWithVersioning") or {}
+    policy = imm.get("immutabilityPolicy") or {}
+    return {"enabled": bool(imm.get("enabled")), "state": policy.get("state"),
+            "days": policy.get("immutabilityPeriodSinceCreationInDays")}
 
 
 def _days(base: dict[str, Any]) -> dict[str, int]:

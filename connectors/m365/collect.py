@@ -12,6 +12,7 @@ from auditor.connector import CollectContext
 from auditor.snapshot import CollectionError, TenantSnapshot
 from connectors.m365 import CLOUDS
 from connectors.m365.arm import Arm
+from connectors.m365.azure import collect_azure
 from connectors.m365.exchange import Exchange, retention_policies
 from connectors.m365.graph import collect_graph
 from connectors.m365.model import Subscription, SubscriptionList
@@ -25,7 +26,9 @@ if TYPE_CHECKING:
 ORDER = ("m365.organization", "m365.licences", "m365.domains", "m365.admin_audit_config",
          "m365.organization_config", "m365.mailboxes", "m365.audit_bypass",
          "m365.ual_retention_policies", "m365.activity_subscriptions",
-         "m365.entra_diagnostic_settings", "m365.entra_destination")
+         "m365.entra_diagnostic_settings", "m365.entra_destination",
+         "m365.entra_diagnostic_categories", "m365.azure_subscriptions",
+         "m365.azure_activity_log", "m365.azure_key_vaults", "m365.azure_resource_diagnostics")
 
 
 def credential(target: M365Tenant, ctx: CollectContext) -> Any:
@@ -136,7 +139,10 @@ def collect(target: M365Tenant, ctx: CollectContext) -> TenantSnapshot:
         _guarded(lambda: _subscriptions(http, target.url("management"), tenant,
                                         cloud.scope("management")),
                  ("m365.activity_subscriptions",), "management", tenant),
-        _guarded(arm.collect, ("m365.entra_diagnostic_settings",), "arm", tenant),
+        _guarded(arm.collect, ("m365.entra_diagnostic_categories",
+                               "m365.entra_diagnostic_settings"), "arm", tenant),
+        _guarded(lambda: collect_azure(http, target, cloud.scope("arm")),
+                 ("m365.azure_subscriptions",), "arm:subscriptions", tenant),
     ]
     try:
         with ThreadPoolExecutor(max_workers=min(target.max_workers, ctx.max_workers),

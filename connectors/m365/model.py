@@ -15,6 +15,13 @@ Parts written by the M365 connector (each observed, or with a ``CollectionError`
 - ``m365.entra_diagnostic_settings`` (ARM ``microsoft.aadiam/diagnosticSettings``):
   ``DiagnosticSettingList``.
 - ``m365.entra_destination`` (scope = destination resource id): ``DestinationRetention``.
+- ``m365.entra_diagnostic_categories`` (ARM ``microsoft.aadiam/diagnosticSettingsCategories``):
+  ``DiagnosticCategoryList``, the categories the tenant offers.
+- ``m365.azure_subscriptions`` (ARM ``/subscriptions``): ``AzureSubscriptionList`` (observed
+  with ``configured = False`` when the tenant config names no ``subscriptions``).
+- ``m365.azure_activity_log`` (scope = ``/subscriptions/{id}``): ``ResourceDiagnostics``.
+- ``m365.azure_key_vaults`` (scope = ``/subscriptions/{id}``): ``KeyVaultList``.
+- ``m365.azure_resource_diagnostics`` (scope = resource id): ``ResourceDiagnostics``.
 """
 
 from __future__ import annotations
@@ -176,8 +183,9 @@ class SubscriptionList(BaseModel):
 
 
 class LogCategory(BaseModel):
-    category: str
+    category: str                       # the category, or the group name for a group entry
     enabled: bool
+    category_group: str | None = None   # set when the entry is a categoryGroup (allLogs, audit)
 
 
 class DiagnosticSetting(BaseModel):
@@ -187,11 +195,12 @@ class DiagnosticSetting(BaseModel):
     storage_account_id: str | None = None
     event_hub_rule_id: str | None = None
     event_hub_name: str | None = None
+    partner_id: str | None = None    # marketplacePartnerId (Azure resource settings only)
     logs: list[LogCategory] = Field(default_factory=list)   # unknown categories kept verbatim
 
     def destinations(self) -> list[str]:
         return [d for d in (self.workspace_id, self.storage_account_id,
-                            self.event_hub_rule_id) if d]
+                            self.event_hub_rule_id, self.partner_id) if d]
 
     def enabled_categories(self) -> set[str]:
         return {c.category for c in self.logs if c.enabled}
@@ -220,3 +229,71 @@ class DestinationRetention(BaseModel):
     total_days: int | None = None    # kept at all (NEVER_EXPIRES = no expiry)
     immutable: bool | None = None
     detail: dict[str, object] = Field(default_factory=dict)
+
+
+class OfferedCategory(BaseModel):
+    name: str
+    groups: list[str] = Field(default_factory=list)    # categoryGroups, when ARM gives them
+
+
+class DiagnosticCategoryList(BaseModel):
+    """The Entra log categories the tenant offers (``diagnosticSettingsCategories``)."""
+
+    categories: list[OfferedCategory] = Field(default_factory=list)
+
+    def names(self) -> set[str]:
+        return {c.name for c in self.categories}
+
+
+def exported_categories(settings: Iterable[DiagnosticSetting],
+                        offered: DiagnosticCategoryList | None = None) -> set[str]:
+    """Categories enabled on a setting with a destination; an enabled group (``allLogs``,
+    or a group the offered list names for a category) stands for its categories."""
+    out: set[str] = set()
+    for s in settings:
+        if not s.destinations():
+            continue
+        for c in s.logs:
+            if not c.enabled:
+                continue
+            if c.category_group is None:
+                out.add(c.category)
+            elif offered is not None:
+                out |= {o.name for o in offered.categories
+                        if c.category_group.lower() == "alllogs" or
+                        c.category_group in o.groups}
+    return out
+
+
+class AzureSubscription(BaseModel):
+    id: str                          # /subscriptions/{subscriptionId}
+    subscription_id: str
+    display_name: str = ""
+    state: str = ""
+    tenant_id: str = ""
+
+
+class AzureSubscriptionList(BaseModel):
+    """The subscriptions in scope for the Azure rules (``subscriptions`` in the tenant config)."""
+
+    configured: bool = False
+    requested: list[str] = Field(default_factory=list)
+    subscriptions: list[AzureSubscription] = Field(default_factory=list)
+    skipped: dict[str, str] = Field(default_factory=dict)    # id -> why not judged
+
+
+class ResourceDiagnostics(BaseModel):
+    """The ``microsoft.insights/diagnosticSettings`` of one ARM resource or subscription."""
+
+    resource: str
+    settings: list[DiagnosticSetting] = Field(default_factory=list)
+
+
+class KeyVault(BaseModel):
+    id: str
+    name: str
+    kind: str                        # vault | managedHSM
+
+
+class KeyVaultList(BaseModel):
+    vaults: list[KeyVault] = Field(default_factory=list)

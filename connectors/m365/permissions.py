@@ -19,6 +19,8 @@ NEEDS = {
                               "scope \"/\"",
     "arm:destination": "Azure Reader on the destination (Log Analytics workspace, storage "
                        "account, event hub namespace)",
+    "arm:reader": "Azure Reader on the subscription (Microsoft.Insights/diagnosticSettings/"
+                  "read, Microsoft.KeyVault/vaults/read, Microsoft.KeyVault/managedHSMs/read)",
 }
 
 
@@ -48,6 +50,10 @@ def permissions() -> Permissions:
               "the destinations' retention: Log Analytics workspace and table retention, "
               "storage lifecycle and immutability policies (ENTRA-DIAG-006)",
               scope="each destination's subscription or resource group"),
+        Grant("azure-role", "Reader",
+              "with subscriptions = [...]: each subscription's activity-log diagnostic "
+              "settings (AZ-ACT-001), its Key Vaults and Managed HSMs and their diagnostic "
+              "settings (AZ-KV-001)", scope="each subscription in subscriptions"),
     ]
     return Permissions(provider="m365", grants=grants, document=MANIFEST)
 

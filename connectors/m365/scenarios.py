@@ -7,6 +7,8 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from connectors.m365.scenarios_azure import seed_azure
+
 TENANT_ID = "8c7f2e1a-58d3-4b6e-9f0a-2b5d6c7e8f90"
 DOMAIN = "contoso.com"
 SUB = "/subscriptions/6f0b2a1c-3d4e-4f5a-8b9c-0d1e2f3a4b5c/resourceGroups/rg-secops/providers"
@@ -222,9 +224,30 @@ def scenario(name: str = "storm-0558", *, mailboxes: int | None = None,
             "id": f"{STORAGE}/blobServices/default/containers/insights-logs-{c.lower()}",
             "name": f"insights-logs-{c.lower()}", "type":
             "Microsoft.Storage/storageAccounts/blobServices/containers",
-            "properties": {"publicAccess": "None", "hasImmutabilityPolicy": True,
-                           "hasLegalHold": False, "immutabilityPolicy": {
-                               "immutabilityPeriodSinceCreationInDays": 1000,
-                               "state": "Locked", "allowProtectedAppendWrites": True}}}
+            "properties": container_properties("Locked", 1000)}
             for c in ("AuditLogs", "SignInLogs")]}
+    seed_azure(s, hard)
     return s
+
+
+def container_properties(state: str | None, days: int = 0, *,
+                         version_level: bool = False) -> dict[str, Any]:
+    """A ``ListContainerItem.properties`` (Storage RP REST reference "Blob Containers - List"):
+    the time-based policy is nested, ``immutabilityPolicy = {"etag", "properties": {"state",
+    "immutabilityPeriodSinceCreationInDays", ...}, "updateHistory"}``; version-level WORM is
+    ``immutableStorageWithVersioning.enabled``. ``state=None``: no policy."""
+    props: dict[str, Any] = {
+        "publicAccess": "None", "leaseStatus": "Unlocked", "leaseState": "Available",
+        "lastModifiedTime": "2025-03-01T10:00:00Z", "hasImmutabilityPolicy": state is not None,
+        "hasLegalHold": False, "deleted": False, "remainingRetentionDays": 0,
+        "immutableStorageWithVersioning": {"enabled": version_level}}
+    if state is not None:
+        props["immutabilityPolicy"] = {
+            "etag": "\"8d9f1b2c3a4e5f6\"",
+            "properties": {"immutabilityPeriodSinceCreationInDays": days, "state": state,
+                           "allowProtectedAppendWrites": True},
+            "updateHistory": [{"update": "put", "immutabilityPeriodSinceCreationInDays": days,
+                               "timestamp": "2025-03-01T10:00:00Z"}]
+            + ([{"update": "lock", "immutabilityPeriodSinceCreationInDays": days,
+                 "timestamp": "2025-03-02T10:00:00Z"}] if state == "Locked" else [])}
+    return props

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from connectors.m365 import sim_arm
 from connectors.m365.scenarios import bypass_rows, mailbox_row, scenario
 
 TOKEN_ENV = "CSRB_M365_SIM_TOKEN"
@@ -238,7 +239,7 @@ class _Handler(BaseHTTPRequestHandler):
             return self._invoke(sim, body, query, endless)
         if kind == "management":
             return self._send(200, sim.data.get("subscriptions", []))
-        return self._arm(sim, path)
+        return self._arm(sim, path, query)
 
     def _graph(self, sim: Simulator, name: str, query: dict[str, list[str]],
                endless: bool) -> None:
@@ -276,9 +277,17 @@ class _Handler(BaseHTTPRequestHandler):
                                       f"?$skiptoken={end if not endless else skip + 1}")
         self._send(200, doc)
 
-    def _arm(self, sim: Simulator, path: str) -> None:
+    def _arm(self, sim: Simulator, path: str, query: dict[str, list[str]]) -> None:
+        size = sim.data.get("arm_page_size")
         if path.lower().endswith("/microsoft.aadiam/diagnosticsettings"):
-            return self._send(200, {"value": sim.data.get("diagnosticSettings", [])})
+            return self._send(200, sim_arm.page(
+                {"value": sim.data.get("diagnosticSettings", [])}, sim.url, path, query, size))
+        if sim_arm.classify(path) is not None:
+            found = sim_arm.document(sim.data, path)
+            if found is None:
+                return self._send(404, {"error": {"code": "ResourceNotFound",
+                                                  "message": f"{path} was not found."}})
+            return self._send(200, sim_arm.page(found, sim.url, path, query, size))
         resources = {k.lower(): v for k, v in (sim.data.get("arm") or {}).items()}
         doc = resources.get(path.lower())
         if doc is None:
@@ -290,7 +299,7 @@ class _Handler(BaseHTTPRequestHandler):
                 return self._send(200, {"value": []})
             return self._send(404, {"error": {"code": "ResourceNotFound",
                                               "message": f"{path} was not found."}})
-        self._send(200, doc)
+        self._send(200, sim_arm.page(doc, sim.url, path, query, size))
 
 
 def _cmdlet(body: Any) -> str:
@@ -313,6 +322,8 @@ def _classify(path: str, body: Any) -> tuple[str, str]:
     if _MGMT.match(path):
         return "management", "management:subscriptions"
     low = path.lower()
+    if key := sim_arm.classify(path):
+        return "arm", key
     if low.endswith("/microsoft.aadiam/diagnosticsettings"):
         return "arm", "arm:diagnosticSettings"
     if low.startswith("/subscriptions/"):

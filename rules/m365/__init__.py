@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from rules.m365 import entra, mailbox, ual
+from rules.m365 import azure, entra, mailbox, ual
 
 RULES = [
     ual.ual_ingestion,
@@ -24,4 +24,6 @@ RULES = [
     entra.conditional_export,
     entra.destination_retention,
     entra.entra_premium,
+    azure.key_vault_logging,
+    azure.activity_log_export,
 ]

@@ -11,13 +11,16 @@ from auditor.rule import RuleContext, failed, not_applicable, not_assessed, pass
 from auditor.snapshot import TenantSnapshot
 from connectors.m365.model import (
     DestinationRetention,
+    DiagnosticCategoryList,
     DiagnosticSettingList,
     DomainList,
     Licences,
+    exported_categories,
 )
 from rules.m365.common import maybe, part, retention, tenant_id
 
 DIAG = "m365.entra_diagnostic_settings"
+OFFERED = "m365.entra_diagnostic_categories"
 SIGN_IN = ("AuditLogs", "SignInLogs", "NonInteractiveUserSignInLogs",
            "ServicePrincipalSignInLogs", "ManagedIdentitySignInLogs")
 RISK = ("RiskyUsers", "UserRiskEvents", "RiskyServicePrincipals", "ServicePrincipalRiskEvents")
@@ -29,18 +32,28 @@ def _settings(tenant: TenantSnapshot) -> DiagnosticSettingList:
 
 
 def _categories(tenant: TenantSnapshot, resource: str, wanted: tuple[str, ...],
-                note: str = "") -> Result:
+                note: str = "", offered_only: bool = False) -> Result:
+    """Whether ``wanted`` are exported; with ``offered_only`` only those the tenant offers
+    (``diagnosticSettingsCategories``) are required, and the others are listed."""
     diag = _settings(tenant)
-    exported = diag.exported()
-    missing = [c for c in wanted if c not in exported]
+    offered = part(tenant, OFFERED, DiagnosticCategoryList) if offered_only else None
+    exported = exported_categories(diag.settings, offered)
+    required = [c for c in wanted if offered is None or c in offered.names()]
+    not_offered = [c for c in wanted if c not in required]
+    missing = [c for c in required if c not in exported]
     ev = {"exported": sorted(exported), "missing": missing,
           "settings": [s.name for s in diag.settings]}
+    if offered is not None:
+        ev["required_not_offered"] = not_offered
+    if not required:
+        return not_applicable(resource, f"the tenant offers none of {', '.join(wanted)}", **ev)
     if not diag.settings:
         return failed(resource, "Entra ID has no diagnostic setting: nothing is exported" + note,
                       **ev)
     if missing:
         return failed(resource, f"not exported: {', '.join(missing)}{note}", **ev)
-    return passed(resource, f"exported: {', '.join(wanted)}", **ev)
+    extra = f" (not offered by the tenant: {', '.join(not_offered)})" if not_offered else ""
+    return passed(resource, f"exported: {', '.join(required)}{extra}", **ev)
 
 
 @rule(id="ENTRA-DIAG-001", title="Entra ID has a diagnostic setting with a destination",
@@ -72,13 +85,16 @@ def diag_destination(tenant: TenantSnapshot, ctx: RuleContext) -> Iterator[Resul
 
 
 @rule(id="ENTRA-DIAG-002", title="Sign-in logs, human and non-human, are exported",
-      severity="critical", provider="m365", flagship=True, needs=[DIAG],
+      severity="critical", provider="m365", flagship=True, needs=[DIAG, OFFERED],
       references="CIS Azure 5.0: 6.1.1.9; SCuBA: MS.AAD.4.1; CSRB: Rec 5")
 def signin_export(tenant: TenantSnapshot, ctx: RuleContext) -> Iterator[Result]:
     """
     What it checks:
     That AuditLogs, SignInLogs, NonInteractiveUserSignInLogs, ServicePrincipalSignInLogs and
-    ManagedIdentitySignInLogs are enabled on a diagnostic setting with a destination.
+    ManagedIdentitySignInLogs are enabled on a diagnostic setting with a destination (a
+    category, or the `allLogs` group), each only where the tenant offers it (ARM
+    `microsoft.aadiam/diagnosticSettingsCategories`); the evidence lists those required but
+    not offered. Unreadable category list: not_assessed.
 
     Why it matters:
     Token theft shows in non-interactive, service-principal and managed-identity sign-ins, not
@@ -91,7 +107,8 @@ def signin_export(tenant: TenantSnapshot, ctx: RuleContext) -> Iterator[Result]:
     lic, _ = maybe(tenant, "m365.licences", Licences)
     note = "; the tenant has no Entra ID P1/P2, which sign-in log export needs" \
         if lic is not None and not lic.with_plan(*P1_PLANS) else ""
-    yield _categories(tenant, f"{tenant_id(tenant)}/entra/sign-in-logs", SIGN_IN, note)
+    yield _categories(tenant, f"{tenant_id(tenant)}/entra/sign-in-logs", SIGN_IN, note,
+                      offered_only=True)
 
 
 @rule(id="ENTRA-DIAG-003", title="Microsoft Graph activity logs are exported", severity="high",
@@ -114,12 +131,13 @@ def graph_activity_export(tenant: TenantSnapshot, ctx: RuleContext) -> Iterator[
 
 
 @rule(id="ENTRA-DIAG-004", title="Identity-risk logs are exported", severity="medium",
-      provider="m365", needs=[DIAG], references="SCuBA: MS.AAD.4.1")
+      provider="m365", needs=[DIAG, OFFERED], references="SCuBA: MS.AAD.4.1")
 def risk_export(tenant: TenantSnapshot, ctx: RuleContext) -> Iterator[Result]:
     """
     What it checks:
     That RiskyUsers, UserRiskEvents, RiskyServicePrincipals and ServicePrincipalRiskEvents are
-    enabled on a diagnostic setting with a destination.
+    enabled on a diagnostic setting with a destination, where the tenant offers them (the
+    service-principal ones need Workload ID Premium); not_applicable when none is offered.
 
     Why it matters:
     Identity Protection's detections (leaked credentials, anomalous tokens) are the alerts a
@@ -129,16 +147,17 @@ def risk_export(tenant: TenantSnapshot, ctx: RuleContext) -> Iterator[Result]:
     Portal: Entra admin center > Diagnostic settings > Edit setting > the four risk categories
     (Entra ID P2).
     """
-    yield _categories(tenant, f"{tenant_id(tenant)}/entra/risk-logs", RISK)
+    yield _categories(tenant, f"{tenant_id(tenant)}/entra/risk-logs", RISK, offered_only=True)
 
 
 @rule(id="ENTRA-DIAG-005", title="Conditional categories are exported", severity="low",
-      provider="m365", needs=[DIAG], references="SCuBA: MS.AAD.4.1")
+      provider="m365", needs=[DIAG, OFFERED], references="SCuBA: MS.AAD.4.1")
 def conditional_export(tenant: TenantSnapshot, ctx: RuleContext) -> Iterator[Result]:
     """
     What it checks:
     ADFSSignInLogs when a domain is federated (Graph `domains` authenticationType), and
-    ProvisioningLogs; not_applicable for ADFS when no domain is federated.
+    ProvisioningLogs and EnrichedOffice365AuditLogs, each where the tenant offers it;
+    not_applicable for ADFS when no domain is federated, and for a category not offered.
 
     Why it matters:
     With federation, sign-ins happen at AD FS: Entra sees only the token, so the AD FS
@@ -157,13 +176,16 @@ def conditional_export(tenant: TenantSnapshot, ctx: RuleContext) -> Iterator[Res
         yield not_applicable(f"{tid}/entra/adfs-sign-in-logs", "no federated domain")
     else:
         yield _categories(tenant, f"{tid}/entra/adfs-sign-in-logs", ("ADFSSignInLogs",),
-                          f" (federated: {', '.join(domains.federated())})")
-    yield _categories(tenant, f"{tid}/entra/provisioning-logs", ("ProvisioningLogs",))
+                          f" (federated: {', '.join(domains.federated())})", offered_only=True)
+    yield _categories(tenant, f"{tid}/entra/provisioning-logs", ("ProvisioningLogs",),
+                      offered_only=True)
+    yield _categories(tenant, f"{tid}/entra/enriched-office365-audit-logs",
+                      ("EnrichedOffice365AuditLogs",), offered_only=True)
 
 
 @rule(id="ENTRA-DIAG-006", title="The Entra log destination keeps logs for the profile",
       severity="high", provider="m365", needs=[DIAG],
-      references="M-21-31: EL1; CSRB: Rec 5; CSRB: Rec 10")
+      references="M-26-14: retention; CSRB: Rec 5; CSRB: Rec 10")
 def destination_retention(tenant: TenantSnapshot, ctx: RuleContext) -> Iterator[Result]:
     """
     What it checks:
