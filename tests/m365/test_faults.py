@@ -36,6 +36,7 @@ READS = {
     "arm:table": {"ENTRA-DIAG-006"},
     "arm:managementPolicies": {"ENTRA-DIAG-006"},
     "arm:containers": {"ENTRA-DIAG-006"},
+    "arm:diagnosticSettingsCategories": {"ENTRA-DIAG-002", "ENTRA-DIAG-004", "ENTRA-DIAG-005"},
 }
 # Rules that may still pass with one input faulted because another input decides them.
 ALTERNATIVES = {"M365-RET-001"}

@@ -157,7 +157,7 @@ def test_destination_retention_event_hub_storage_and_attestation() -> None:
 
     r = audit_variant(routes)
     expect(r, "ENTRA-DIAG-006", "not_assessed", EVENTHUB, contains="consumer")
-    (f,) = expect(r, "ENTRA-DIAG-006", "fail", STORAGE, contains="kept 30 d < 913 d")
+    (f,) = expect(r, "ENTRA-DIAG-006", "fail", STORAGE, contains="kept 30 d < 365 d")
     assert f.evidence["retention"]["total_days"] == 30
     assert f.evidence["immutable"] is None
     cfg = Config(attestations=[AttestationEntry(rule="ENTRA-DIAG-006", scope=EVENTHUB,
