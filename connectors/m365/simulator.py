@@ -376,4 +376,5 @@ def running(data: str | dict[str, Any] = "storm-0558") -> Iterator[Simulator]:
 def simulate(name: str = "storm-0558") -> Iterator[list[dict[str, Any]]]:
     """The connector's ``simulate``: yields the ``[[tenants]]`` entries that audit it."""
     with running(name) as sim:
-        yield [sim.tenant_config()]
+        # The demo audits the tenant's Azure subscriptions too (AZ-KV-001, AZ-ACT-001).
+        yield [sim.tenant_config(subscriptions=["*"])]
