@@ -37,6 +37,10 @@ def _categories(tenant: TenantSnapshot, resource: str, wanted: tuple[str, ...],
     (``diagnosticSettingsCategories``) are required, and the others are listed."""
     diag = _settings(tenant)
     offered = part(tenant, OFFERED, DiagnosticCategoryList) if offered_only else None
+    if offered is not None and not offered.categories:
+        # Every tenant offers AuditLogs: an empty list is a reading we cannot trust.
+        return not_assessed(resource, "the tenant's diagnosticSettingsCategories list is "
+                                      "empty: which categories it offers is unknown")
     exported = exported_categories(diag.settings, offered)
     required = [c for c in wanted if offered is None or c in offered.names()]
     not_offered = [c for c in wanted if c not in required]
@@ -201,7 +205,7 @@ def destination_retention(tenant: TenantSnapshot, ctx: RuleContext) -> Iterator[
     Remediation:
     Workspace: Log Analytics > Tables > SigninLogs > Manage table > total retention; CLI
     `az monitor log-analytics workspace table update --name SigninLogs --total-retention-time
-    913 ...`. Storage: lengthen or remove the lifecycle delete rule; lock an immutability policy.
+    365 ...`. Storage: lengthen or remove the lifecycle delete rule; lock an immutability policy.
     """
     diag = _settings(tenant)
     hot, total = ctx.retention.hot_days, ctx.retention.total_days

@@ -182,6 +182,12 @@ def test_unreadable_category_list_is_not_assessed_never_pass() -> None:
     expect(report, "ENTRA-DIAG-003", "pass")
 
 
+def test_an_empty_category_list_is_not_trusted() -> None:
+    report, _ = audit(lambda d: d.update(diagnosticSettingsCategories=[]))
+    for rid in ("ENTRA-DIAG-002", "ENTRA-DIAG-004"):
+        expect(report, rid, "not_assessed", contains="list is empty")
+
+
 def test_simulator_serves_the_category_list_maester_reads() -> None:
     with running("storm-0558") as sim:
         doc = httpx.get(f"{sim.url}/providers/microsoft.aadiam/diagnosticSettingsCategories"
