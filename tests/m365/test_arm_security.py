@@ -101,3 +101,19 @@ def test_arm_url_keeps_ids_and_same_host_links() -> None:
         f"{base}{WORKSPACE}?api-version=2023-09-01"
     link = f"{base}/subscriptions/x/providers/Microsoft.KeyVault/vaults?api-version=1&$top=2"
     assert arm_url(base, link) == link
+
+
+def test_hostile_vault_id_does_not_exfiltrate_the_token(attacker: Attacker) -> None:
+    from connectors.m365.scenarios_azure import PROD
+    from connectors.m365.sim_arm import vault
+    from tests.m365.conftest import report_of
+    from tests.rulecheck import expect
+
+    hostile = f"@127.0.0.1:{attacker.port}/subscriptions/{PROD}/providers/x/vaults/evil"
+    data = scenario("storm-0558")
+    data["arm"][f"/subscriptions/{PROD}/providers/Microsoft.KeyVault/vaults"] = {
+        "value": [vault(hostile)]}
+    with running(data) as sim:
+        report = report_of(collect(sim, subscriptions=["*"]))
+    assert not attacker.seen
+    expect(report, "AZ-KV-001", "not_assessed", hostile, contains="UnsafeUrl")
