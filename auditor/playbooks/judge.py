@@ -218,17 +218,18 @@ def verdict_id(playbook_id: str, tenant: str) -> str:
 def _summary(playbook: dict[str, Any], tenant: str, steps: list[StepVerdict],
              would_see: bool | None, outlives: bool | None, required: int) -> str:
     n = {v: sum(1 for s in steps if s.verdict is v) for v in Verdict}
-    parts = [f"{n[Verdict.SEEN]} of {len(steps)} steps seen"]
-    parts += [f"{n[v]} {v.label}" for v in (Verdict.RECORDED_ONLY, Verdict.BLIND,
-                                             Verdict.UNKNOWN) if n[v]]
+    rest = [f"{n[v]} {v.label}" for v in (Verdict.RECORDED_ONLY, Verdict.BLIND,
+                                          Verdict.UNKNOWN) if n[v]]
+    seen = f"{n[Verdict.SEEN]} of {len(steps)} steps seen" + (f" ({', '.join(rest)})"
+                                                               if rest else "")
     head = {True: "would have seen it", False: "would NOT have seen it",
             None: "cannot tell whether it would have seen it"}[would_see]
     known = [s.days for s in steps if s.days is not None]
-    kept = {True: f"evidence outlives the {required} days needed",
-            False: f"evidence does not outlive the {required} days needed"
-                   f" (shortest: {min(known) if known else 0} days)",
-            None: f"unknown whether evidence outlives the {required} days needed"}[outlives]
-    return f"{playbook['id']} on {tenant}: {head}: {', '.join(parts)}; {kept}"
+    shortest = f"shortest kept {min(known)} d" if known else "days unknown"
+    kept = {True: "evidence outlives", False: "evidence does NOT outlive",
+            None: "unknown whether evidence outlives"}[outlives]
+    return (f"{playbook['id']} on {tenant}: {head}: {seen}; {kept} dwell + discovery "
+            f"({required} d; {shortest})")
 
 
 def judge_tenant(index: _Index, playbook: dict[str, Any], provider: str, tenant: str
