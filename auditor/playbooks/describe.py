@@ -43,10 +43,10 @@ def show(playbook_id: str, fmt: str = "text") -> str:
     if fmt == "json":
         return json.dumps(pb, indent=2, ensure_ascii=False) + "\n"
     lines = [f"{pb['id']}: {pb['name']}", ""]
-    lines += _wrap(pb["summary"], "") + [""]
+    lines += [*_wrap(pb["summary"], ""), ""]
     lines += [f"Dwell time {pb['dwell_days']} days + time to discovery {pb['discovery_days']} "
               f"days: evidence must last {pb['dwell_days'] + pb['discovery_days']} days."]
-    lines += _wrap(pb["timeline"]) + ([""] + _wrap(pb["note"], "") if pb.get("note") else [])
+    lines += _wrap(pb["timeline"]) + (["", *_wrap(pb["note"], "")] if pb.get("note") else [])
     lines += ["", f"Steps (MITRE ATT&CK v{pb['attack_version']}):"]
     for i, s in enumerate(pb["steps"], 1):
         lines += ["", f"{i}. {s['name']}  [{s['cloud']}, {s['id']}]"]

@@ -135,7 +135,7 @@ margin:10px 0}
 #playbooks .pb .head{margin:0 0 8px;font-weight:600}
 #playbooks .pb .head.yes{color:var(--pass)}#playbooks .pb .head.no{color:var(--fail)}
 #playbooks .pb .head.unk{color:#6a1b9a}
-#playbooks .strip{display:flex;gap:4px;align-items:stretch}
+#playbooks .strip{display:flex;gap:4px;align-items:flex-start}
 #playbooks .step{flex:1 1 0;min-width:0;position:relative;border-radius:6px;padding:6px 9px;
 border:1px solid transparent;cursor:default}
 #playbooks .step summary{list-style:none;cursor:pointer}
@@ -156,8 +156,14 @@ padding-top:5px}
 #playbooks .v-blind .v{color:var(--fail)}
 #playbooks .v-unknown{background:#f3e5f5;border-color:#ce93d8}
 #playbooks .v-unknown .v{color:#6a1b9a}
-#playbooks .arrow{align-self:center;color:var(--muted);font-size:16px}
+#playbooks .arrow{align-self:flex-start;margin-top:26px;color:var(--muted);font-size:16px}
 #playbooks .note{color:var(--muted);font-size:12.5px;margin:6px 0 0}
+#playbooks .pb .head{font-weight:400}
+#playbooks .step .r{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:11px;
+color:var(--muted);margin-top:2px;overflow-wrap:anywhere}
+#playbooks .step .fix{background:rgba(255,255,255,.6);border-radius:4px;padding:3px 5px}
+#playbooks .step[open]{flex-grow:2.2}
+#playbooks .pbl li{border:1px solid var(--line)}
 """
 
 
@@ -167,18 +173,47 @@ def _e(value: object) -> str:
 
 def _step_html(i: int, s: StepVerdict) -> str:
     techs = "".join(f"<p><code>{_e(t.id)}</code> {_e(t.name)}</p>" for t in s.techniques)
-    fixes = "".join(f"<p><b>fix</b> <code>{_e(f.rule_id)}</code> {_e(f.action)}</p>"
-                    for f in s.fix)
+    fixes = "".join(f"<p class='fix'><b>fix</b> <code>{_e(f.rule_id)}</code> {_e(f.title)}"
+                    f"<br>{_e(f.action)}</p>" for f in s.fix)
     events = "".join(f"<p>• {_e(ev)}</p>" for ev in s.events)
-    hover = f"{s.verdict.label} · {days_text(s)} investigable · {s.why}"
+    decisive = decisive_rules(s)
+    hover = f"{s.verdict.label}; {days_text(s)} investigable; {s.why}"
     if s.fix:
-        hover += " · fix: " + ", ".join(f.rule_id for f in s.fix)
+        hover += "; fix: " + ", ".join(f.rule_id for f in s.fix)
+    days = "? days" if s.days is None else f"{s.days} days"
     return (f"<details class='step v-{_e(s.verdict.value)}' id='s-{_e(s.step_id)}' "
             f"data-verdict='{_e(s.verdict.value)}' title='{_e(hover)}'><summary>"
-            f"<span class='n'>step {i}</span><span class='d'>{_e(days_text(s))}</span>"
+            f"<span class='n'>step {i} · {_e(' · '.join(t.id for t in s.techniques))}</span>"
+            f"<span class='d'>{_e(days)}</span>"
             f"<div class='t'>{_e(s.name)}</div><div class='v'>{_e(s.verdict.label)}</div>"
-            f"</summary><div class='body'><p>{_e(s.why)}</p>{techs}"
+            f"<div class='r'>{_e(', '.join(decisive))}</div>"
+            f"</summary><div class='body'><p>{_e(s.why)}</p>"
+            f"<p>Evidence kept {_e(days)} ({_e(s.days_source)}).</p>{techs}"
             f"<p><b>events</b></p>{events}{fixes}</div></details>")
+
+
+def decisive_rules(s: StepVerdict) -> list[str]:
+    """The rules that made the verdict: failing recorded rules for blind, failing reach
+    rules for recorded only, the unknown ones for unknown, the delivering ones for seen."""
+    role, state = {Verdict.BLIND: ("recorded", "fail"), Verdict.RECORDED_ONLY: ("reaches", "fail"),
+                   Verdict.UNKNOWN: (None, "unknown"), Verdict.SEEN: ("reaches", "pass")}[s.verdict]
+    return list(dict.fromkeys(d.rule_id for d in s.deciding if d.state == state
+                              and d.role != "retention" and (role is None or d.role == role)))
+
+
+def _head_html(pb: PlaybookResult, tv: TenantVerdict) -> str:
+    counts = {v: sum(1 for s in tv.steps if s.verdict is v) for v in Verdict}
+    rest = ", ".join(f"{counts[v]} {v.label}" for v in Verdict if v is not Verdict.SEEN
+                     and counts[v])
+    verdict = {True: "Would have seen it", False: "Would NOT have seen it",
+               None: "Cannot tell whether it would have seen it"}[tv.would_see]
+    known = [s.days for s in tv.steps if s.days is not None]
+    kept = {True: "evidence outlives it", False: "evidence does NOT outlive it",
+            None: "unknown whether evidence outlives it"}[tv.outlives]
+    return (f"<b>{_e(verdict)}</b>: {tv.seen} of {tv.total} steps seen"
+            f"{' (' + _e(rest) + ')' if rest else ''}. Evidence must last "
+            f"{tv.required_days} days ({pb.dwell_days} dwell + {pb.discovery_days} to "
+            f"discovery); shortest kept {min(known) if known else '?'} days: {_e(kept)}.")
 
 
 def html_section(results: list[PlaybookResult]) -> str:
@@ -195,10 +230,13 @@ def html_section(results: list[PlaybookResult]) -> str:
             blocks.append(
                 f"<div class='pb' id='pb-{_e(tv.verdict_id)}' data-playbook='{_e(pb.playbook_id)}'"
                 f" data-tenant='{_e(tv.tenant)}'><h3>{_e(pb.name)} · {_e(tv.tenant)}</h3>"
-                f"<p class='head {cls}'>{_e(headline(pb, tv))}</p>"
+                f"<p class='head {cls}'>{_head_html(pb, tv)}</p>"
                 f"<div class='strip'>{steps}</div></div>")
         if pb.not_judged:
             blocks.append(f"<p class='note'>{_e(pb.name)}: not judged ({_e(pb.not_judged)})</p>")
-    return (f"<section id='playbooks'><h2>{_e(TITLE)}</h2><p class='hint'>{_e(INTRO)} "
-            f"Hover a step for its days and fix; select it for the detail.</p>"
+    legend = "".join(f"<li class='v-{v.value}'>{_e(v.label)}</li>" for v in Verdict)
+    return (f"<section id='playbooks'><h2>{_e(TITLE)}</h2><p class='hint'>Known intrusions "
+            "replayed step by step against each tenant's logging. Hover a step for its days "
+            "and fix; select it for the detail.</p>"
+            f"<ul class='legend pbl'>{legend}</ul>"
             f"{''.join(blocks)}<p class='note'>{_e(waived_note(results))}</p></section>")
