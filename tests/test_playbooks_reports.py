@@ -173,6 +173,7 @@ def test_html_has_a_strip_per_playbook_first(judged: Report) -> None:
     blind = next(s for s in parsed.steps if s["data-verdict"] == "blind")
     assert "0 d investigable" in str(blind["title"]) and "fix: M365-MBX-003" in str(blind["title"])
     assert XSS not in page
+    assert "#step=" in page     # report.html#step=mini/mail-read opens that step
 
 
 def test_attack_layer_validates_against_the_navigator_layer_format(judged: Report) -> None:

@@ -18,8 +18,13 @@ STYLE = {Verdict.SEEN: "green", Verdict.RECORDED_ONLY: "yellow", Verdict.BLIND: 
          Verdict.UNKNOWN: "magenta"}
 
 
-def days_text(step: StepVerdict) -> str:
-    return "?" if step.days is None else f"{step.days} d"
+FOREVER = 36500   # how the rules write "never expires"
+
+
+def days_text(step: StepVerdict, unit: str = "d") -> str:
+    if step.days is None:
+        return "?"
+    return "forever" if step.days >= FOREVER else f"{step.days} {unit}"
 
 
 def headline(pb: PlaybookResult, tv: TenantVerdict) -> str:
@@ -167,6 +172,15 @@ color:var(--muted);margin-top:2px;overflow-wrap:anywhere}
 """
 
 
+# report.html#step=storm-0558/mail-read opens that step (a link to one step can be shared);
+# not the element's own id, so the browser does not jump before the step is open
+OPEN_JS = ("<script>(function(){var m=/^#step=(.+)$/.exec(location.hash);"
+           "var d=m&&document.getElementById('s-'+decodeURIComponent(m[1]));"
+           "if(d&&d.tagName==='DETAILS'){d.open=true;var r=d.getBoundingClientRect();"
+           "if(r.top<0||r.top>innerHeight*0.6)d.scrollIntoView({block:'center'});}})();"
+           "</script>")
+
+
 def _e(value: object) -> str:
     return escape(str(value), quote=True)
 
@@ -180,7 +194,7 @@ def _step_html(i: int, s: StepVerdict) -> str:
     hover = f"{s.verdict.label}; {days_text(s)} investigable; {s.why}"
     if s.fix:
         hover += "; fix: " + ", ".join(f.rule_id for f in s.fix)
-    days = "? days" if s.days is None else f"{s.days} days"
+    days = "? days" if s.days is None else days_text(s, "days")
     return (f"<details class='step v-{_e(s.verdict.value)}' id='s-{_e(s.step_id)}' "
             f"data-verdict='{_e(s.verdict.value)}' title='{_e(hover)}'><summary>"
             f"<span class='n'>step {i} · {_e(' · '.join(t.id for t in s.techniques))}</span>"
@@ -239,4 +253,4 @@ def html_section(results: list[PlaybookResult]) -> str:
             "replayed step by step against each tenant's logging. Hover a step for its days "
             "and fix; select it for the detail.</p>"
             f"<ul class='legend pbl'>{legend}</ul>"
-            f"{''.join(blocks)}<p class='note'>{_e(waived_note(results))}</p></section>")
+            f"{''.join(blocks)}<p class='note'>{_e(waived_note(results))}</p>{OPEN_JS}</section>")
