@@ -91,7 +91,8 @@ def test_recorded_only_when_no_alternative_reaches_anyone() -> None:
     assert step.verdict is Verdict.RECORDED_ONLY and step.reaches == "no"
     assert "not exported: Audit.General" in step.why
     # the shortest fix: the first failing alternative of the term, with its remediation
-    assert [(f.rule_id, f.action) for f in step.fix] == [("M365-EXP-001", "fix M365-EXP-001 like this")]
+    assert [(f.rule_id, f.action) for f in step.fix] == [("M365-EXP-001",
+                                                          "fix M365-EXP-001 like this")]
     assert tv.would_see is False
 
 

@@ -16,7 +16,7 @@ from auditor.playbooks import catalog
 from auditor.playbooks.judge import judge
 from auditor.report import attack_layer, html, json_report, markdown, table
 from tests.helpers import validate_report
-from tests.test_playbooks import BASE, MINI, F, NA, P, WAIVED, finding, report
+from tests.test_playbooks import BASE, MINI, NA, WAIVED, F, P, finding, report
 
 XSS = "<script>alert(1)</script>"
 
