@@ -3,9 +3,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from html import escape
+from typing import TYPE_CHECKING
 
 from auditor.playbooks.results import PlaybookResult, StepVerdict, TenantVerdict, Verdict
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 TITLE = "Would we have seen it?"
 INTRO = ("Known intrusions replayed step by step against each tenant's logging: seen (recorded "
@@ -38,7 +43,7 @@ def gaps(tv: TenantVerdict, limit: int = 3) -> list[str]:
     for s in tv.steps:
         if s.verdict is Verdict.SEEN:
             continue
-        why = s.why.split(": ", 1)[-1] if s.verdict is not Verdict.SEEN else s.why
+        why = s.why.split(": ", 1)[-1]     # without "not recorded: " and the like
         why = why if len(why) <= 110 else why[:109].rstrip() + "…"
         out.append(f"{MARK[s.verdict]} {s.verdict.label} · {s.step_id.split('/')[-1]}: {why}")
     return out[:limit] + ([f"… {len(out) - limit} more step(s) not seen"]
@@ -56,14 +61,12 @@ def _fix_text(step: StepVerdict) -> str:
     return "; ".join(f"{f.rule_id} {f.title}".strip() for f in step.fix)
 
 
-def print_table(results: list[PlaybookResult], console: object, width: int) -> None:
+def print_table(results: list[PlaybookResult], console: Console, width: int) -> None:
     """The playbook section of ``--format table`` on a rich console."""
     from rich import box
-    from rich.console import Console
     from rich.markup import escape as esc
     from rich.table import Table
 
-    assert isinstance(console, Console)
     if not results:
         return
     console.print(f"[bold]{TITLE}[/] [dim]Known intrusions replayed against each "
@@ -102,9 +105,8 @@ def print_table(results: list[PlaybookResult], console: object, width: int) -> N
     console.print()
 
 
-def markdown_lines(results: list[PlaybookResult], cell: object) -> list[str]:
+def markdown_lines(results: list[PlaybookResult], cell: Callable[[str], str]) -> list[str]:
     """The playbook section of ``--format markdown``; ``cell`` escapes a table cell."""
-    assert callable(cell)
     if not results:
         return []
     icon = {Verdict.SEEN: "🟢 seen", Verdict.RECORDED_ONLY: "🟡 recorded only",
