@@ -30,11 +30,15 @@ app = typer.Typer(name="csrb-auditor", add_completion=False, no_args_is_help=Tru
 rules_app = typer.Typer(help="List the rules, or show one with `rules show ID`.",
                         invoke_without_command=True)
 app.add_typer(rules_app, name="rules")
+playbooks_app = typer.Typer(help="List the intrusion playbooks, or show one with `playbooks "
+                                 "show ID`.", invoke_without_command=True)
+app.add_typer(playbooks_app, name="playbooks")
 
 ConfigOpt = Annotated[Path, typer.Option("--config", "-c", help="The TOML config file.")]
 FormatOpt = Annotated[Optional[list[str]], typer.Option(  # noqa: UP045 (typer needs Optional)
     "--format", "-f", metavar="FORMAT",
-    help="table, json, jsonl, markdown, html, csv, ocsf, sarif or junit; repeatable.")]
+    help="table, json, jsonl, markdown, html, csv, ocsf, sarif, junit or attack-layer; "
+         "repeatable.")]
 OutputOpt = Annotated[Optional[list[Path]], typer.Option(  # noqa: UP045
     "--output", "-o", metavar="PATH",
     help="Write the matching --format here (atomically); repeatable.")]
@@ -43,6 +47,9 @@ FailOnOpt = Annotated[Optional[str], typer.Option(  # noqa: UP045
     help="critical|high|medium|low|info|none (default: config, else high).")]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="Show only gaps in the table.")]
 VerboseOpt = Annotated[bool, typer.Option("--verbose", "-v", help="Debug logs on stderr.")]
+FailOnBlindOpt = Annotated[Optional[str], typer.Option(  # noqa: UP045
+    "--fail-on-blind", metavar="PLAYBOOK",
+    help="Exit 1 when any step of this playbook is blind for any tenant (e.g. storm-0558).")]
 
 
 def _version(value: bool) -> None:
@@ -166,8 +173,19 @@ def _with_baseline(report: Report, baseline: Path | None) -> Report:
     return report
 
 
+def _blind_flag(playbook: str | None) -> None:
+    """An unknown --fail-on-blind playbook is exit 2 before any work."""
+    if playbook is not None:
+        from auditor.playbooks.catalog import get
+
+        try:
+            get(playbook)
+        except InputError as exc:
+            raise InputError(f"--fail-on-blind: {exc}") from None
+
+
 def _finish(report: Report, fail_on: str, fail_on_new: bool = False,
-            delivery_failed: bool = False) -> None:
+            delivery_failed: bool = False, fail_on_blind: str | None = None) -> None:
     from auditor.engine import exit_code
 
     only = None
@@ -175,6 +193,12 @@ def _finish(report: Report, fail_on: str, fail_on_new: bool = False,
         opened = {f["finding_id"] for f in report.diff["opened"]}
         only = [f for f in report.findings if f.finding_id in opened]
     code = exit_code(report, fail_on, only=only)
+    if fail_on_blind is not None:
+        from auditor.playbooks.judge import blind_tenants
+
+        if blind := blind_tenants(report, fail_on_blind):
+            typer.echo(f"--fail-on-blind {fail_on_blind}: blind on {', '.join(blind)}", err=True)
+            code = 1
     if delivery_failed and code != 1:
         code = 4    # an extension of DESIGN.md's codes: the report is on disk, the SIEM lacks it
     raise typer.Exit(code)
@@ -199,7 +223,7 @@ def audit(config: ConfigOpt, fmt: FormatOpt = None, output: OutputOpt = None,
           snapshot: Annotated[Optional[Path], typer.Option(  # noqa: UP045
               help="Also save the evidence snapshot here.")] = None,
           baseline: BaselineOpt = None, fail_on_new: FailOnNewOpt = False,
-          send: SendOpt = None) -> None:
+          send: SendOpt = None, fail_on_blind: FailOnBlindOpt = None) -> None:
     """Collect from every tenant in the config, check the rules, report the gaps."""
     from auditor import run
     from auditor.engine import audit_time
@@ -207,6 +231,7 @@ def audit(config: ConfigOpt, fmt: FormatOpt = None, output: OutputOpt = None,
 
     _logging(verbose)
     _check_flags(baseline, fail_on_new, send)
+    _blind_flag(fail_on_blind)
     cfg = run.read_config(config)
     level = _fail_on(fail_on, cfg)
     now = audit_time()
@@ -216,7 +241,7 @@ def audit(config: ConfigOpt, fmt: FormatOpt = None, output: OutputOpt = None,
         write_atomic(snapshot, snap.to_bytes())
     report = _with_baseline(run.check(snap, cfg, now), baseline)
     _deliver(report, fmt, output, cfg.output.format, quiet)
-    _finish(report, level, fail_on_new, _send(report, send))
+    _finish(report, level, fail_on_new, _send(report, send), fail_on_blind)
 
 
 @app.command()
@@ -252,19 +277,21 @@ def check(snapshot: Annotated[Path, typer.Argument(help="A snapshot from `collec
               "--config", "-c", help="For waivers, attestations and the profile.")] = None,
           fmt: FormatOpt = None, output: OutputOpt = None, fail_on: FailOnOpt = None,
           quiet: QuietOpt = False, baseline: BaselineOpt = None,
-          fail_on_new: FailOnNewOpt = False, send: SendOpt = None) -> None:
+          fail_on_new: FailOnNewOpt = False, send: SendOpt = None,
+          fail_on_blind: FailOnBlindOpt = None) -> None:
     """Check a saved snapshot offline: no credentials, no network."""
     from auditor import run
     from auditor.engine import audit_time
     from auditor.snapshot import load_snapshot
 
     _check_flags(baseline, fail_on_new, send)
+    _blind_flag(fail_on_blind)
     cfg = run.read_config(config) if config else None
     level = _fail_on(fail_on, cfg)
     snap = load_snapshot(snapshot)
     report = _with_baseline(run.check(snap, cfg, audit_time()), baseline)
     _deliver(report, fmt, output, cfg.output.format if cfg else "table", quiet)
-    _finish(report, level, fail_on_new, _send(report, send))
+    _finish(report, level, fail_on_new, _send(report, send), fail_on_blind)
 
 
 @rules_app.callback()
@@ -292,6 +319,30 @@ def rules_show(rule_id: Annotated[str, typer.Argument(help="e.g. AWS-CT-001")]) 
     emit(catalogue.show(rule_id))
 
 
+@playbooks_app.callback()
+def playbooks(ctx: typer.Context,
+              fmt: Annotated[str, typer.Option("--format", "-f", help="table or json.")]
+              = "table") -> None:
+    """List the intrusion playbooks every report judges the tenants against."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from auditor.output import emit
+    from auditor.playbooks.describe import listing
+
+    emit(listing(fmt))
+
+
+@playbooks_app.command("show")
+def playbooks_show(playbook_id: Annotated[str, typer.Argument(help="e.g. storm-0558")],
+                   fmt: Annotated[str, typer.Option("--format", "-f", help="text or json.")]
+                   = "text") -> None:
+    """Show one playbook: its steps, ATT&CK techniques, events, deciding rules and sources."""
+    from auditor.output import emit
+    from auditor.playbooks.describe import show
+
+    emit(show(playbook_id, fmt))
+
+
 @app.command()
 def permissions(provider: Annotated[Optional[str], typer.Option(  # noqa: UP045
         help="aws, m365 or gcp (default: all).")] = None) -> None:
@@ -306,18 +357,20 @@ def permissions(provider: Annotated[Optional[str], typer.Option(  # noqa: UP045
 def demo(fmt: FormatOpt = None, output: OutputOpt = None,
          scenario: Annotated[str, typer.Option(help="storm-0558 (misconfigured) or hardened."
                                                )] = "storm-0558",
-         fail_on: FailOnOpt = None, quiet: QuietOpt = False, verbose: VerboseOpt = False
-         ) -> None:
+         fail_on: FailOnOpt = None, quiet: QuietOpt = False, verbose: VerboseOpt = False,
+         fail_on_blind: FailOnBlindOpt = None) -> None:
     """Audit local simulators of every cloud, seeded with a realistic organisation."""
     from auditor import demo as demo_mod
 
     _logging(verbose)
+    _blind_flag(fail_on_blind)
     started = time.monotonic()
     with _progress() as progress:
         report = demo_mod.run(scenario, progress)
+    typer.echo(demo_mod.headline(report, scenario), err=True)   # would it have seen Storm-0558?
     _deliver(report, fmt, output, "table", quiet)
     typer.echo(f"demo ({scenario}) finished in {time.monotonic() - started:.1f} s", err=True)
-    _finish(report, _fail_on(fail_on, None))
+    _finish(report, _fail_on(fail_on, None), fail_on_blind=fail_on_blind)
 
 
 @app.command("diff")

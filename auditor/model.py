@@ -10,6 +10,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from auditor.playbooks.results import PlaybookResult
+
 
 class Severity(enum.StrEnum):
     """How much a gap matters; ordered from ``info`` (lowest) to ``critical``."""
@@ -142,6 +144,7 @@ class Report(BaseModel):
     findings: list[Finding]
     collection_errors: list[dict[str, Any]] = Field(default_factory=list)
     diff: dict[str, Any] | None = None
+    playbooks: list[PlaybookResult] = Field(default_factory=list)   # auditor.playbooks.judge
 
     def worst_gap(self) -> Severity | None:
         worst: Severity | None = None

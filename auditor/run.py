@@ -109,7 +109,11 @@ def check(snapshot: Snapshot, cfg: Config | None, now: datetime) -> Report:
     providers = sorted({t.provider for t in snapshot.tenants})
     packs = [*providers, CROSS_PACK] if len(snapshot.tenants) else providers
     rules = registry.all_rules(packs)
-    return evaluate(snapshot, rules, rule_context(cfg, now), (cfg or Config()).waivers)
+    report = evaluate(snapshot, rules, rule_context(cfg, now), (cfg or Config()).waivers)
+    from auditor.playbooks.judge import judge
+
+    report.playbooks = judge(report)   # would these tenants have seen a known intrusion?
+    return report
 
 
 def render(report: Report, fmt: str, **options: Any) -> str | bytes:

@@ -19,6 +19,8 @@ from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from auditor.model import Finding, Report, Severity, Status
+from auditor.playbooks.views import CSS as PLAYBOOK_CSS
+from auditor.playbooks.views import html_section
 from auditor.report import (
     STATUS_ORDER,
     csrb_recommendations,
@@ -288,13 +290,14 @@ def render(report: Report, *, title: str = "csrb-auditor report") -> str:
 <meta http-equiv="Content-Security-Policy" content="{CSP}">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{_e(title)} — {_e(stamp)}</title>
-<style>{CSS}</style></head>
+<style>{CSS}{PLAYBOOK_CSS}</style></head>
 <body>
 <header><h1>{_e(title)}</h1>
 <p class="meta">Generated {_e(stamp)} by {_e(report.tool.name)} {_e(report.tool.version)} ·
 retention profile <b>{_e(report.retention_profile or 'default')}</b> · snapshot
 <code title="{_e(report.snapshot_sha256)}">{_e(report.snapshot_sha256[:12])}</code></p></header>
 <main>
+{html_section(report.playbooks)}
 {_summary_html(report, findings)}
 <section id="coverage"><h2>Coverage by CSRB recommendation</h2>
 <p class="hint">Worst status of each rule on each tenant, account or project; "fail 1/2"

@@ -91,7 +91,11 @@ def _tenant_rows(findings: list[Finding]) -> list[str]:
 def render(report: Report, *, max_bytes: int = MAX_BYTES) -> str:
     findings = gaps_first(report.findings)
     page = _Page(max_bytes)
-    page.add("# csrb-auditor report", "", f"**{_cell(summary_line(findings))}**", "",
+    from auditor.playbooks.views import markdown_lines
+
+    page.add("# csrb-auditor report", "")
+    page.add(*markdown_lines(report.playbooks, _cell))   # first: would we have seen it?
+    page.add(f"**{_cell(summary_line(findings))}**", "",
              f"Generated {report.generated_at:%Y-%m-%d %H:%M} UTC by csrb-auditor "
              f"{_cell(report.tool.version)}; retention profile "
              f"`{_cell(report.retention_profile or 'default')}`; snapshot "

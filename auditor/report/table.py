@@ -67,6 +67,9 @@ def render(report: Report, *, width: int = 100, color: bool = False,
     console = Console(file=buf, width=width, force_terminal=color, no_color=not color,
                       highlight=False, soft_wrap=False, emoji=False)
     findings = gaps_first(report.findings)
+    from auditor.playbooks.views import print_table
+
+    print_table(report.playbooks, console, width)   # first: would we have seen it?
     console.print(f"[bold]{escape(summary_line(findings))}[/]")
     console.print(f"[dim]{report.generated_at:%Y-%m-%d %H:%M} UTC · csrb-auditor "
                   f"{escape(report.tool.version)} · retention profile "
