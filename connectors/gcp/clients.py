@@ -44,7 +44,9 @@ REST_HOSTS = {
     "accessapproval": "https://accessapproval.googleapis.com",
     "securitycenter": "https://securitycenter.googleapis.com",
     "cloudkms": "https://cloudkms.googleapis.com", "pubsub": "https://pubsub.googleapis.com",
-    "bigquery": "https://bigquery.googleapis.com",
+    "bigquery": "https://bigquery.googleapis.com", "logging": "https://logging.googleapis.com",
+    "networkmanagement": "https://networkmanagement.googleapis.com",
+    "sqladmin": "https://sqladmin.googleapis.com",
 }
 
 

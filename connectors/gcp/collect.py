@@ -193,7 +193,11 @@ def _destinations(c: Clients, sink_lists: list[SinkList], collected: set[str]
             elif service == "logging":
                 project = "/".join(path.split("/")[:2])
                 if project not in collected:
-                    jobs[d] = _job("gcp.log_bucket", path, partial(readers.log_bucket, c, path))
+                    if path == project:     # a project destination: its sinks route again
+                        jobs[d] = _job("gcp.sinks", project, partial(readers.sinks, c, project))
+                    else:
+                        jobs[d] = _job("gcp.log_bucket", path,
+                                       partial(readers.log_bucket, c, path))
                     jobs[project] = _job("gcp.iam_policy", project,
                                          partial(readers.iam_policy, c, project))
             elif service == "pubsub":

@@ -85,6 +85,7 @@ class LogSink(BaseModel):
     filter: str = ""
     disabled: bool = False
     include_children: bool = False
+    intercept_children: bool = False    # org/folder sinks only; read over REST (see readers)
     writer_identity: str = ""
     exclusions: list[LogExclusion] = Field(default_factory=list)
 

@@ -85,6 +85,24 @@ def _log_type(value: int) -> str:
 
 
 def sinks(c: Clients, resource: str) -> SinkList:
+    """A resource's sinks. Organisation and folder sinks are read over REST: the gRPC
+    ``LogSink`` of the client library (google-cloud-logging 3.17) has no
+    ``intercept_children``, which the REST resource carries (Logging API v2 reference,
+    ``organizations.sinks.list`` / LogSink ``interceptChildren``); the gRPC client would
+    silently drop it."""
+    if resource.startswith(("organizations/", "folders/")):
+        items = call("logging.sinks.list", resource, "logging.sinks.list",
+                     lambda: list(c.pages("logging", f"/v2/{resource}/sinks", "sinks",
+                                          {"pageSize": 200})))
+        return SinkList(resource=resource, sinks=[LogSink(
+            name=str(s.get("name", "")), parent=resource,
+            destination=str(s.get("destination", "")), filter=str(s.get("filter", "")),
+            disabled=bool(s.get("disabled")), include_children=bool(s.get("includeChildren")),
+            intercept_children=bool(s.get("interceptChildren")),
+            writer_identity=str(s.get("writerIdentity", "")),
+            exclusions=[LogExclusion(name=str(e.get("name", "")), filter=str(e.get("filter", "")),
+                                     disabled=bool(e.get("disabled")))
+                        for e in s.get("exclusions", []) or []]) for s in items])
     pager = call("logging.sinks.list", resource, "logging.sinks.list",
                  lambda: drain(c.config.list_sinks(parent=resource, retry=c.retry,
                                                    timeout=c.timeout), "sinks"))

@@ -56,6 +56,7 @@ class RestApi:
             (r(r"^/storage/v1/b/([^/]+)/iam$"), self.bucket_iam),
             (r(r"^/v1/(projects/[^/]+/topics/[^/:]+):getIamPolicy$"), self.topic_iam),
             (r(r"^/bigquery/v2/(projects/[^/]+/datasets/[^/]+)$"), self.dataset),
+            (r(r"^/v2/((?:organizations|folders)/[^/]+)/sinks$"), self.sinks),
         ]
 
     def _project(self, ref: str) -> dict[str, Any]:
@@ -187,6 +188,23 @@ class RestApi:
         if t is None:
             raise HttpError(404, f"Resource not found (resource={topic.rsplit('/', 1)[-1]}).")
         return {"version": 1, "etag": "BwX=", **t.get("iam", {})}
+
+    def sinks(self, q: dict[str, str], resource: str) -> dict[str, Any]:
+        """``GET /v2/{parent}/sinks`` (Logging API v2 REST reference, organizations.sinks.list
+        / folders.sinks.list): ``{"sinks": [LogSink], "nextPageToken"}``. The REST LogSink
+        carries ``interceptChildren`` ("applies only to sinks owned by organizations and
+        folders"), which the gRPC client library's LogSink lacks."""
+        node = self.world.node(resource)
+        if node is None:
+            raise HttpError(403, f"Permission denied on {resource}")
+        items = [{"name": s["name"], "resourceName": f"{resource}/sinks/{s['name']}",
+                  "destination": s.get("destination", ""), "filter": s.get("filter", ""),
+                  "writerIdentity": s.get("writerIdentity", ""),
+                  **{k: v for k, v in s.items() if k in (
+                      "disabled", "includeChildren", "interceptChildren", "exclusions",
+                      "description")}}
+                 for s in node.get("sinks", [])]
+        return self._paged("sinks", items, q)
 
     def dataset(self, q: dict[str, str], name: str) -> dict[str, Any]:
         d = self.world.datasets.get(name)

@@ -35,7 +35,7 @@ def denied(gcp_sim: GcpSimulator) -> TenantSnapshot:
     """storm-0558 with one API denied or failing per rule family."""
     gcp_sim.load("storm-0558")
     gcp_sim.fail_grpc("GetIamPolicy", resource="folders/1002")
-    gcp_sim.fail_grpc("ListSinks", resource="folders/1002")
+    gcp_sim.fail_http(r"^GET /v2/folders/1002/sinks", 403)
     gcp_sim.fail_grpc("ListExclusions", resource=SHARED)
     gcp_sim.fail_grpc("ListBuckets", resource=MAIL)
     gcp_sim.fail_grpc("ListLogMetrics")
