@@ -231,3 +231,37 @@ def test_exclusion_on_a_sink_without_audit_logs_is_harmless(sim: GcpSimulator) -
     r = report(collect(sim))
     [f] = expect(r, "GCP-SINK-003", "fail", MAIL)
     assert [h["exclusion"] for h in f.evidence["exclusions"]] == ["drop-all-audit"]
+
+
+def _with_dev_audit(*configs: dict[str, object]) -> dict[str, object]:
+    data = scenario("storm-0558")
+    data["projects"][2]["iamPolicy"] = {"auditConfigs": list(configs)}
+    return data
+
+
+def _audit(service: str, *types: str) -> dict[str, object]:
+    return {"service": service, "auditLogConfigs": [{"logType": t} for t in types]}
+
+
+def test_token_minting_is_admin_read_under_iam_and_sts(sim: GcpSimulator) -> None:
+    # The org gives ADMIN_READ for allServices (iam and sts pass); the dev project adds
+    # only what KMS needs: DATA_READ.
+    sim.load(_with_dev_audit(_audit("cloudkms.googleapis.com", "DATA_READ")))
+    [f] = expect(report(collect(sim)), "GCP-AUD-003", "pass", DEV)
+    assert f.evidence["required"] == {"iam.googleapis.com": "ADMIN_READ",
+                                      "sts.googleapis.com": "ADMIN_READ",
+                                      "cloudkms.googleapis.com": "DATA_READ"}
+
+
+def test_iamcredentials_alone_does_not_count(sim: GcpSimulator) -> None:
+    data = _with_dev_audit(_audit("iamcredentials.googleapis.com", "ADMIN_READ", "DATA_READ"),
+                           _audit("cloudkms.googleapis.com", "DATA_READ"))
+    data["organization"]["iamPolicy"]["auditConfigs"] = []        # no allServices above
+    sim.load(data)
+    [f] = expect(report(collect(sim)), "GCP-AUD-003", "fail", DEV,
+                 contains="iamcredentials.googleapis.com entry does not count")
+    assert set(f.evidence["gaps"]) == {"iam.googleapis.com", "sts.googleapis.com"}
+    sim.load(_with_dev_audit(_audit("iam.googleapis.com", "ADMIN_READ"),
+                             _audit("sts.googleapis.com", "ADMIN_READ"),
+                             _audit("cloudkms.googleapis.com", "DATA_READ")))
+    expect(report(collect(sim)), "GCP-AUD-003", "pass", DEV)
