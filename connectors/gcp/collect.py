@@ -200,11 +200,14 @@ def _destinations(c: Clients, sink_lists: list[SinkList], collected: set[str]
                                        partial(readers.log_bucket, c, path))
                     jobs[project] = _job("gcp.iam_policy", project,
                                          partial(readers.iam_policy, c, project))
-            elif service == "pubsub":
-                jobs[d] = _job("gcp.destination_iam", d, partial(readers.topic_iam, c, path))
-            elif service == "bigquery":
-                jobs[d] = _job("gcp.destination_iam", d,
-                               partial(readers.dataset_access, c, path))
+            elif service in ("pubsub", "bigquery"):
+                read = readers.topic_iam if service == "pubsub" else readers.dataset_access
+                jobs[d] = _job("gcp.destination_iam", d, partial(read, c, path))
+                project = "/".join(path.split("/")[:2])
+                if project not in collected and project not in jobs:
+                    # Roles on the destination's project are inherited by the topic/dataset.
+                    jobs[project] = _job("gcp.iam_policy", project,
+                                         partial(readers.iam_policy, c, project))
     return list(jobs.values())
 
 

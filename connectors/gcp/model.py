@@ -223,6 +223,7 @@ class ArchiveBucket(BaseModel):
     """A Cloud Storage bucket that receives exported logs."""
 
     name: str
+    project_number: str = ""               # the project holding it (its grants are inherited)
     retention_seconds: int | None = None
     locked: bool = False
     delete_after_days: int | None = None   # smallest lifecycle Delete age, if any

@@ -44,6 +44,7 @@ from connectors.gcp.model import (
 # Roles that let a sink's writer identity write to its destination (kept from IAM policies).
 WRITER_ROLES = frozenset({
     "roles/owner", "roles/editor", "roles/logging.admin", "roles/logging.bucketWriter",
+    "roles/logging.logWriter",
     "roles/storage.admin", "roles/storage.objectAdmin", "roles/storage.objectCreator",
     "roles/storage.legacyBucketWriter", "roles/storage.legacyBucketOwner",
     "roles/pubsub.admin", "roles/pubsub.editor", "roles/pubsub.publisher",
@@ -312,7 +313,7 @@ def storage_bucket(c: Clients, bucket: str) -> ArchiveBucket:
     ages = [int(r.get("condition", {}).get("age", 0)) for r in
             (body.get("lifecycle") or {}).get("rule", [])
             if r.get("action", {}).get("type") == "Delete" and "age" in r.get("condition", {})]
-    rec = ArchiveBucket(name=bucket,
+    rec = ArchiveBucket(name=bucket, project_number=str(body.get("projectNumber", "")),
                         retention_seconds=int(policy["retentionPeriod"])
                         if "retentionPeriod" in policy else None,
                         locked=bool(policy.get("isLocked")),

@@ -174,6 +174,10 @@ class RestApi:
         return b
 
     def bucket(self, q: dict[str, str], name: str) -> dict[str, Any]:
+        """Cloud Storage JSON API ``buckets.get``: the resource carries ``projectNumber``
+        ("The project number of the project the bucket belongs to"), ``retentionPolicy``
+        {``retentionPeriod`` (seconds, a string), ``effectiveTime``, ``isLocked``} and
+        ``lifecycle.rule[]``."""
         b = self._storage(name)
         return {"kind": "storage#bucket", "id": name, "name": name,
                 **{k: v for k, v in b.items() if k != "iam"}}

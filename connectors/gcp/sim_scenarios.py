@@ -166,7 +166,7 @@ def storm_0558() -> dict[str, Any]:
                      services={"cloudasset.googleapis.com": "ENABLED"}),
         ],
         "storageBuckets": {"acme-audit-archive": {
-            "location": "US", "storageClass": "ARCHIVE",
+            "location": "US", "storageClass": "ARCHIVE", "projectNumber": "200000000004",
             "retentionPolicy": {"retentionPeriod": str(90 * DAY),
                                 "effectiveTime": "2023-05-01T00:00:00Z", "isLocked": False},
             "iam": {"bindings": [{"role": "roles/storage.objectCreator",
@@ -216,7 +216,7 @@ def hardened() -> dict[str, Any]:
             _hardened_project("acme-shared-logging", "200000000004", ORG),
         ],
         "storageBuckets": {"acme-audit-archive": {
-            "location": "US", "storageClass": "ARCHIVE",
+            "location": "US", "storageClass": "ARCHIVE", "projectNumber": "200000000004",
             "retentionPolicy": {"retentionPeriod": str(1000 * DAY),
                                 "effectiveTime": "2023-05-01T00:00:00Z", "isLocked": True},
             "iam": {"bindings": [{"role": "roles/storage.objectCreator",

@@ -1,29 +1,17 @@
-"""Log routing: are audit logs exported by an aggregated sink, can the sink write, and does
-nothing exclude them on the way."""
+"""Log routing: are audit logs exported by an aggregated sink, and does nothing exclude or
+intercept them on the way (whether the sink can write: ``rules.gcp.writers``)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
 from auditor.model import Result
-from auditor.rule import RuleContext, failed, not_applicable, not_assessed, passed, rule
+from auditor.rule import RuleContext, failed, not_assessed, passed, rule
 from auditor.snapshot import TenantSnapshot
-from connectors.gcp.model import ArchiveBucket, ExclusionList, IamPolicy, LogSink
-from rules.gcp.common import all_sinks, hierarchy, is_export, part, record
+from connectors.gcp.model import ExclusionList
+from rules.gcp.common import hierarchy, record
 from rules.gcp.logquery import Tri
 from rules.gcp.routing import Route, Routing, dropped_kinds, filter_value, routing
-
-WRITER_ROLES = {
-    "storage": {"roles/storage.objectCreator", "roles/storage.objectAdmin",
-                "roles/storage.admin", "roles/storage.legacyBucketWriter",
-                "roles/storage.legacyBucketOwner"},
-    "logging": {"roles/logging.bucketWriter", "roles/logging.admin", "roles/owner",
-                "roles/editor"},
-    "pubsub": {"roles/pubsub.publisher", "roles/pubsub.editor", "roles/pubsub.admin",
-               "roles/owner", "roles/editor"},
-    "bigquery": {"roles/bigquery.dataEditor", "roles/bigquery.dataOwner",
-                 "roles/bigquery.admin", "roles/owner", "roles/editor"},
-}
 
 
 def _sink_evidence(r: Route) -> dict[str, object]:
@@ -81,75 +69,6 @@ def audit_logs_exported(tenant: TenantSnapshot, ctx: RuleContext) -> Iterator[Re
             why = "; ".join(f"{r.sink.path} {r.reason()}" for r in exports[:3])
             yield failed(project.resource, "no covering sink provably exports all audit "
                          f"logs: {why}", sinks=seen)
-
-
-def _destination_grants(tenant: TenantSnapshot, s: LogSink
-                        ) -> tuple[str, dict[str, list[str]] | None, str]:
-    """(service, role -> members of the destination, or None and why)."""
-    service, _, path = s.destination.partition(".googleapis.com/")
-    if service == "storage":
-        rec, why = record(tenant, "gcp.storage_bucket", f"gs://{path}", ArchiveBucket)
-        if rec is None:
-            return service, None, why
-        return service, rec.iam, rec.iam_error or "bucket IAM not collected"
-    if service == "logging":
-        project = "/".join(path.split("/")[:2])
-        pol, why = record(tenant, "gcp.iam_policy", project, IamPolicy)
-        return service, (pol.bindings if pol else None), why
-    p = part(tenant, "gcp.destination_iam", s.destination)
-    if p is None:
-        return service, None, f"IAM of {s.destination} was not collected"
-    if p.error is not None:
-        return service, None, p.error.describe()
-    return service, dict(p.data or {}), ""
-
-
-@rule(id="GCP-SINK-002", title="The sink's writer identity can write to its destination",
-      severity="medium", provider="gcp", needs=["gcp.sinks"], references="CIS GCP 4.0: 2.2")
-def writer_identity_granted(tenant: TenantSnapshot, ctx: RuleContext) -> Iterator[Result]:
-    """
-    What it checks:
-    For every enabled, non-built-in sink, that its `writerIdentity` holds a role that can
-    write to the destination: Storage Object Creator on a bucket, Logs Bucket Writer on a
-    log bucket's project, Pub/Sub Publisher on a topic, BigQuery Data Editor on a dataset.
-    A sink writing to a log bucket in its own project needs no grant.
-
-    Why it matters:
-    A sink whose identity cannot write drops every entry silently: the export exists on
-    paper and the destination stays empty.
-
-    Remediation:
-    Console: Logging > Log Router > the sink > copy the writer identity; grant it on the
-    destination. gcloud: `gcloud storage buckets add-iam-policy-binding gs://BUCKET
-    --member=WRITER_IDENTITY --role=roles/storage.objectCreator` (or the topic/dataset role).
-    """
-    sinks, errors = all_sinks(tenant)
-    exports = [s for s in sinks if is_export(s)]
-    for s in exports:
-        service, grants, why = _destination_grants(tenant, s)
-        same_project = service == "logging" and s.destination.split("/")[1:3] == \
-            s.parent.split("/")[:2]
-        evidence = {"writer_identity": s.writer_identity, "destination": s.destination}
-        if not s.writer_identity and same_project:
-            yield passed(s.path, "writes to a log bucket in its own project", **evidence)
-        elif grants is None:
-            yield not_assessed(s.path, f"destination IAM unknown: {why}", **evidence)
-        else:
-            roles = sorted(r for r, members in grants.items()
-                           if s.writer_identity in members and r in WRITER_ROLES.get(service,
-                                                                                       set()))
-            if roles:
-                yield passed(s.path, f"{s.writer_identity} holds {roles[0]}", roles=roles,
-                             **evidence)
-            else:
-                yield failed(s.path, f"{s.writer_identity or 'the writer identity'} has no "
-                             f"role to write to {s.destination}", **evidence)
-    if not exports:
-        if errors:
-            yield not_assessed(tenant.name, "some sinks could not be read: " +
-                               "; ".join(e.describe() for e in errors))
-        else:
-            yield not_applicable(tenant.name, "no export sinks")
 
 
 def _exclusion_hits(rt: Routing) -> list[dict[str, object]]:

@@ -265,3 +265,39 @@ def test_iamcredentials_alone_does_not_count(sim: GcpSimulator) -> None:
                              _audit("sts.googleapis.com", "ADMIN_READ"),
                              _audit("cloudkms.googleapis.com", "DATA_READ")))
     expect(report(collect(sim)), "GCP-AUD-003", "pass", DEV)
+
+
+FOLDER_WRITER = "serviceAccount:f1001-222222@gcp-sa-logging.iam.gserviceaccount.com"
+
+
+@pytest.mark.parametrize("level", ["project", "organization"])
+def test_writer_roles_inherited_from_the_destinations_project_or_org(sim: GcpSimulator,
+                                                                     level: str) -> None:
+    data = scenario("storm-0558")
+    grant = {"role": "roles/pubsub.publisher", "members": [FOLDER_WRITER]}
+    node = data["projects"][3] if level == "project" else data["organization"]
+    node.setdefault("iamPolicy", {}).setdefault("bindings", []).append(grant)
+    sim.load(data)
+    where = SHARED if level == "project" else ORG
+    [f] = expect(report(collect(sim)), "GCP-SINK-002", "pass", "folders/1001/sinks/prod-siem",
+                 contains=f"roles/pubsub.publisher on {where}")
+    assert f.evidence["roles"] == [{"role": "roles/pubsub.publisher", "on": where}]
+
+
+def test_bucket_writer_role_on_the_buckets_project(sim: GcpSimulator) -> None:
+    # The Cloud Storage bucket resource names its project (projectNumber): a grant there
+    # counts; the bucket's own policy here grants nothing.
+    data = scenario("storm-0558")
+    data["storageBuckets"]["acme-audit-archive"]["iam"] = {"bindings": []}
+    writer = data["organization"]["sinks"][0]["writerIdentity"]
+    data["projects"][3]["iamPolicy"] = {"bindings": [
+        {"role": "roles/storage.objectCreator", "members": [writer]}]}
+    sim.load(data)
+    snap = collect(sim)
+    assert snap.get("gcp.storage_bucket", ARCHIVE).data["project_number"] == "200000000004"
+    expect(report(snap), "GCP-SINK-002", "pass", f"{ORG}/sinks/org-audit-export",
+           contains=f"on {SHARED}")
+    data["projects"][3]["iamPolicy"] = {}
+    sim.load(data)
+    expect(report(collect(sim)), "GCP-SINK-002", "fail", f"{ORG}/sinks/org-audit-export",
+           contains="on it or above it")
