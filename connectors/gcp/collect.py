@@ -66,13 +66,15 @@ def _project_rows(c: Clients, target: GcpTenant, ctx: CollectContext,
         _read("gcp.access_approval", r, lambda: readers.access_approval(c, r)),
         _read("gcp.threat_detection", r, lambda: readers.threat_detection(c, r)),
         _read("gcp.kms_keys", r, lambda: readers.crypto_keys(c, r, target.kms_locations)),
+        _read("gcp.flow_log_configs", r, lambda: readers.flow_log_configs(c, r)),
     ]
 
 
 PROJECT_PARTS = ("gcp.iam_policy", "gcp.sinks", "gcp.log_buckets", "gcp.exclusions",
                  "gcp.log_metrics", "gcp.alert_policies", "gcp.notification_channels",
                  "gcp.networks", "gcp.subnetworks", "gcp.backend_services", "gcp.dns_policies",
-                 "gcp.services", "gcp.access_approval", "gcp.threat_detection", "gcp.kms_keys")
+                 "gcp.services", "gcp.access_approval", "gcp.threat_detection", "gcp.kms_keys",
+                 "gcp.flow_log_configs")
 
 
 def _node_rows(c: Clients, resource: str) -> list[PartRow]:
@@ -82,6 +84,8 @@ def _node_rows(c: Clients, resource: str) -> list[PartRow]:
         rows.append(_read("gcp.settings", resource, lambda: readers.settings(c, resource)))
         rows.append(_read("gcp.access_approval", resource,
                           lambda: readers.access_approval(c, resource)))
+        rows.append(_read("gcp.flow_log_configs", resource,
+                          lambda: readers.flow_log_configs(c, resource)))
     return rows
 
 

@@ -10,7 +10,8 @@ Parts written by the GCP connector (``scope`` is a resource name such as
 - ``gcp.log_buckets``, ``gcp.exclusions``, ``gcp.log_metrics``, ``gcp.alert_policies``,
   ``gcp.notification_channels``, ``gcp.networks``, ``gcp.subnetworks``,
   ``gcp.backend_services``, ``gcp.dns_policies``, ``gcp.services``, ``gcp.access_approval``,
-  ``gcp.threat_detection``, ``gcp.kms_keys`` (project): one record each.
+  ``gcp.threat_detection``, ``gcp.kms_keys``, ``gcp.sql_instances`` (project): one record each.
+- ``gcp.flow_log_configs`` (organisation, project): Network Management VPC Flow Logs configs.
 - ``gcp.settings`` (organisation): Cloud Logging settings.
 - ``gcp.storage_bucket`` (scope ``gs://NAME``): an export bucket's retention, lock, lifecycle
   and IAM (``ArchiveBucket``).
@@ -179,6 +180,24 @@ class Subnetwork(BaseModel):
 
 class SubnetworkList(BaseModel):
     subnetworks: list[Subnetwork] = Field(default_factory=list)
+
+
+class FlowLogsConfig(BaseModel):
+    """A Network Management API ``VpcFlowLogsConfig`` (organisation or project level)."""
+
+    name: str
+    state: str = "ENABLED"               # STATE_UNSPECIFIED defaults to ENABLED
+    target_kind: str = "organization"    # organization | network | subnet | vpn_tunnel | ...
+    target: str = ""                     # projects/P/global/networks/N, .../subnetworks/S
+    filter_expr: str = ""
+
+    @property
+    def enabled(self) -> bool:
+        return self.state in ("ENABLED", "STATE_UNSPECIFIED", "")
+
+
+class FlowLogsConfigList(BaseModel):
+    configs: list[FlowLogsConfig] = Field(default_factory=list)
 
 
 class BackendService(BaseModel):

@@ -33,6 +33,9 @@ PERMISSIONS = {
     "compute.subnetworks.list": ("subnet flow logs", "roles/compute.networkViewer"),
     "compute.backendServices.list": ("load-balancer logging", "roles/compute.networkViewer"),
     "dns.policies.list": ("DNS server policies", "roles/dns.reader"),
+    "networkmanagement.vpcflowlogsconfigs.list": (
+        "VPC Flow Logs configs (Network Management API) at organisation and project",
+        "roles/networkmanagement.viewer"),
     "serviceusage.services.get": ("whether Cloud Asset API is enabled",
                                   "roles/serviceusage.serviceUsageViewer"),
     "accessapproval.settings.get": ("Access Approval enrolment", "roles/accessapproval.viewer"),

@@ -22,6 +22,8 @@ from connectors.gcp.model import (
     DnsPolicy,
     DnsPolicyList,
     ExclusionList,
+    FlowLogsConfig,
+    FlowLogsConfigList,
     IamPolicy,
     LogBucket,
     LogBucketList,
@@ -364,3 +366,25 @@ def dataset_access(c: Clients, dataset: str) -> dict[str, list[str]]:
             continue
         out.setdefault(role, []).append(member)
     return {r: sorted(set(m)) for r, m in out.items()}
+
+
+_FLOW_TARGETS = (("network", "network"), ("subnet", "subnet"), ("vpnTunnel", "vpn_tunnel"),
+                 ("interconnectAttachment", "interconnect_attachment"))
+
+
+def flow_log_configs(c: Clients, resource: str) -> FlowLogsConfigList:
+    """Network Management API v1 ``{organizations|projects}.locations.vpcFlowLogsConfigs.list``
+    (``locations/global``): VPC Flow Logs configured outside the subnetwork's ``logConfig``."""
+    items = call("networkmanagement.vpcFlowLogsConfigs.list", resource,
+                 "networkmanagement.vpcflowlogsconfigs.list",
+                 lambda: list(c.pages("networkmanagement", f"/v1/{resource}/locations/global/"
+                                      "vpcFlowLogsConfigs", "vpcFlowLogsConfigs")))
+    out = []
+    for item in items:
+        kind, target = next(((k, str(item[f])) for f, k in _FLOW_TARGETS if item.get(f)),
+                            ("organization" if resource.startswith("organizations/")
+                             else "none", ""))
+        out.append(FlowLogsConfig(name=str(item.get("name", "")),
+                                  state=str(item.get("state", "ENABLED")), target_kind=kind,
+                                  target=target, filter_expr=str(item.get("filterExpr", ""))))
+    return FlowLogsConfigList(configs=out)

@@ -57,6 +57,8 @@ class RestApi:
             (r(r"^/v1/(projects/[^/]+/topics/[^/:]+):getIamPolicy$"), self.topic_iam),
             (r(r"^/bigquery/v2/(projects/[^/]+/datasets/[^/]+)$"), self.dataset),
             (r(r"^/v2/((?:organizations|folders)/[^/]+)/sinks$"), self.sinks),
+            (r(r"^/v1/((?:organizations|projects)/[^/]+)/locations/global/vpcFlowLogsConfigs$"),
+             self.flow_log_configs),
         ]
 
     def _project(self, ref: str) -> dict[str, Any]:
@@ -209,6 +211,28 @@ class RestApi:
                       "description")}}
                  for s in node.get("sinks", [])]
         return self._paged("sinks", items, q)
+
+    def flow_log_configs(self, q: dict[str, str], resource: str) -> dict[str, Any]:
+        """Network Management API v1 ``{organizations,projects}.locations.vpcFlowLogsConfigs
+        .list`` (REST reference, network-intelligence-center/docs/reference/networkmanagement/
+        rest/v1): ``{"vpcFlowLogsConfigs": [VpcFlowLogsConfig], "nextPageToken",
+        "unreachable"}``; a config has ``name``
+        (``.../locations/global/vpcFlowLogsConfigs/ID``), ``state`` (ENABLED | DISABLED),
+        ``aggregationInterval``, ``flowSampling``, ``metadata``, optional ``filterExpr`` and at
+        most one target: ``network``, ``subnet``, ``vpnTunnel`` or ``interconnectAttachment``
+        (none for an organisation-level config, which covers the whole organisation)."""
+        node = self.world.node(resource)
+        if node is None:
+            raise HttpError(403, f"Permission denied on {resource}")
+        if resource.startswith("projects/"):
+            resource = f"projects/{node['projectId']}"
+        items = [{"name": f"{resource}/locations/global/vpcFlowLogsConfigs/{c['name']}",
+                  "state": "ENABLED", "aggregationInterval": "INTERVAL_5_SEC",
+                  "flowSampling": 1.0, "metadata": "INCLUDE_ALL_METADATA",
+                  "targetResourceState": "TARGET_RESOURCE_EXISTS",
+                  **{k: v for k, v in c.items() if k != "name"}}
+                 for c in node.get("vpcFlowLogsConfigs", [])]
+        return self._paged("vpcFlowLogsConfigs", items, q, unreachable=[])
 
     def dataset(self, q: dict[str, str], name: str) -> dict[str, Any]:
         d = self.world.datasets.get(name)
