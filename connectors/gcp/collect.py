@@ -67,6 +67,7 @@ def _project_rows(c: Clients, target: GcpTenant, ctx: CollectContext,
         _read("gcp.threat_detection", r, lambda: readers.threat_detection(c, r)),
         _read("gcp.kms_keys", r, lambda: readers.crypto_keys(c, r, target.kms_locations)),
         _read("gcp.flow_log_configs", r, lambda: readers.flow_log_configs(c, r)),
+        _read("gcp.sql_instances", r, lambda: readers.sql_instances(c, r)),
     ]
 
 
@@ -74,7 +75,7 @@ PROJECT_PARTS = ("gcp.iam_policy", "gcp.sinks", "gcp.log_buckets", "gcp.exclusio
                  "gcp.log_metrics", "gcp.alert_policies", "gcp.notification_channels",
                  "gcp.networks", "gcp.subnetworks", "gcp.backend_services", "gcp.dns_policies",
                  "gcp.services", "gcp.access_approval", "gcp.threat_detection", "gcp.kms_keys",
-                 "gcp.flow_log_configs")
+                 "gcp.flow_log_configs", "gcp.sql_instances")
 
 
 def _node_rows(c: Clients, resource: str) -> list[PartRow]:

@@ -238,6 +238,21 @@ class ThreatDetection(BaseModel):
     state: str                           # effective serviceEnablementState
 
 
+class SqlInstance(BaseModel):
+    """A Cloud SQL instance: engine, database flags and (SQL Server) audit upload bucket."""
+
+    name: str
+    database_version: str = ""          # POSTGRES_15 | MYSQL_8_0 | SQLSERVER_2019_STANDARD ...
+    instance_type: str = ""
+    state: str = ""
+    flags: dict[str, str] = Field(default_factory=dict)
+    sql_server_audit_bucket: str = ""
+
+
+class SqlInstanceList(BaseModel):
+    instances: list[SqlInstance] = Field(default_factory=list)
+
+
 class ArchiveBucket(BaseModel):
     """A Cloud Storage bucket that receives exported logs."""
 

@@ -44,6 +44,8 @@ PERMISSIONS = {
     "cloudkms.locations.list": ("KMS locations (signing key age)", "roles/cloudkms.viewer"),
     "cloudkms.keyRings.list": ("KMS key rings", "roles/cloudkms.viewer"),
     "cloudkms.cryptoKeys.list": ("KMS keys: purpose and creation time", "roles/cloudkms.viewer"),
+    "cloudsql.instances.list": ("Cloud SQL database flags and audit settings",
+                                "roles/cloudsql.viewer"),
     "storage.buckets.get": ("export bucket retention policy, lock and lifecycle",
                             "roles/storage.bucketViewer"),
     "storage.buckets.getIamPolicy": ("export bucket grants to the sink writer",

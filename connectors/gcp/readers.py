@@ -38,6 +38,8 @@ from connectors.gcp.model import (
     NotificationChannelList,
     ServiceState,
     SinkList,
+    SqlInstance,
+    SqlInstanceList,
     Subnetwork,
     SubnetworkList,
     ThreatDetection,
@@ -388,3 +390,23 @@ def flow_log_configs(c: Clients, resource: str) -> FlowLogsConfigList:
                                   state=str(item.get("state", "ENABLED")), target_kind=kind,
                                   target=target, filter_expr=str(item.get("filterExpr", ""))))
     return FlowLogsConfigList(configs=out)
+
+
+def sql_instances(c: Clients, project: str) -> SqlInstanceList:
+    """Cloud SQL Admin API v1 ``instances.list``: ``{"items": [DatabaseInstance]}`` with
+    ``settings.databaseFlags[] {name, value}`` and ``settings.sqlServerAuditConfig.bucket``."""
+    pid = project.split("/", 1)[1]
+    items = call("sqladmin.instances.list", project, "cloudsql.instances.list",
+                 lambda: list(c.pages("sqladmin", f"/v1/projects/{pid}/instances", "items")))
+    out = []
+    for i in items:
+        settings = i.get("settings") or {}
+        out.append(SqlInstance(
+            name=f"{project}/instances/{i.get('name', '')}",
+            database_version=str(i.get("databaseVersion", "")),
+            instance_type=str(i.get("instanceType", "")), state=str(i.get("state", "")),
+            flags={str(f.get("name", "")): str(f.get("value", ""))
+                   for f in settings.get("databaseFlags", []) or []},
+            sql_server_audit_bucket=str((settings.get("sqlServerAuditConfig") or {})
+                                        .get("bucket", ""))))
+    return SqlInstanceList(instances=out)

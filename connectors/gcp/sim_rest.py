@@ -57,6 +57,7 @@ class RestApi:
             (r(r"^/v1/(projects/[^/]+/topics/[^/:]+):getIamPolicy$"), self.topic_iam),
             (r(r"^/bigquery/v2/(projects/[^/]+/datasets/[^/]+)$"), self.dataset),
             (r(r"^/v2/((?:organizations|folders)/[^/]+)/sinks$"), self.sinks),
+            (r(r"^/v1/projects/([^/]+)/instances$"), self.sql_instances),
             (r(r"^/v1/((?:organizations|projects)/[^/]+)/locations/global/vpcFlowLogsConfigs$"),
              self.flow_log_configs),
         ]
@@ -233,6 +234,26 @@ class RestApi:
                   **{k: v for k, v in c.items() if k != "name"}}
                  for c in node.get("vpcFlowLogsConfigs", [])]
         return self._paged("vpcFlowLogsConfigs", items, q, unreachable=[])
+
+    def sql_instances(self, q: dict[str, str], pid: str) -> dict[str, Any]:
+        """Cloud SQL Admin API v1 ``GET /v1/projects/{project}/instances`` (REST reference,
+        cloud.google.com/sql/docs/mysql/admin-api/rest/v1/instances/list):
+        ``{"kind": "sql#instancesList", "items": [DatabaseInstance], "nextPageToken"}``;
+        ``items`` is absent when there are none. A DatabaseInstance has ``name``,
+        ``databaseVersion`` (POSTGRES_15, MYSQL_8_0, SQLSERVER_2019_STANDARD ...),
+        ``instanceType``, ``state`` and ``settings`` {``databaseFlags`` [{name, value}],
+        ``sqlServerAuditConfig`` {bucket, retentionInterval, uploadInterval}}."""
+        p = self._project(pid)
+        items = [{"kind": "sql#instance", "project": p["projectId"],
+                  "instanceType": "CLOUD_SQL_INSTANCE", "state": "RUNNABLE",
+                  "region": "us-central1", **i,
+                  "settings": {"kind": "sql#settings", "tier": "db-custom-2-7680",
+                               **i.get("settings", {})}}
+                 for i in p.get("sqlInstances", [])]
+        body = self._paged("items", items, q, kind="sql#instancesList")
+        if not body["items"]:
+            del body["items"]
+        return body
 
     def dataset(self, q: dict[str, str], name: str) -> dict[str, Any]:
         d = self.world.datasets.get(name)

@@ -158,7 +158,9 @@ def storm_0558() -> dict[str, Any]:
                      kms={"locations": ["global"], "keyRings": [
                          {"name": "token-signing", "location": "global", "cryptoKeys": [
                              {"name": "jwt-signer", "purpose": "ASYMMETRIC_SIGN",
-                              "createTime": "2019-03-01T00:00:00Z"}]}]}),
+                              "createTime": "2019-03-01T00:00:00Z"}]}]},
+                     # connections logged, but no pgAudit and no disconnections
+                     sqlInstances=[sql("identity-db", "POSTGRES_15", log_connections="on")]),
             _project("acme-dev-sandbox", "200000000003", dev,
                      **network("acme-dev-sandbox", flow_logs=False, lb_logging=False,
                                dns_logging=False)),
@@ -178,6 +180,16 @@ def storm_0558() -> dict[str, Any]:
     }
 
 
+def sql(name: str, version: str, **flags: str) -> dict[str, Any]:
+    """A Cloud SQL instance (Cloud SQL Admin API DatabaseInstance) with database flags."""
+    return {"name": name, "databaseVersion": version, "settings": {
+        "databaseFlags": [{"name": k.replace("__", "."), "value": v} for k, v in flags.items()]}}
+
+
+PG_AUDITED = {"log_connections": "on", "log_disconnections": "on",
+              "cloudsql__enable_pgaudit": "on"}
+
+
 def _hardened_project(pid: str, number: str, parent: str) -> dict[str, Any]:
     return _project(
         pid, number, parent, buckets=[{"name": "_Default", "retentionDays": 400}],
@@ -189,6 +201,7 @@ def _hardened_project(pid: str, number: str, parent: str) -> dict[str, Any]:
                                 "enrolledAncestor": True,
                                 "notificationEmails": [f"secops@{DOMAIN}"]},
         eventThreatDetectionSettings={"serviceEnablementState": "ENABLED"},
+        sqlInstances=[sql(f"{pid}-db", "POSTGRES_15", **PG_AUDITED)],
         kms={"locations": ["global"], "keyRings": [
             {"name": "signing", "location": "global", "cryptoKeys": [
                 {"name": "release-signer", "purpose": "ASYMMETRIC_SIGN",

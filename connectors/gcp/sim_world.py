@@ -4,13 +4,14 @@ the fault table both servers consult.
 Scenario shape (every key optional but ``organization`` or ``projects``)::
 
     {"organization": {"name": "organizations/N", "displayName", "iamPolicy", "sinks",
-                      "settings", "accessApprovalSettings"},
+                      "settings", "accessApprovalSettings", "vpcFlowLogsConfigs"},
      "folders": [{"name": "folders/N", "parent", "displayName", "iamPolicy", "sinks"}],
      "projects": [{"projectId", "projectNumber", "parent", "state", "iamPolicy", "sinks",
                    "buckets", "exclusions", "logMetrics", "alertPolicies",
                    "notificationChannels", "networks", "subnetworks", "backendServices",
                    "dnsPolicies", "services", "accessApprovalSettings",
-                   "eventThreatDetectionSettings", "kms"}],
+                   "eventThreatDetectionSettings", "kms", "vpcFlowLogsConfigs",
+                   "sqlInstances"}],
      "storageBuckets": {NAME: {"retentionPolicy", "lifecycle", "iam"}},
      "pubsubTopics": {"projects/P/topics/T": {"iam"}},
      "bigqueryDatasets": {"projects/P/datasets/D": {"access"}},

@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from rules.gcp import audit, monitoring, network, platform, retention, sinks, writers
+from rules.gcp import (
+    audit,
+    databases,
+    monitoring,
+    network,
+    platform,
+    retention,
+    sinks,
+    writers,
+)
 
 RULES = [
     audit.data_access_all_services,
@@ -25,4 +34,5 @@ RULES = [
     platform.access_approval,
     network.flow_and_lb_logs,
     platform.threat_detection,
+    databases.sql_audit_flags,
 ]

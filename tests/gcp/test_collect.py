@@ -224,7 +224,7 @@ def test_demo_attestations_and_rule_metadata() -> None:
     from rules.gcp import RULES
 
     ids = [meta_of(fn).id for fn in RULES]
-    assert len(ids) == len(set(ids)) == 20
+    assert len(ids) == len(set(ids)) == 21
     for fn in RULES:
         m = meta_of(fn)
         assert m.what and m.why and m.remediation, m.id
