@@ -21,7 +21,7 @@ from google.auth import credentials as ga_credentials
 from auditor.connector import CollectContext
 from auditor.snapshot import CollectionError, TenantSnapshot
 from connectors.gcp import readers
-from connectors.gcp.clients import Clients, Failed, call, drain
+from connectors.gcp.clients import Clients, Failed, call
 from connectors.gcp.guard import CallLog
 from connectors.gcp.model import Hierarchy, ProjectNode, SinkList
 
@@ -110,7 +110,7 @@ def _wanted(project_id: str, target: GcpTenant) -> bool:
 def _organization_hierarchy(c: Clients, target: GcpTenant) -> Hierarchy:
     org = f"organizations/{target.organization_id}"
     folders_raw = call("folders.search", org, "resourcemanager.folders.get",
-                       lambda: drain(c.folders.search_folders(
+                       lambda: c.drain(c.folders.search_folders(
                            query="state:ACTIVE", retry=c.retry, timeout=c.timeout), "folders"))
     parents = {f.name: f.parent for f in folders_raw}
     inside: dict[str, bool] = {org: True}
@@ -129,7 +129,7 @@ def _organization_hierarchy(c: Clients, target: GcpTenant) -> Hierarchy:
 
     folders = {name: parent for name, parent in parents.items() if in_org(name)}
     projects_raw = call("projects.search", org, "resourcemanager.projects.get",
-                        lambda: drain(c.projects.search_projects(
+                        lambda: c.drain(c.projects.search_projects(
                             query="state:ACTIVE", retry=c.retry, timeout=c.timeout),
                                       "projects"))
     nodes = [_node(p) for p in projects_raw]

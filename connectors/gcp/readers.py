@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from connectors.gcp.clients import Clients, call, drain
+from connectors.gcp.clients import Clients, call
 from connectors.gcp.model import (
     AccessApproval,
     AlertPolicy,
@@ -109,7 +109,7 @@ def sinks(c: Clients, resource: str) -> SinkList:
                                      disabled=bool(e.get("disabled")))
                         for e in s.get("exclusions", []) or []]) for s in items])
     pager = call("logging.sinks.list", resource, "logging.sinks.list",
-                 lambda: drain(c.config.list_sinks(parent=resource, retry=c.retry,
+                 lambda: c.drain(c.config.list_sinks(parent=resource, retry=c.retry,
                                                    timeout=c.timeout), "sinks"))
     return SinkList(resource=resource, sinks=[LogSink(
         name=s.name, parent=resource, destination=s.destination, filter=s.filter,
@@ -122,7 +122,7 @@ def sinks(c: Clients, resource: str) -> SinkList:
 def log_buckets(c: Clients, project: str) -> LogBucketList:
     parent = f"{project}/locations/-"
     items = call("logging.buckets.list", project, "logging.buckets.list",
-                 lambda: drain(c.config.list_buckets(parent=parent, retry=c.retry,
+                 lambda: c.drain(c.config.list_buckets(parent=parent, retry=c.retry,
                                                      timeout=c.timeout), "buckets"))
     return LogBucketList(buckets=[_bucket(b) for b in items])
 
@@ -141,7 +141,7 @@ def log_bucket(c: Clients, name: str) -> LogBucket:
 
 def exclusions(c: Clients, project: str) -> ExclusionList:
     items = call("logging.exclusions.list", project, "logging.exclusions.list",
-                 lambda: drain(c.config.list_exclusions(parent=project, retry=c.retry,
+                 lambda: c.drain(c.config.list_exclusions(parent=project, retry=c.retry,
                                                         timeout=c.timeout), "exclusions"))
     return ExclusionList(exclusions=[LogExclusion(name=e.name, filter=e.filter,
                                                   disabled=e.disabled) for e in items])
@@ -158,7 +158,7 @@ def settings(c: Clients, resource: str) -> LoggingSettings:
 
 def log_metrics(c: Clients, project: str) -> LogMetricList:
     items = call("logging.logMetrics.list", project, "logging.logMetrics.list",
-                 lambda: drain(c.metrics.list_log_metrics(parent=project, retry=c.retry,
+                 lambda: c.drain(c.metrics.list_log_metrics(parent=project, retry=c.retry,
                                                           timeout=c.timeout), "metrics"))
     return LogMetricList(metrics=[LogMetric(name=m.name, filter=m.filter, disabled=m.disabled)
                                   for m in items])
@@ -166,7 +166,7 @@ def log_metrics(c: Clients, project: str) -> LogMetricList:
 
 def alert_policies(c: Clients, project: str) -> AlertPolicyList:
     items = call("monitoring.alertPolicies.list", project, "monitoring.alertPolicies.list",
-                 lambda: drain(c.alerts.list_alert_policies(name=project, retry=c.retry,
+                 lambda: c.drain(c.alerts.list_alert_policies(name=project, retry=c.retry,
                                                             timeout=c.timeout),
                                "alert_policies"))
     out = []
@@ -190,7 +190,7 @@ def alert_policies(c: Clients, project: str) -> AlertPolicyList:
 def notification_channels(c: Clients, project: str) -> NotificationChannelList:
     items = call("monitoring.notificationChannels.list", project,
                  "monitoring.notificationChannels.list",
-                 lambda: drain(c.channels.list_notification_channels(
+                 lambda: c.drain(c.channels.list_notification_channels(
                      name=project, retry=c.retry, timeout=c.timeout), "notification_channels"))
     return NotificationChannelList(channels=[NotificationChannel(
         name=ch.name, type=ch.type_, enabled=bool(ch.enabled) if "enabled" in ch else True)
@@ -200,7 +200,7 @@ def notification_channels(c: Clients, project: str) -> NotificationChannelList:
 def networks(c: Clients, project: str) -> NetworkList:
     pid = project.split("/", 1)[1]
     items = call("compute.networks.list", project, "compute.networks.list",
-                 lambda: drain(c.compute("networks").list(project=pid, retry=c.retry,
+                 lambda: c.drain(c.compute("networks").list(project=pid, retry=c.retry,
                                                           timeout=c.timeout), "items"))
     return NetworkList(networks=[Network(name=n.name, self_link=n.self_link) for n in items])
 
@@ -208,7 +208,7 @@ def networks(c: Clients, project: str) -> NetworkList:
 def subnetworks(c: Clients, project: str) -> SubnetworkList:
     pid = project.split("/", 1)[1]
     pairs = call("compute.subnetworks.aggregatedList", project, "compute.subnetworks.list",
-                 lambda: drain(c.compute("subnetworks").aggregated_list(
+                 lambda: c.drain(c.compute("subnetworks").aggregated_list(
                      request={"project": pid}, retry=c.retry, timeout=c.timeout), "items"))
     out = []
     for scope, scoped in pairs:
@@ -225,7 +225,7 @@ def backend_services(c: Clients, project: str) -> BackendServiceList:
     pid = project.split("/", 1)[1]
     pairs = call("compute.backendServices.aggregatedList", project,
                  "compute.backendServices.list",
-                 lambda: drain(c.compute("backend_services").aggregated_list(
+                 lambda: c.drain(c.compute("backend_services").aggregated_list(
                      request={"project": pid}, retry=c.retry, timeout=c.timeout), "items"))
     out = []
     for scope, scoped in pairs:

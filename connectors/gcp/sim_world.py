@@ -89,6 +89,7 @@ class World:
         self.faults: list[Fault] = [Fault(**f) for f in scenario.get("faults", [])]
         self.requests: list[str] = []
         self._lock = threading.Lock()
+        self._ticks = 0
         self.cache: dict[Any, Any] = {}
 
     @staticmethod
@@ -159,6 +160,12 @@ class World:
                     f.times -= 1
                 return f
             return None
+
+    def tick(self) -> int:
+        """A fresh number each call (distinct page tokens for the endless-pager fault)."""
+        with self._lock:
+            self._ticks += 1
+            return self._ticks
 
     def log(self, what: str) -> None:
         with self._lock:
