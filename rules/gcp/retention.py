@@ -97,7 +97,7 @@ def _archive_days(tenant: TenantSnapshot, names: dict[str, str]) -> dict[str, in
 
 @rule(id="GCP-RET-001", title="Log buckets keep audit logs for the profile", severity="high",
       provider="gcp", needs=["gcp.hierarchy", "gcp.sinks", "gcp.log_buckets"],
-      references="M-21-31: EL1; CSRB: Rec 10")
+      references="M-26-14: retention; CSRB: Rec 10")
 def log_bucket_retention(tenant: TenantSnapshot, ctx: RuleContext) -> Iterator[Result]:
     """
     What it checks:
