@@ -31,6 +31,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from enum import Enum
+from functools import lru_cache
 
 # The kinds of Cloud Audit Logs (log ids under cloudaudit.googleapis.com).
 AUDIT_KINDS = ("activity", "data_access", "system_event", "policy")
@@ -339,9 +340,11 @@ def _relabel(node: Node, text: str) -> Node:
     return node
 
 
+@lru_cache(maxsize=4096)
 def parse(text: str) -> Node:
     """The syntax tree of a filter; raises ``ParseError``. An empty filter is ``And(())``
-    (true for every entry)."""
+    (true for every entry). Trees are immutable, so the same filter (one organisation sink
+    judged for thousands of projects) is parsed once."""
     if len(text) > MAX_LENGTH:
         raise ParseError(f"longer than {MAX_LENGTH} characters")
     return _Parser(text).query()
@@ -485,6 +488,7 @@ class Decision:
         return f"{what} {', '.join(missing)} audit logs: clause `{self.clause}`"
 
 
+@lru_cache(maxsize=1 << 16)
 def selects_all(text: str, project: str = "p", kinds: tuple[str, ...] = AUDIT_KINDS
                 ) -> Decision:
     """Does the filter ``text`` select every audit log entry of ``kinds`` written in

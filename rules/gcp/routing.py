@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 from auditor.snapshot import TenantSnapshot
 from connectors.gcp.model import Hierarchy, LogSink, ProjectNode, SinkList
-from rules.gcp.common import ancestry_gap, record
+from rules.gcp.common import _index, ancestry_gap, record
 from rules.gcp.logquery import AUDIT_KINDS, Tri, selects_all
 
 BUILTIN_SINKS = ("_Required", "_Default")
@@ -92,7 +92,19 @@ class Routing:
 
 def routing(tenant: TenantSnapshot, h: Hierarchy, project: ProjectNode) -> Routing:
     """The project's own sinks and its ancestors' aggregated (includeChildren) sinks, each
-    with what it receives after exclusions and interception."""
+    with what it receives after exclusions and interception (worked out once per snapshot
+    and project: three rules ask)."""
+    idx = _index(tenant)
+    key = ("routing", project.resource, Routing)
+    cached = idx.records.get(key)
+    if cached is None:
+        cached = _routing(tenant, h, project)
+        with idx.lock:
+            idx.records[key] = cached
+    return cached  # type: ignore[no-any-return]
+
+
+def _routing(tenant: TenantSnapshot, h: Hierarchy, project: ProjectNode) -> Routing:
     out = Routing(project)
     chain = h.ancestors(project)
     gap = ancestry_gap(tenant, h, project)
