@@ -75,6 +75,7 @@ class Tok:
     kind: str            # WORD STR OP LP RP COMMA AND OR NOT
     text: str
     pos: int
+    end: int = -1        # where it ends in the source (strings: past the closing quote)
 
 
 def tokenize(text: str) -> list[Tok]:
@@ -96,7 +97,7 @@ def tokenize(text: str) -> list[Tok]:
                 j += 1
             if j >= n:
                 raise ParseError(f"unterminated string at {i}")
-            out.append(Tok("STR", "".join(buf), i))
+            out.append(Tok("STR", "".join(buf), i, j + 1))
             i = j + 1
         elif c in "()":
             out.append(Tok("LP" if c == "(" else "RP", c, i))
@@ -185,8 +186,8 @@ class _Parser:
         return t
 
     def span(self, start: int) -> str:
-        end_tok = self.toks[self.i - 1]
-        end = end_tok.pos + len(end_tok.text) + (2 if end_tok.kind == "STR" else 0)
+        last = self.toks[self.i - 1]
+        end = last.end if last.end >= 0 else last.pos + len(last.text)
         return " ".join(self.src[start:end].split())
 
     def enter(self) -> None:
@@ -277,7 +278,7 @@ class _Parser:
             parts.append(self.take().text)
             nxt = self.peek()
             if nxt is not None and nxt.kind == "WORD" and nxt.text.startswith(".") \
-                    and nxt.pos == t.pos + len(t.text) + 2:
+                    and nxt.pos == t.end:
                 parts.append(self.take().text)
         return "".join(parts).casefold()
 

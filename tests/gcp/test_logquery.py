@@ -239,3 +239,8 @@ def test_or_never_loses_a_yes_and_and_never_gains_one(a: str, b: str) -> None:
         assert wider is Tri.YES
     if narrower is Tri.YES:
         assert va is Tri.YES and vb is Tri.YES
+
+
+def test_clause_text_keeps_escaped_quotes() -> None:
+    d = selects_all(f'{ALL} AND jsonPayload.msg="say \\"hi\\"" AND severity>=ERROR', "p")
+    assert d.clause == 'jsonPayload.msg="say \\"hi\\""'
