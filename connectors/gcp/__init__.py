@@ -30,6 +30,7 @@ class GcpTenant(TenantConfigBase):
     max_workers: int = Field(default=16, ge=1, le=128)
     retry_seconds: float = Field(default=30.0, ge=0, le=600)
     kms_locations: list[str] | None = None
+    max_pages: int = Field(default=5000, ge=1, le=1_000_000)   # per listing: endless pagers stop
     endpoints: GcpEndpoints = Field(default_factory=GcpEndpoints)
 
     @model_validator(mode="after")

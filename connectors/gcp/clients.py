@@ -8,6 +8,7 @@ their base URL when it is set. There is no other difference between the two.
 
 from __future__ import annotations
 
+import importlib
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -44,8 +45,45 @@ REST_HOSTS = {
     "accessapproval": "https://accessapproval.googleapis.com",
     "securitycenter": "https://securitycenter.googleapis.com",
     "cloudkms": "https://cloudkms.googleapis.com", "pubsub": "https://pubsub.googleapis.com",
-    "bigquery": "https://bigquery.googleapis.com",
+    "bigquery": "https://bigquery.googleapis.com", "logging": "https://logging.googleapis.com",
+    "networkmanagement": "https://networkmanagement.googleapis.com",
+    "sqladmin": "https://sqladmin.googleapis.com",
 }
+
+
+# Every module a worker thread reaches through a client property. They are imported once, in
+# the thread that builds ``Clients``, before the worker pool starts: importing a package from
+# several threads at once can leave a module half-initialised for the losers of the race
+# (google.cloud.monitoring_v3 was seen raising ImportError / AttributeError mid-collection).
+CLIENT_MODULES = (
+    "google.cloud.logging_v2.services.config_service_v2",
+    "google.cloud.logging_v2.services.config_service_v2.transports",
+    "google.cloud.logging_v2.services.metrics_service_v2",
+    "google.cloud.logging_v2.services.metrics_service_v2.transports",
+    "google.cloud.monitoring_v3.services.alert_policy_service",
+    "google.cloud.monitoring_v3.services.alert_policy_service.transports",
+    "google.cloud.monitoring_v3.services.notification_channel_service",
+    "google.cloud.monitoring_v3.services.notification_channel_service.transports",
+    "google.cloud.resourcemanager_v3.services.organizations",
+    "google.cloud.resourcemanager_v3.services.organizations.transports",
+    "google.cloud.resourcemanager_v3.services.folders",
+    "google.cloud.resourcemanager_v3.services.folders.transports",
+    "google.cloud.resourcemanager_v3.services.projects",
+    "google.cloud.resourcemanager_v3.services.projects.transports",
+    "google.cloud.compute_v1",
+    "google.iam.v1.iam_policy_pb2",
+    "google.iam.v1.options_pb2",
+    "google.iam.v1.policy_pb2",
+)
+# A pager that keeps handing out new page tokens is a server bug, not data: stop after this
+# many pages (per listing) and record the listing as not collected.
+MAX_PAGES = 5000
+
+
+def preload() -> None:
+    """Import every client module in the calling thread (before any worker starts)."""
+    for name in CLIENT_MODULES:
+        importlib.import_module(name)
 
 
 class Failed(Exception):
@@ -101,6 +139,8 @@ class Clients:
             self.identity = "injected credentials"
         self.credentials = credentials
         self.rest_credentials = calls.credentials(credentials)
+        self.max_pages = target.max_pages
+        preload()
         self._channels: dict[str, grpc.Channel] = {}
         self._lock = threading.Lock()
         self._local = threading.local()
@@ -293,16 +333,23 @@ class Clients:
             if token in seen:
                 raise gexc.GoogleAPICallError(f"page token {token[:20]!r} repeats at {path}")
             seen.add(token)
+            if len(seen) >= self.max_pages:
+                raise gexc.GoogleAPICallError(
+                    f"more than {self.max_pages} pages at {path}: stopped (endless pager?)")
             query["pageToken"] = token
+
+    def drain(self, pager: Any, field: str) -> list[Any]:
+        """``drain`` with this tenant's page cap."""
+        return drain(pager, field, self.max_pages)
 
     def close(self) -> None:
         for ch in self._channels.values():
             ch.close()
 
 
-def drain(pager: Any, field: str) -> list[Any]:
+def drain(pager: Any, field: str, max_pages: int = MAX_PAGES) -> list[Any]:
     """Every item of a GAPIC pager (``field`` of each page), pages followed; a page token that
-    comes back again is an error, never an endless loop."""
+    comes back again, or more than ``max_pages`` pages, is an error, never an endless loop."""
     items: list[Any] = []
     seen: set[str] = set()
     for page in pager.pages:
@@ -313,6 +360,9 @@ def drain(pager: Any, field: str) -> list[Any]:
             raise gexc.GoogleAPICallError(f"page token {token[:20]!r} repeats")
         if token:
             seen.add(token)
+            if len(seen) >= max_pages:
+                raise gexc.GoogleAPICallError(
+                    f"more than {max_pages} pages: stopped (endless pager?)")
     return items
 
 

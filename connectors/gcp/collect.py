@@ -21,7 +21,7 @@ from google.auth import credentials as ga_credentials
 from auditor.connector import CollectContext
 from auditor.snapshot import CollectionError, TenantSnapshot
 from connectors.gcp import readers
-from connectors.gcp.clients import Clients, Failed, call, drain
+from connectors.gcp.clients import Clients, Failed, call
 from connectors.gcp.guard import CallLog
 from connectors.gcp.model import Hierarchy, ProjectNode, SinkList
 
@@ -66,13 +66,16 @@ def _project_rows(c: Clients, target: GcpTenant, ctx: CollectContext,
         _read("gcp.access_approval", r, lambda: readers.access_approval(c, r)),
         _read("gcp.threat_detection", r, lambda: readers.threat_detection(c, r)),
         _read("gcp.kms_keys", r, lambda: readers.crypto_keys(c, r, target.kms_locations)),
+        _read("gcp.flow_log_configs", r, lambda: readers.flow_log_configs(c, r)),
+        _read("gcp.sql_instances", r, lambda: readers.sql_instances(c, r)),
     ]
 
 
 PROJECT_PARTS = ("gcp.iam_policy", "gcp.sinks", "gcp.log_buckets", "gcp.exclusions",
                  "gcp.log_metrics", "gcp.alert_policies", "gcp.notification_channels",
                  "gcp.networks", "gcp.subnetworks", "gcp.backend_services", "gcp.dns_policies",
-                 "gcp.services", "gcp.access_approval", "gcp.threat_detection", "gcp.kms_keys")
+                 "gcp.services", "gcp.access_approval", "gcp.threat_detection", "gcp.kms_keys",
+                 "gcp.flow_log_configs", "gcp.sql_instances")
 
 
 def _node_rows(c: Clients, resource: str) -> list[PartRow]:
@@ -82,6 +85,8 @@ def _node_rows(c: Clients, resource: str) -> list[PartRow]:
         rows.append(_read("gcp.settings", resource, lambda: readers.settings(c, resource)))
         rows.append(_read("gcp.access_approval", resource,
                           lambda: readers.access_approval(c, resource)))
+        rows.append(_read("gcp.flow_log_configs", resource,
+                          lambda: readers.flow_log_configs(c, resource)))
     return rows
 
 
@@ -105,7 +110,7 @@ def _wanted(project_id: str, target: GcpTenant) -> bool:
 def _organization_hierarchy(c: Clients, target: GcpTenant) -> Hierarchy:
     org = f"organizations/{target.organization_id}"
     folders_raw = call("folders.search", org, "resourcemanager.folders.get",
-                       lambda: drain(c.folders.search_folders(
+                       lambda: c.drain(c.folders.search_folders(
                            query="state:ACTIVE", retry=c.retry, timeout=c.timeout), "folders"))
     parents = {f.name: f.parent for f in folders_raw}
     inside: dict[str, bool] = {org: True}
@@ -124,7 +129,7 @@ def _organization_hierarchy(c: Clients, target: GcpTenant) -> Hierarchy:
 
     folders = {name: parent for name, parent in parents.items() if in_org(name)}
     projects_raw = call("projects.search", org, "resourcemanager.projects.get",
-                        lambda: drain(c.projects.search_projects(
+                        lambda: c.drain(c.projects.search_projects(
                             query="state:ACTIVE", retry=c.retry, timeout=c.timeout),
                                       "projects"))
     nodes = [_node(p) for p in projects_raw]
@@ -193,14 +198,21 @@ def _destinations(c: Clients, sink_lists: list[SinkList], collected: set[str]
             elif service == "logging":
                 project = "/".join(path.split("/")[:2])
                 if project not in collected:
-                    jobs[d] = _job("gcp.log_bucket", path, partial(readers.log_bucket, c, path))
+                    if path == project:     # a project destination: its sinks route again
+                        jobs[d] = _job("gcp.sinks", project, partial(readers.sinks, c, project))
+                    else:
+                        jobs[d] = _job("gcp.log_bucket", path,
+                                       partial(readers.log_bucket, c, path))
                     jobs[project] = _job("gcp.iam_policy", project,
                                          partial(readers.iam_policy, c, project))
-            elif service == "pubsub":
-                jobs[d] = _job("gcp.destination_iam", d, partial(readers.topic_iam, c, path))
-            elif service == "bigquery":
-                jobs[d] = _job("gcp.destination_iam", d,
-                               partial(readers.dataset_access, c, path))
+            elif service in ("pubsub", "bigquery"):
+                read = readers.topic_iam if service == "pubsub" else readers.dataset_access
+                jobs[d] = _job("gcp.destination_iam", d, partial(read, c, path))
+                project = "/".join(path.split("/")[:2])
+                if project not in collected and project not in jobs:
+                    # Roles on the destination's project are inherited by the topic/dataset.
+                    jobs[project] = _job("gcp.iam_policy", project,
+                                         partial(readers.iam_policy, c, project))
     return list(jobs.values())
 
 

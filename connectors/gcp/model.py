@@ -10,7 +10,8 @@ Parts written by the GCP connector (``scope`` is a resource name such as
 - ``gcp.log_buckets``, ``gcp.exclusions``, ``gcp.log_metrics``, ``gcp.alert_policies``,
   ``gcp.notification_channels``, ``gcp.networks``, ``gcp.subnetworks``,
   ``gcp.backend_services``, ``gcp.dns_policies``, ``gcp.services``, ``gcp.access_approval``,
-  ``gcp.threat_detection``, ``gcp.kms_keys`` (project): one record each.
+  ``gcp.threat_detection``, ``gcp.kms_keys``, ``gcp.sql_instances`` (project): one record each.
+- ``gcp.flow_log_configs`` (organisation, project): Network Management VPC Flow Logs configs.
 - ``gcp.settings`` (organisation): Cloud Logging settings.
 - ``gcp.storage_bucket`` (scope ``gs://NAME``): an export bucket's retention, lock, lifecycle
   and IAM (``ArchiveBucket``).
@@ -85,6 +86,7 @@ class LogSink(BaseModel):
     filter: str = ""
     disabled: bool = False
     include_children: bool = False
+    intercept_children: bool = False    # org/folder sinks only; read over REST (see readers)
     writer_identity: str = ""
     exclusions: list[LogExclusion] = Field(default_factory=list)
 
@@ -180,6 +182,24 @@ class SubnetworkList(BaseModel):
     subnetworks: list[Subnetwork] = Field(default_factory=list)
 
 
+class FlowLogsConfig(BaseModel):
+    """A Network Management API ``VpcFlowLogsConfig`` (organisation or project level)."""
+
+    name: str
+    state: str = "ENABLED"               # STATE_UNSPECIFIED defaults to ENABLED
+    target_kind: str = "organization"    # organization | network | subnet | vpn_tunnel | ...
+    target: str = ""                     # projects/P/global/networks/N, .../subnetworks/S
+    filter_expr: str = ""
+
+    @property
+    def enabled(self) -> bool:
+        return self.state in ("ENABLED", "STATE_UNSPECIFIED", "")
+
+
+class FlowLogsConfigList(BaseModel):
+    configs: list[FlowLogsConfig] = Field(default_factory=list)
+
+
 class BackendService(BaseModel):
     name: str
     region: str = "global"
@@ -218,10 +238,26 @@ class ThreatDetection(BaseModel):
     state: str                           # effective serviceEnablementState
 
 
+class SqlInstance(BaseModel):
+    """A Cloud SQL instance: engine, database flags and (SQL Server) audit upload bucket."""
+
+    name: str
+    database_version: str = ""          # POSTGRES_15 | MYSQL_8_0 | SQLSERVER_2019_STANDARD ...
+    instance_type: str = ""
+    state: str = ""
+    flags: dict[str, str] = Field(default_factory=dict)
+    sql_server_audit_bucket: str = ""
+
+
+class SqlInstanceList(BaseModel):
+    instances: list[SqlInstance] = Field(default_factory=list)
+
+
 class ArchiveBucket(BaseModel):
     """A Cloud Storage bucket that receives exported logs."""
 
     name: str
+    project_number: str = ""               # the project holding it (its grants are inherited)
     retention_seconds: int | None = None
     locked: bool = False
     delete_after_days: int | None = None   # smallest lifecycle Delete age, if any

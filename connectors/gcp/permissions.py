@@ -33,6 +33,9 @@ PERMISSIONS = {
     "compute.subnetworks.list": ("subnet flow logs", "roles/compute.networkViewer"),
     "compute.backendServices.list": ("load-balancer logging", "roles/compute.networkViewer"),
     "dns.policies.list": ("DNS server policies", "roles/dns.reader"),
+    "networkmanagement.vpcflowlogsconfigs.list": (
+        "VPC Flow Logs configs (Network Management API) at organisation and project",
+        "roles/networkmanagement.viewer"),
     "serviceusage.services.get": ("whether Cloud Asset API is enabled",
                                   "roles/serviceusage.serviceUsageViewer"),
     "accessapproval.settings.get": ("Access Approval enrolment", "roles/accessapproval.viewer"),
@@ -41,6 +44,8 @@ PERMISSIONS = {
     "cloudkms.locations.list": ("KMS locations (signing key age)", "roles/cloudkms.viewer"),
     "cloudkms.keyRings.list": ("KMS key rings", "roles/cloudkms.viewer"),
     "cloudkms.cryptoKeys.list": ("KMS keys: purpose and creation time", "roles/cloudkms.viewer"),
+    "cloudsql.instances.list": ("Cloud SQL database flags and audit settings",
+                                "roles/cloudsql.viewer"),
     "storage.buckets.get": ("export bucket retention policy, lock and lifecycle",
                             "roles/storage.bucketViewer"),
     "storage.buckets.getIamPolicy": ("export bucket grants to the sink writer",

@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from connectors.gcp.clients import Clients, call, drain
+from connectors.gcp.clients import Clients, call
 from connectors.gcp.model import (
     AccessApproval,
     AlertPolicy,
@@ -22,6 +22,8 @@ from connectors.gcp.model import (
     DnsPolicy,
     DnsPolicyList,
     ExclusionList,
+    FlowLogsConfig,
+    FlowLogsConfigList,
     IamPolicy,
     LogBucket,
     LogBucketList,
@@ -36,6 +38,8 @@ from connectors.gcp.model import (
     NotificationChannelList,
     ServiceState,
     SinkList,
+    SqlInstance,
+    SqlInstanceList,
     Subnetwork,
     SubnetworkList,
     ThreatDetection,
@@ -44,6 +48,7 @@ from connectors.gcp.model import (
 # Roles that let a sink's writer identity write to its destination (kept from IAM policies).
 WRITER_ROLES = frozenset({
     "roles/owner", "roles/editor", "roles/logging.admin", "roles/logging.bucketWriter",
+    "roles/logging.logWriter",
     "roles/storage.admin", "roles/storage.objectAdmin", "roles/storage.objectCreator",
     "roles/storage.legacyBucketWriter", "roles/storage.legacyBucketOwner",
     "roles/pubsub.admin", "roles/pubsub.editor", "roles/pubsub.publisher",
@@ -85,8 +90,26 @@ def _log_type(value: int) -> str:
 
 
 def sinks(c: Clients, resource: str) -> SinkList:
+    """A resource's sinks. Organisation and folder sinks are read over REST: the gRPC
+    ``LogSink`` of the client library (google-cloud-logging 3.17) has no
+    ``intercept_children``, which the REST resource carries (Logging API v2 reference,
+    ``organizations.sinks.list`` / LogSink ``interceptChildren``); the gRPC client would
+    silently drop it."""
+    if resource.startswith(("organizations/", "folders/")):
+        items = call("logging.sinks.list", resource, "logging.sinks.list",
+                     lambda: list(c.pages("logging", f"/v2/{resource}/sinks", "sinks",
+                                          {"pageSize": 200})))
+        return SinkList(resource=resource, sinks=[LogSink(
+            name=str(s.get("name", "")), parent=resource,
+            destination=str(s.get("destination", "")), filter=str(s.get("filter", "")),
+            disabled=bool(s.get("disabled")), include_children=bool(s.get("includeChildren")),
+            intercept_children=bool(s.get("interceptChildren")),
+            writer_identity=str(s.get("writerIdentity", "")),
+            exclusions=[LogExclusion(name=str(e.get("name", "")), filter=str(e.get("filter", "")),
+                                     disabled=bool(e.get("disabled")))
+                        for e in s.get("exclusions", []) or []]) for s in items])
     pager = call("logging.sinks.list", resource, "logging.sinks.list",
-                 lambda: drain(c.config.list_sinks(parent=resource, retry=c.retry,
+                 lambda: c.drain(c.config.list_sinks(parent=resource, retry=c.retry,
                                                    timeout=c.timeout), "sinks"))
     return SinkList(resource=resource, sinks=[LogSink(
         name=s.name, parent=resource, destination=s.destination, filter=s.filter,
@@ -99,7 +122,7 @@ def sinks(c: Clients, resource: str) -> SinkList:
 def log_buckets(c: Clients, project: str) -> LogBucketList:
     parent = f"{project}/locations/-"
     items = call("logging.buckets.list", project, "logging.buckets.list",
-                 lambda: drain(c.config.list_buckets(parent=parent, retry=c.retry,
+                 lambda: c.drain(c.config.list_buckets(parent=parent, retry=c.retry,
                                                      timeout=c.timeout), "buckets"))
     return LogBucketList(buckets=[_bucket(b) for b in items])
 
@@ -118,7 +141,7 @@ def log_bucket(c: Clients, name: str) -> LogBucket:
 
 def exclusions(c: Clients, project: str) -> ExclusionList:
     items = call("logging.exclusions.list", project, "logging.exclusions.list",
-                 lambda: drain(c.config.list_exclusions(parent=project, retry=c.retry,
+                 lambda: c.drain(c.config.list_exclusions(parent=project, retry=c.retry,
                                                         timeout=c.timeout), "exclusions"))
     return ExclusionList(exclusions=[LogExclusion(name=e.name, filter=e.filter,
                                                   disabled=e.disabled) for e in items])
@@ -135,7 +158,7 @@ def settings(c: Clients, resource: str) -> LoggingSettings:
 
 def log_metrics(c: Clients, project: str) -> LogMetricList:
     items = call("logging.logMetrics.list", project, "logging.logMetrics.list",
-                 lambda: drain(c.metrics.list_log_metrics(parent=project, retry=c.retry,
+                 lambda: c.drain(c.metrics.list_log_metrics(parent=project, retry=c.retry,
                                                           timeout=c.timeout), "metrics"))
     return LogMetricList(metrics=[LogMetric(name=m.name, filter=m.filter, disabled=m.disabled)
                                   for m in items])
@@ -143,7 +166,7 @@ def log_metrics(c: Clients, project: str) -> LogMetricList:
 
 def alert_policies(c: Clients, project: str) -> AlertPolicyList:
     items = call("monitoring.alertPolicies.list", project, "monitoring.alertPolicies.list",
-                 lambda: drain(c.alerts.list_alert_policies(name=project, retry=c.retry,
+                 lambda: c.drain(c.alerts.list_alert_policies(name=project, retry=c.retry,
                                                             timeout=c.timeout),
                                "alert_policies"))
     out = []
@@ -167,7 +190,7 @@ def alert_policies(c: Clients, project: str) -> AlertPolicyList:
 def notification_channels(c: Clients, project: str) -> NotificationChannelList:
     items = call("monitoring.notificationChannels.list", project,
                  "monitoring.notificationChannels.list",
-                 lambda: drain(c.channels.list_notification_channels(
+                 lambda: c.drain(c.channels.list_notification_channels(
                      name=project, retry=c.retry, timeout=c.timeout), "notification_channels"))
     return NotificationChannelList(channels=[NotificationChannel(
         name=ch.name, type=ch.type_, enabled=bool(ch.enabled) if "enabled" in ch else True)
@@ -177,7 +200,7 @@ def notification_channels(c: Clients, project: str) -> NotificationChannelList:
 def networks(c: Clients, project: str) -> NetworkList:
     pid = project.split("/", 1)[1]
     items = call("compute.networks.list", project, "compute.networks.list",
-                 lambda: drain(c.compute("networks").list(project=pid, retry=c.retry,
+                 lambda: c.drain(c.compute("networks").list(project=pid, retry=c.retry,
                                                           timeout=c.timeout), "items"))
     return NetworkList(networks=[Network(name=n.name, self_link=n.self_link) for n in items])
 
@@ -185,7 +208,7 @@ def networks(c: Clients, project: str) -> NetworkList:
 def subnetworks(c: Clients, project: str) -> SubnetworkList:
     pid = project.split("/", 1)[1]
     pairs = call("compute.subnetworks.aggregatedList", project, "compute.subnetworks.list",
-                 lambda: drain(c.compute("subnetworks").aggregated_list(
+                 lambda: c.drain(c.compute("subnetworks").aggregated_list(
                      request={"project": pid}, retry=c.retry, timeout=c.timeout), "items"))
     out = []
     for scope, scoped in pairs:
@@ -202,7 +225,7 @@ def backend_services(c: Clients, project: str) -> BackendServiceList:
     pid = project.split("/", 1)[1]
     pairs = call("compute.backendServices.aggregatedList", project,
                  "compute.backendServices.list",
-                 lambda: drain(c.compute("backend_services").aggregated_list(
+                 lambda: c.drain(c.compute("backend_services").aggregated_list(
                      request={"project": pid}, retry=c.retry, timeout=c.timeout), "items"))
     out = []
     for scope, scoped in pairs:
@@ -294,7 +317,7 @@ def storage_bucket(c: Clients, bucket: str) -> ArchiveBucket:
     ages = [int(r.get("condition", {}).get("age", 0)) for r in
             (body.get("lifecycle") or {}).get("rule", [])
             if r.get("action", {}).get("type") == "Delete" and "age" in r.get("condition", {})]
-    rec = ArchiveBucket(name=bucket,
+    rec = ArchiveBucket(name=bucket, project_number=str(body.get("projectNumber", "")),
                         retention_seconds=int(policy["retentionPeriod"])
                         if "retentionPeriod" in policy else None,
                         locked=bool(policy.get("isLocked")),
@@ -345,3 +368,45 @@ def dataset_access(c: Clients, dataset: str) -> dict[str, list[str]]:
             continue
         out.setdefault(role, []).append(member)
     return {r: sorted(set(m)) for r, m in out.items()}
+
+
+_FLOW_TARGETS = (("network", "network"), ("subnet", "subnet"), ("vpnTunnel", "vpn_tunnel"),
+                 ("interconnectAttachment", "interconnect_attachment"))
+
+
+def flow_log_configs(c: Clients, resource: str) -> FlowLogsConfigList:
+    """Network Management API v1 ``{organizations|projects}.locations.vpcFlowLogsConfigs.list``
+    (``locations/global``): VPC Flow Logs configured outside the subnetwork's ``logConfig``."""
+    items = call("networkmanagement.vpcFlowLogsConfigs.list", resource,
+                 "networkmanagement.vpcflowlogsconfigs.list",
+                 lambda: list(c.pages("networkmanagement", f"/v1/{resource}/locations/global/"
+                                      "vpcFlowLogsConfigs", "vpcFlowLogsConfigs")))
+    out = []
+    for item in items:
+        kind, target = next(((k, str(item[f])) for f, k in _FLOW_TARGETS if item.get(f)),
+                            ("organization" if resource.startswith("organizations/")
+                             else "none", ""))
+        out.append(FlowLogsConfig(name=str(item.get("name", "")),
+                                  state=str(item.get("state", "ENABLED")), target_kind=kind,
+                                  target=target, filter_expr=str(item.get("filterExpr", ""))))
+    return FlowLogsConfigList(configs=out)
+
+
+def sql_instances(c: Clients, project: str) -> SqlInstanceList:
+    """Cloud SQL Admin API v1 ``instances.list``: ``{"items": [DatabaseInstance]}`` with
+    ``settings.databaseFlags[] {name, value}`` and ``settings.sqlServerAuditConfig.bucket``."""
+    pid = project.split("/", 1)[1]
+    items = call("sqladmin.instances.list", project, "cloudsql.instances.list",
+                 lambda: list(c.pages("sqladmin", f"/v1/projects/{pid}/instances", "items")))
+    out = []
+    for i in items:
+        settings = i.get("settings") or {}
+        out.append(SqlInstance(
+            name=f"{project}/instances/{i.get('name', '')}",
+            database_version=str(i.get("databaseVersion", "")),
+            instance_type=str(i.get("instanceType", "")), state=str(i.get("state", "")),
+            flags={str(f.get("name", "")): str(f.get("value", ""))
+                   for f in settings.get("databaseFlags", []) or []},
+            sql_server_audit_bucket=str((settings.get("sqlServerAuditConfig") or {})
+                                        .get("bucket", ""))))
+    return SqlInstanceList(instances=out)

@@ -288,6 +288,10 @@ def _wrap(world: World, full: str, fn: Callable[[Any], Any]) -> Callable[[Any, A
             resp = fn(request)
             resp.next_page_token = "again"      # a server bug: the same token forever
             return resp
+        if fault is not None and fault.code == "ENDLESS_DISTINCT_PAGES":
+            resp = fn(request)                  # a server bug: a new token every page
+            resp.next_page_token = f"more-{world.tick()}"
+            return resp
         if fault is not None:
             context.abort(grpc.StatusCode[fault.code],
                           fault.message or f"injected {fault.code} for {full}")

@@ -56,6 +56,10 @@ class RestApi:
             (r(r"^/storage/v1/b/([^/]+)/iam$"), self.bucket_iam),
             (r(r"^/v1/(projects/[^/]+/topics/[^/:]+):getIamPolicy$"), self.topic_iam),
             (r(r"^/bigquery/v2/(projects/[^/]+/datasets/[^/]+)$"), self.dataset),
+            (r(r"^/v2/((?:organizations|folders)/[^/]+)/sinks$"), self.sinks),
+            (r(r"^/v1/projects/([^/]+)/instances$"), self.sql_instances),
+            (r(r"^/v1/((?:organizations|projects)/[^/]+)/locations/global/vpcFlowLogsConfigs$"),
+             self.flow_log_configs),
         ]
 
     def _project(self, ref: str) -> dict[str, Any]:
@@ -68,7 +72,8 @@ class RestApi:
     @staticmethod
     def _paged(key: str, items: list[Any], query: dict[str, str], **extra: Any
                ) -> dict[str, Any]:
-        start = int(query.get("pageToken", "0") or 0)
+        token = query.get("pageToken", "0") or "0"
+        start = int(token) if token.isdigit() else 0
         size = int(query.get("maxResults") or query.get("pageSize") or 100)
         body: dict[str, Any] = {key: items[start:start + size], **extra}
         if start + size < len(items):
@@ -173,6 +178,10 @@ class RestApi:
         return b
 
     def bucket(self, q: dict[str, str], name: str) -> dict[str, Any]:
+        """Cloud Storage JSON API ``buckets.get``: the resource carries ``projectNumber``
+        ("The project number of the project the bucket belongs to"), ``retentionPolicy``
+        {``retentionPeriod`` (seconds, a string), ``effectiveTime``, ``isLocked``} and
+        ``lifecycle.rule[]``."""
         b = self._storage(name)
         return {"kind": "storage#bucket", "id": name, "name": name,
                 **{k: v for k, v in b.items() if k != "iam"}}
@@ -187,6 +196,65 @@ class RestApi:
         if t is None:
             raise HttpError(404, f"Resource not found (resource={topic.rsplit('/', 1)[-1]}).")
         return {"version": 1, "etag": "BwX=", **t.get("iam", {})}
+
+    def sinks(self, q: dict[str, str], resource: str) -> dict[str, Any]:
+        """``GET /v2/{parent}/sinks`` (Logging API v2 REST reference, organizations.sinks.list
+        / folders.sinks.list): ``{"sinks": [LogSink], "nextPageToken"}``. The REST LogSink
+        carries ``interceptChildren`` ("applies only to sinks owned by organizations and
+        folders"), which the gRPC client library's LogSink lacks."""
+        node = self.world.node(resource)
+        if node is None:
+            raise HttpError(403, f"Permission denied on {resource}")
+        items = [{"name": s["name"], "resourceName": f"{resource}/sinks/{s['name']}",
+                  "destination": s.get("destination", ""), "filter": s.get("filter", ""),
+                  "writerIdentity": s.get("writerIdentity", ""),
+                  **{k: v for k, v in s.items() if k in (
+                      "disabled", "includeChildren", "interceptChildren", "exclusions",
+                      "description")}}
+                 for s in node.get("sinks", [])]
+        return self._paged("sinks", items, q)
+
+    def flow_log_configs(self, q: dict[str, str], resource: str) -> dict[str, Any]:
+        """Network Management API v1 ``{organizations,projects}.locations.vpcFlowLogsConfigs
+        .list`` (REST reference, network-intelligence-center/docs/reference/networkmanagement/
+        rest/v1): ``{"vpcFlowLogsConfigs": [VpcFlowLogsConfig], "nextPageToken",
+        "unreachable"}``; a config has ``name``
+        (``.../locations/global/vpcFlowLogsConfigs/ID``), ``state`` (ENABLED | DISABLED),
+        ``aggregationInterval``, ``flowSampling``, ``metadata``, optional ``filterExpr`` and at
+        most one target: ``network``, ``subnet``, ``vpnTunnel`` or ``interconnectAttachment``
+        (none for an organisation-level config, which covers the whole organisation)."""
+        node = self.world.node(resource)
+        if node is None:
+            raise HttpError(403, f"Permission denied on {resource}")
+        if resource.startswith("projects/"):
+            resource = f"projects/{node['projectId']}"
+        items = [{"name": f"{resource}/locations/global/vpcFlowLogsConfigs/{c['name']}",
+                  "state": "ENABLED", "aggregationInterval": "INTERVAL_5_SEC",
+                  "flowSampling": 1.0, "metadata": "INCLUDE_ALL_METADATA",
+                  "targetResourceState": "TARGET_RESOURCE_EXISTS",
+                  **{k: v for k, v in c.items() if k != "name"}}
+                 for c in node.get("vpcFlowLogsConfigs", [])]
+        return self._paged("vpcFlowLogsConfigs", items, q, unreachable=[])
+
+    def sql_instances(self, q: dict[str, str], pid: str) -> dict[str, Any]:
+        """Cloud SQL Admin API v1 ``GET /v1/projects/{project}/instances`` (REST reference,
+        cloud.google.com/sql/docs/mysql/admin-api/rest/v1/instances/list):
+        ``{"kind": "sql#instancesList", "items": [DatabaseInstance], "nextPageToken"}``;
+        ``items`` is absent when there are none. A DatabaseInstance has ``name``,
+        ``databaseVersion`` (POSTGRES_15, MYSQL_8_0, SQLSERVER_2019_STANDARD ...),
+        ``instanceType``, ``state`` and ``settings`` {``databaseFlags`` [{name, value}],
+        ``sqlServerAuditConfig`` {bucket, retentionInterval, uploadInterval}}."""
+        p = self._project(pid)
+        items = [{"kind": "sql#instance", "project": p["projectId"],
+                  "instanceType": "CLOUD_SQL_INSTANCE", "state": "RUNNABLE",
+                  "region": "us-central1", **i,
+                  "settings": {"kind": "sql#settings", "tier": "db-custom-2-7680",
+                               **i.get("settings", {})}}
+                 for i in p.get("sqlInstances", [])]
+        body = self._paged("items", items, q, kind="sql#instancesList")
+        if not body["items"]:
+            del body["items"]
+        return body
 
     def dataset(self, q: dict[str, str], name: str) -> dict[str, Any]:
         d = self.world.datasets.get(name)
@@ -231,7 +299,8 @@ def _handler_class(api: RestApi) -> type[BaseHTTPRequestHandler]:
                 self.rfile.read(length)
             world.log(f"{self.command} {path}")
             fault = world.fault_for("http", f"{self.command} {path}")
-            if fault is not None:
+            endless = fault is not None and fault.code == "ENDLESS_DISTINCT_PAGES"
+            if fault is not None and not endless:
                 if fault.body is not None:
                     self._send(fault.status, fault.body.encode(), fault.headers)
                 else:
@@ -250,6 +319,8 @@ def _handler_class(api: RestApi) -> type[BaseHTTPRequestHandler]:
                     except HttpError as exc:
                         self._error(exc.status, exc.message)
                         return
+                    if endless:              # a server bug: a new page token every page
+                        body["nextPageToken"] = f"more-{world.tick()}"
                     self._send(200, json.dumps(body).encode())
                     return
             self._error(404, f"The requested URL {path} was not found on this server.")

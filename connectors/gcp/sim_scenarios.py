@@ -158,7 +158,9 @@ def storm_0558() -> dict[str, Any]:
                      kms={"locations": ["global"], "keyRings": [
                          {"name": "token-signing", "location": "global", "cryptoKeys": [
                              {"name": "jwt-signer", "purpose": "ASYMMETRIC_SIGN",
-                              "createTime": "2019-03-01T00:00:00Z"}]}]}),
+                              "createTime": "2019-03-01T00:00:00Z"}]}]},
+                     # connections logged, but no pgAudit and no disconnections
+                     sqlInstances=[sql("identity-db", "POSTGRES_15", log_connections="on")]),
             _project("acme-dev-sandbox", "200000000003", dev,
                      **network("acme-dev-sandbox", flow_logs=False, lb_logging=False,
                                dns_logging=False)),
@@ -166,7 +168,7 @@ def storm_0558() -> dict[str, Any]:
                      services={"cloudasset.googleapis.com": "ENABLED"}),
         ],
         "storageBuckets": {"acme-audit-archive": {
-            "location": "US", "storageClass": "ARCHIVE",
+            "location": "US", "storageClass": "ARCHIVE", "projectNumber": "200000000004",
             "retentionPolicy": {"retentionPeriod": str(90 * DAY),
                                 "effectiveTime": "2023-05-01T00:00:00Z", "isLocked": False},
             "iam": {"bindings": [{"role": "roles/storage.objectCreator",
@@ -176,6 +178,16 @@ def storm_0558() -> dict[str, Any]:
                           "members": ["serviceAccount:siem@acme-shared-logging."
                                       "iam.gserviceaccount.com"]}]}}},
     }
+
+
+def sql(name: str, version: str, **flags: str) -> dict[str, Any]:
+    """A Cloud SQL instance (Cloud SQL Admin API DatabaseInstance) with database flags."""
+    return {"name": name, "databaseVersion": version, "settings": {
+        "databaseFlags": [{"name": k.replace("__", "."), "value": v} for k, v in flags.items()]}}
+
+
+PG_AUDITED = {"log_connections": "on", "log_disconnections": "on",
+              "cloudsql__enable_pgaudit": "on"}
 
 
 def _hardened_project(pid: str, number: str, parent: str) -> dict[str, Any]:
@@ -189,6 +201,7 @@ def _hardened_project(pid: str, number: str, parent: str) -> dict[str, Any]:
                                 "enrolledAncestor": True,
                                 "notificationEmails": [f"secops@{DOMAIN}"]},
         eventThreatDetectionSettings={"serviceEnablementState": "ENABLED"},
+        sqlInstances=[sql(f"{pid}-db", "POSTGRES_15", **PG_AUDITED)],
         kms={"locations": ["global"], "keyRings": [
             {"name": "signing", "location": "global", "cryptoKeys": [
                 {"name": "release-signer", "purpose": "ASYMMETRIC_SIGN",
@@ -216,7 +229,7 @@ def hardened() -> dict[str, Any]:
             _hardened_project("acme-shared-logging", "200000000004", ORG),
         ],
         "storageBuckets": {"acme-audit-archive": {
-            "location": "US", "storageClass": "ARCHIVE",
+            "location": "US", "storageClass": "ARCHIVE", "projectNumber": "200000000004",
             "retentionPolicy": {"retentionPeriod": str(1000 * DAY),
                                 "effectiveTime": "2023-05-01T00:00:00Z", "isLocked": True},
             "iam": {"bindings": [{"role": "roles/storage.objectCreator",

@@ -4,13 +4,14 @@ the fault table both servers consult.
 Scenario shape (every key optional but ``organization`` or ``projects``)::
 
     {"organization": {"name": "organizations/N", "displayName", "iamPolicy", "sinks",
-                      "settings", "accessApprovalSettings"},
+                      "settings", "accessApprovalSettings", "vpcFlowLogsConfigs"},
      "folders": [{"name": "folders/N", "parent", "displayName", "iamPolicy", "sinks"}],
      "projects": [{"projectId", "projectNumber", "parent", "state", "iamPolicy", "sinks",
                    "buckets", "exclusions", "logMetrics", "alertPolicies",
                    "notificationChannels", "networks", "subnetworks", "backendServices",
                    "dnsPolicies", "services", "accessApprovalSettings",
-                   "eventThreatDetectionSettings", "kms"}],
+                   "eventThreatDetectionSettings", "kms", "vpcFlowLogsConfigs",
+                   "sqlInstances"}],
      "storageBuckets": {NAME: {"retentionPolicy", "lifecycle", "iam"}},
      "pubsubTopics": {"projects/P/topics/T": {"iam"}},
      "bigqueryDatasets": {"projects/P/datasets/D": {"access"}},
@@ -88,6 +89,7 @@ class World:
         self.faults: list[Fault] = [Fault(**f) for f in scenario.get("faults", [])]
         self.requests: list[str] = []
         self._lock = threading.Lock()
+        self._ticks = 0
         self.cache: dict[Any, Any] = {}
 
     @staticmethod
@@ -158,6 +160,12 @@ class World:
                     f.times -= 1
                 return f
             return None
+
+    def tick(self) -> int:
+        """A fresh number each call (distinct page tokens for the endless-pager fault)."""
+        with self._lock:
+            self._ticks += 1
+            return self._ticks
 
     def log(self, what: str) -> None:
         with self._lock:

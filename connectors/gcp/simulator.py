@@ -65,17 +65,20 @@ class GcpSimulator:
                   message: str = "", times: int | None = None) -> None:
         """Answer ``method`` (``ListSinks`` or ``/google.logging.v2.ConfigServiceV2/ListSinks``)
         with a gRPC status (``PERMISSION_DENIED``, ``NOT_FOUND``, ``UNAVAILABLE`` ...), or with
-        ``ENDLESS_PAGES`` a page token that never ends; optionally only for requests naming
+        ``ENDLESS_PAGES`` a page token that never ends (``ENDLESS_DISTINCT_PAGES``: a new one
+        every page); optionally only for requests naming
         ``resource``, only ``times`` times."""
         self.world.add_fault(Fault("grpc", method, code=code, resource=resource,
                                    message=message, times=times))
 
     def fail_http(self, path_regex: str, status: int = 403, *, message: str = "",
                   times: int | None = None, headers: dict[str, str] | None = None,
-                  body: str | None = None) -> None:
-        """Answer requests whose ``"METHOD /path"`` matches ``path_regex`` with ``status``."""
+                  body: str | None = None, endless: bool = False) -> None:
+        """Answer requests whose ``"METHOD /path"`` matches ``path_regex`` with ``status``; with
+        ``endless`` answer normally but with a new ``nextPageToken`` every time."""
         self.world.add_fault(Fault("http", path_regex, status=status, message=message,
-                                   times=times, headers=headers or {}, body=body))
+                                   times=times, headers=headers or {}, body=body,
+                                   code="ENDLESS_DISTINCT_PAGES" if endless else ""))
 
     def tenant(self, name: str = "acme-gcp", **overrides: Any) -> dict[str, Any]:
         """A ``[[tenants]]`` entry pointing at this simulator."""

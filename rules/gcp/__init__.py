@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from rules.gcp import audit, monitoring, network, platform, retention, sinks
+from rules.gcp import (
+    audit,
+    databases,
+    monitoring,
+    network,
+    platform,
+    retention,
+    sinks,
+    writers,
+)
 
 RULES = [
     audit.data_access_all_services,
@@ -10,7 +19,7 @@ RULES = [
     audit.identity_services_logged,
     audit.workspace_logs_shared,
     sinks.audit_logs_exported,
-    sinks.writer_identity_granted,
+    writers.writer_identity_granted,
     sinks.audit_logs_not_excluded,
     retention.log_bucket_retention,
     retention.export_bucket_locked,
@@ -25,4 +34,5 @@ RULES = [
     platform.access_approval,
     network.flow_and_lb_logs,
     platform.threat_detection,
+    databases.sql_audit_flags,
 ]

@@ -14,8 +14,18 @@ from auditor.snapshot import TenantSnapshot
 from connectors.gcp.model import AUDIT_LOG_TYPES
 from rules.gcp.common import attested, effective_audit, hierarchy
 
-IDENTITY_SERVICES = ("iamcredentials.googleapis.com", "sts.googleapis.com",
-                     "cloudkms.googleapis.com")
+# What each token or key service must log, and under which auditConfigs service name.
+# Service Account Credentials (GenerateAccessToken, GenerateIdToken, SignBlob, SignJwt) and
+# STS (ExchangeToken) are ADMIN_READ; "You can't enable Data Access audit logs for this
+# service independently [...] enable [them] for the IAM API (iam.googleapis.com) or for all
+# services" (IAM docs, "Service Account Credentials audit logging"). Cloud KMS sign and
+# decrypt are DATA_READ (Cloud KMS audit logging).
+IDENTITY_NEEDS: dict[str, tuple[str, str]] = {
+    "iam.googleapis.com": ("ADMIN_READ", "token minting (iamcredentials) and IAM reads"),
+    "sts.googleapis.com": ("ADMIN_READ", "token exchange (STS ExchangeToken)"),
+    "cloudkms.googleapis.com": ("DATA_READ", "key use (sign, decrypt)"),
+}
+IGNORED_ALONE = "iamcredentials.googleapis.com"
 
 
 @rule(id="GCP-AUD-001", title="Data Access audit logs for all services", severity="critical",
@@ -95,38 +105,48 @@ def no_exemptions(tenant: TenantSnapshot, ctx: RuleContext) -> Iterator[Result]:
 def identity_services_logged(tenant: TenantSnapshot, ctx: RuleContext) -> Iterator[Result]:
     """
     What it checks:
-    That DATA_READ and DATA_WRITE audit logs are effective (set for the service itself or
-    for allServices, anywhere up the hierarchy) for IAM Credentials
-    (`iamcredentials.googleapis.com`: access and ID tokens, signBlob/signJwt), Security Token
-    Service (`sts.googleapis.com`: federated tokens) and Cloud KMS (`cloudkms.googleapis.com`:
-    sign, decrypt).
+    That the effective audit config (set for the service or for allServices, anywhere up
+    the hierarchy) logs ADMIN_READ for the IAM API (`iam.googleapis.com`, under which Google
+    logs the Service Account Credentials token minting: GenerateAccessToken,
+    GenerateIdToken, SignBlob, SignJwt) and for the Security Token Service
+    (`sts.googleapis.com`, ExchangeToken), and DATA_READ for Cloud KMS
+    (`cloudkms.googleapis.com`: sign, decrypt). An entry for `iamcredentials.googleapis.com`
+    alone does not count: Google cannot enable that service's Data Access logs by itself.
 
     Why it matters:
-    Storm-0558 was an attack on token signing. Token minting and key use are Data Access
-    events in GCP: without these logs a forged or stolen credential leaves no trace of
-    its issuance or use.
+    Storm-0558 was an attack on token signing. Token minting, token exchange and key use
+    are Data Access events in GCP, off by default: without them a forged or stolen
+    credential leaves no trace of its issuance or use.
 
     Remediation:
-    Console: IAM & Admin > Audit Logs > IAM Service Account Credentials API, Security Token
-    Service API, Cloud Key Management Service > Data Read and Data Write. gcloud: add
-    `auditConfigs` entries for those services (or allServices) to the organisation policy.
+    Console: IAM & Admin > Audit Logs > Identity and Access Management (IAM) API and
+    Security Token Service API > Admin Read; Cloud Key Management Service > Data Read.
+    gcloud: add `auditConfigs` entries for `iam.googleapis.com` and `sts.googleapis.com`
+    (ADMIN_READ) and `cloudkms.googleapis.com` (DATA_READ), or allServices, to the
+    organisation policy (`gcloud organizations get-iam-policy` / `set-iam-policy`).
     """
     h = hierarchy(tenant)
     for project in h.projects:
         eff = effective_audit(tenant, h, project)
-        gaps = {s: sorted({"DATA_READ", "DATA_WRITE"} - eff.enabled(s))
-                for s in IDENTITY_SERVICES}
-        gaps = {s: g for s, g in gaps.items() if g}
-        evidence = {"effective": {s: sorted(eff.enabled(s)) for s in IDENTITY_SERVICES}}
+        gaps = {svc: need for svc, (need, _) in IDENTITY_NEEDS.items()
+                if need not in eff.enabled(svc)}
+        evidence: dict[str, object] = {
+            "effective": {svc: sorted(eff.enabled(svc)) for svc in IDENTITY_NEEDS},
+            "required": {svc: need for svc, (need, _) in IDENTITY_NEEDS.items()}}
+        if IGNORED_ALONE in eff.types:
+            evidence["ignored"] = {IGNORED_ALONE: sorted(eff.types[IGNORED_ALONE])}
         if not gaps:
-            yield passed(project.resource, "token and key services log data reads and "
-                         "writes", **evidence)
+            yield passed(project.resource, "token minting, token exchange and key use are "
+                         "logged", **evidence)
         elif eff.missing:
             yield not_assessed(project.resource, "could not read every audit config above "
                                "the project: " + "; ".join(eff.missing), **evidence)
         else:
+            alone = f" (an {IGNORED_ALONE} entry does not count: enable it through " \
+                    "iam.googleapis.com)" if IGNORED_ALONE in eff.types else ""
             yield failed(project.resource, "not logged: " + "; ".join(
-                f"{s} {'/'.join(g)}" for s, g in gaps.items()), gaps=gaps, **evidence)
+                f"{svc} {need} ({IDENTITY_NEEDS[svc][1]})" for svc, need in gaps.items())
+                + alone, gaps=gaps, **evidence)
 
 
 @rule(id="GCP-AUD-004", title="Workspace / Cloud Identity admin logs are shared with Google "

@@ -1,5 +1,5 @@
 """Shared reading of a GCP tenant snapshot: the hierarchy, effective (inherited) audit configs,
-the sinks that cover a project, and what a Logging query filter selects.
+every sink read, and attestations (routing: ``rules.gcp.routing``; filters: ``logquery``).
 
 Pure functions of the snapshot; no I/O.
 """
@@ -136,24 +136,6 @@ def effective_audit(tenant: TenantSnapshot, h: Hierarchy, project: ProjectNode) 
 
 
 # ---------------------------------------------------------------- sinks
-def sinks_covering(tenant: TenantSnapshot, h: Hierarchy, project: ProjectNode
-                   ) -> tuple[list[LogSink], list[str]]:
-    """The project's own sinks and its ancestors' aggregated (includeChildren) sinks."""
-    out: list[LogSink] = []
-    missing: list[str] = []
-    gap = ancestry_gap(tenant, h, project)
-    if gap:
-        missing.append(gap)
-    for resource in h.ancestors(project):
-        sl, why = record(tenant, "gcp.sinks", resource, SinkList)
-        if sl is None:
-            missing.append(why)
-            continue
-        own = resource == project.resource
-        out.extend(s for s in sl.sinks if own or s.include_children)
-    return out, missing
-
-
 def all_sinks(tenant: TenantSnapshot) -> tuple[list[LogSink], list[CollectionError]]:
     """Every sink read at any level, and why a level's sinks are unknown (a failed read, or a
     level of the hierarchy with no sink listing in the snapshot at all)."""
@@ -177,58 +159,6 @@ def all_sinks(tenant: TenantSnapshot) -> tuple[list[LogSink], list[CollectionErr
 
 def is_export(s: LogSink) -> bool:
     return s.name not in BUILTIN_SINKS and not s.disabled
-
-
-# ---------------------------------------------------------------- filters
-_AUDIT = re.compile(r"cloudaudit\.googleapis\.com(?:%2F|/)?([a-z_]*)|"
-                    r"google\.cloud\.audit\.auditlog()", re.I)
-_SPLIT = re.compile(r"\s+(?:AND|OR)\s+|\n")
-
-
-def audit_mentions(text: str) -> list[tuple[str, bool]]:
-    """(audit log type or '' for all, negated?) for each mention of audit logs."""
-    out = []
-    for clause in _SPLIT.split(text):
-        c = clause.strip().lstrip("(").strip()
-        negated = c.upper().startswith("NOT ") or c.startswith("-") or "!=" in c
-        for m in _AUDIT.finditer(c):
-            out.append(((m.group(1) or "").lower(), negated))
-    return out
-
-
-def selects(text: str, log_type: str) -> bool:
-    """Whether a sink filter routes audit logs of ``log_type`` (activity, data_access ...).
-    An empty filter selects everything; a filter that only excludes (``NOT LOG_ID(...)``)
-    selects what it does not exclude; an unrelated filter is taken not to select them."""
-    if not text.strip():
-        return True
-    mentions = audit_mentions(text)
-    pos = [t for t, neg in mentions if not neg]
-    neg = [t for t, neg in mentions if neg]
-    if any(t in ("", log_type) for t in neg):
-        return False
-    if pos:
-        return any(t in ("", log_type) for t in pos)
-    return bool(neg)
-
-
-def drops(text: str) -> list[str]:
-    """The audit log types an exclusion filter matches ('' = all audit logs)."""
-    return sorted({t for t, neg in audit_mentions(text) if not neg})
-
-
-def exclusion_hits(sink: LogSink) -> list[dict[str, object]]:
-    """The sink's enabled exclusions that drop audit logs it would otherwise route (an
-    exclusion on a sink that never carries audit logs drops nothing that matters)."""
-    hits: list[dict[str, object]] = []
-    for e in sink.exclusions:
-        dropped = drops(e.filter) if not e.disabled else []
-        kinds = ["activity", "data_access", "system_event", "policy"] if "" in dropped \
-            else dropped
-        if dropped and any(selects(sink.filter, k) for k in kinds):
-            hits.append({"sink": sink.path, "exclusion": e.name, "filter": e.filter,
-                         "drops": dropped})
-    return hits
 
 
 # ---------------------------------------------------------------- attestations

@@ -10,10 +10,13 @@ from auditor.snapshot import TenantSnapshot
 from connectors.gcp.model import (
     BackendServiceList,
     DnsPolicyList,
+    FlowLogsConfig,
+    FlowLogsConfigList,
     NetworkList,
+    Subnetwork,
     SubnetworkList,
 )
-from rules.gcp.common import per_project, record
+from rules.gcp.common import hierarchy, per_project, record
 
 # Subnet purposes that carry VM traffic (flow logs apply); proxy-only, PSC and NAT do not.
 FLOW_LOG_PURPOSES = ("", "PRIVATE", "PRIVATE_RFC_1918")
@@ -64,29 +67,66 @@ def dns_logging(tenant: TenantSnapshot, ctx: RuleContext) -> Iterator[Result]:
                              bound_policies=bound)
 
 
+def _flow_configs(tenant: TenantSnapshot, project: str
+                  ) -> tuple[list[FlowLogsConfig], list[str]]:
+    """The Network Management flow-log configs that may cover the project (its own and the
+    organisation's), and why some could not be read."""
+    h = hierarchy(tenant)
+    configs: list[FlowLogsConfig] = []
+    missing: list[str] = []
+    for scope in [project, *([h.organization] if h.organization else [])]:
+        rec, why = record(tenant, "gcp.flow_log_configs", scope, FlowLogsConfigList)
+        if rec is None:
+            missing.append(why)
+        else:
+            configs += rec.configs
+    return configs, missing
+
+
+def _covering(configs: list[FlowLogsConfig], s: Subnetwork, path: str
+              ) -> tuple[list[str], list[str]]:
+    """(configs that log every flow of the subnet, configs that cover it only in part)."""
+    network = _path(s.network)
+    full: list[str] = []
+    partial: list[str] = []
+    for c in configs:
+        hits = c.target_kind == "organization" or (c.target_kind == "network" and
+                                                   _path(c.target) == network) \
+            or (c.target_kind == "subnet" and _path(c.target) == path)
+        if hits and c.enabled:
+            (partial if c.filter_expr else full).append(c.name)
+    return full, partial
+
+
 @rule(id="GCP-NET-001", title="VPC flow logs and load-balancer logging", severity="low",
       provider="gcp", needs=["gcp.hierarchy", "gcp.subnetworks", "gcp.backend_services"],
       references="CIS GCP 4.0: 2.16; CIS GCP 4.0: 3.8")
 def flow_and_lb_logs(tenant: TenantSnapshot, ctx: RuleContext) -> Iterator[Result]:
     """
     What it checks:
-    That every subnetwork carrying VM traffic has flow logs (`logConfig.enable`) and every
-    backend service has request logging (`logConfig.enable`). Proxy-only, Private Service
-    Connect and NAT subnets are skipped (flow logs do not apply).
+    That every subnetwork carrying VM traffic has VPC Flow Logs, by any of: its own
+    `logConfig.enable`, or an enabled Network Management API `vpcFlowLogsConfigs` entry for
+    the organisation, its network or the subnet itself (a config with a `filterExpr` logs
+    only part of the traffic and does not count); and that every backend service has
+    request logging (`logConfig.enable`). Proxy-only, Private Service Connect and NAT
+    subnets are skipped (flow logs do not apply).
 
     Why it matters:
     Flow and load-balancer logs are the network record of where data went: the evidence
     of exfiltration volume and destination after an intrusion.
 
     Remediation:
-    Console: VPC network > subnet > Edit > Flow logs On; Load balancing > backend > Edit >
-    Enable logging. gcloud: `gcloud compute networks subnets update SUBNET --region=R
-    --enable-flow-logs`; `gcloud compute backend-services update BS --global
+    Console: VPC network > subnet > Edit > Flow logs On (or Network Intelligence > VPC Flow
+    Logs > Add configuration for the organisation or network); Load balancing > backend >
+    Edit > Enable logging. gcloud: `gcloud compute networks subnets update SUBNET --region=R
+    --enable-flow-logs`, or `gcloud network-management vpc-flow-logs-configs create NAME
+    --location=global --network=NET`; `gcloud compute backend-services update BS --global
     --enable-logging --logging-sample-rate=1`.
     """
     for project, subnets, why in per_project(tenant, "gcp.subnetworks", SubnetworkList):
         backends, why_b = record(tenant, "gcp.backend_services", project.resource,
                                  BackendServiceList)
+        configs, cfg_missing = _flow_configs(tenant, project.resource)
         judged = 0
         if subnets is None:
             yield not_assessed(project.resource + "/subnetworks", why)
@@ -97,8 +137,21 @@ def flow_and_lb_logs(tenant: TenantSnapshot, ctx: RuleContext) -> Iterator[Resul
                     continue
                 judged += 1
                 res = f"{project.resource}/regions/{s.region}/subnetworks/{s.name}"
-                yield (passed(res, "flow logs enabled", flow_logs=True) if s.flow_logs
-                       else failed(res, "flow logs disabled", flow_logs=False))
+                full, partial = _covering(configs, s, res)
+                if s.flow_logs:
+                    yield passed(res, "flow logs enabled on the subnet", flow_logs=True)
+                elif full:
+                    yield passed(res, f"flow logs by Network Management config {full[0]}",
+                                 flow_logs=False, configs=full)
+                elif cfg_missing:
+                    yield not_assessed(res, "subnet flow logs off, and flow-log configs could "
+                                       "not be read: " + "; ".join(cfg_missing),
+                                       flow_logs=False)
+                else:
+                    extra = f" (config {partial[0]} has a filter: only part of the traffic)" \
+                        if partial else ""
+                    yield failed(res, "flow logs disabled" + extra, flow_logs=False,
+                                 partial_configs=partial)
         if backends is None:
             yield not_assessed(project.resource + "/backendServices", why_b)
             judged += 1

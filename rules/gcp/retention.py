@@ -4,6 +4,7 @@ export is locked."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from typing import Any
 
 from auditor.model import Result
@@ -15,16 +16,11 @@ from connectors.gcp.model import (
     LogBucket,
     LogBucketList,
     LogSink,
+    SinkList,
 )
-from rules.gcp.common import (
-    all_sinks,
-    hierarchy,
-    is_export,
-    part,
-    record,
-    selects,
-    sinks_covering,
-)
+from rules.gcp.common import all_sinks, hierarchy, is_export, part, record
+from rules.gcp.logquery import AUDIT_KINDS, Tri, selects_all
+from rules.gcp.routing import Routing, log_bucket, project_destination, receives, routing
 
 DAY = 86400
 
@@ -43,29 +39,74 @@ def _log_bucket(tenant: TenantSnapshot, name: str) -> tuple[LogBucket | None, st
     return None, why
 
 
-def _archives(tenant: TenantSnapshot, covering: list[LogSink]) -> dict[str, int]:
-    """Days the Cloud Storage exports covering a project keep its Data Access logs."""
+@dataclass
+class Landing:
+    """Where a project's Data Access audit logs provably land."""
+
+    log_buckets: dict[str, str] = field(default_factory=dict)   # bucket -> via (sink path)
+    archives: dict[str, str] = field(default_factory=dict)      # gs://bucket -> via
+    unproven: list[str] = field(default_factory=list)           # routes that may carry them
+    missing: list[str] = field(default_factory=list)
+
+
+def _land(tenant: TenantSnapshot, rt: Routing, landing: Landing, sink: LogSink, via: str,
+          hop: bool) -> None:
+    dest = sink.destination
+    bucket = log_bucket(dest)
+    if bucket is not None:
+        landing.log_buckets.setdefault(bucket, via)
+    elif dest.startswith("storage.googleapis.com/"):
+        landing.archives.setdefault("gs://" + dest.split("/", 1)[1], via)
+    elif (target := project_destination(dest)) is not None and hop:
+        # Logs routed to a project are routed again by that project's own sinks (one hop),
+        # still carrying the source project's logName.
+        sl, why = record(tenant, "gcp.sinks", target, SinkList)
+        if sl is None:
+            landing.missing.append(f"logs go to {target}, whose sinks were not read: {why}")
+            return
+        for s2 in sl.sinks:
+            value, _ = receives(s2, rt.project.project_id, "data_access")
+            if value is Tri.YES:
+                _land(tenant, rt, landing, s2, f"{via} -> {s2.path}", hop=False)
+            elif value is Tri.UNKNOWN:
+                landing.unproven.append(f"{s2.path} ({s2.filter or 'no filter'})")
+
+
+def landing(tenant: TenantSnapshot, rt: Routing) -> Landing:
+    """The log buckets and Cloud Storage archives that receive every Data Access audit entry
+    of the project, after filters, exclusions, interception and one project hop."""
+    out = Landing(missing=list(rt.missing))
+    for r in rt.routes:
+        value = r.kinds.get("data_access", Tri.UNKNOWN)
+        if value is Tri.YES and rt.trusted(r):
+            _land(tenant, rt, out, r.sink, r.sink.path, hop=True)
+        elif value is Tri.UNKNOWN:
+            out.unproven.append(f"{r.sink.path}: {r.why.get('data_access', '')}")
+    return out
+
+
+def _archive_days(tenant: TenantSnapshot, names: dict[str, str]) -> dict[str, int]:
     out: dict[str, int] = {}
-    for s in covering:
-        if is_export(s) and s.destination.startswith("storage.googleapis.com/") \
-                and selects(s.filter, "data_access"):
-            name = "gs://" + s.destination.split("/", 1)[1]
-            b, _ = record(tenant, "gcp.storage_bucket", name, ArchiveBucket)
-            if b is not None:
-                out[name] = b.delete_after_days if b.delete_after_days is not None \
-                    else NEVER_EXPIRES
+    for name in names:
+        b, _ = record(tenant, "gcp.storage_bucket", name, ArchiveBucket)
+        if b is not None:
+            out[name] = b.delete_after_days if b.delete_after_days is not None \
+                else NEVER_EXPIRES
     return out
 
 
 @rule(id="GCP-RET-001", title="Log buckets keep audit logs for the profile", severity="high",
       provider="gcp", needs=["gcp.hierarchy", "gcp.sinks", "gcp.log_buckets"],
-      references="M-21-31: EL1; CSRB: Rec 10")
+      references="M-26-14: retention; CSRB: Rec 10")
 def log_bucket_retention(tenant: TenantSnapshot, ctx: RuleContext) -> Iterator[Result]:
     """
     What it checks:
-    For each project, the log buckets that receive its Data Access audit logs (through the
-    `_Default` sink or any covering sink routing to a log bucket): at least one keeps them
-    for the profile's searchable ("hot") days. `_Default` keeps 30 days unless changed.
+    For each project, the log buckets that provably receive its Data Access audit logs
+    (through the `_Default` sink or any covering sink routing to a log bucket, filters and
+    exclusions parsed): at least one keeps them for the profile's searchable ("hot") days.
+    `_Default` keeps 30 days unless changed. Where the logs actually land is followed: an
+    ancestor's `interceptChildren` sink takes them away from the project's own buckets, and
+    a sink routing to another project lands them in that project's sinks' buckets.
 
     Why it matters:
     Intrusions are found late: Storm-0558 ran for about a month before detection, and the
@@ -80,12 +121,11 @@ def log_bucket_retention(tenant: TenantSnapshot, ctx: RuleContext) -> Iterator[R
     h = hierarchy(tenant)
     hot = ctx.retention.hot_days
     for project in h.projects:
-        covering, missing = sinks_covering(tenant, h, project)
-        names = sorted({s.destination.split("/", 1)[1] for s in covering
-                        if not s.disabled and s.destination.startswith("logging.googleapis.com/")
-                        and selects(s.filter, "data_access")})
+        rt = routing(tenant, h, project)
+        land = landing(tenant, rt)
+        missing = land.missing
         seen: dict[str, int] = {}
-        for name in names:
+        for name in sorted(land.log_buckets):
             bucket, why = _log_bucket(tenant, name)
             if bucket is None:
                 missing.append(why)
@@ -93,18 +133,24 @@ def log_bucket_retention(tenant: TenantSnapshot, ctx: RuleContext) -> Iterator[R
                 seen[name] = bucket.retention_days
         best = max(seen.values(), default=0)
         source = max(seen, key=lambda n: seen[n]) if seen else "no log bucket"
-        archives = _archives(tenant, covering)
-        evidence = {"buckets": seen, "archives": archives, "retention": {
-            "source": f"Data Access audit logs of {project.resource} in {source}",
-            "hot_days": best, "total_days": max([best, *archives.values()])}}
+        archives = _archive_days(tenant, land.archives)
+        evidence = {"buckets": seen, "archives": archives, "via": land.log_buckets,
+                    "retention": {
+                        "source": f"Data Access audit logs of {project.resource} in {source}",
+                        "hot_days": best, "total_days": max([best, *archives.values()])}}
+        if rt.interceptors:
+            evidence["intercepted_by"] = [i.path for i in rt.interceptors]
+        if land.unproven:
+            evidence["unproven_routes"] = land.unproven
         if best >= hot:
             yield passed(project.resource, f"{source} keeps {best} days (profile {hot})",
                          **evidence)
         elif missing:
             yield not_assessed(project.resource, "; ".join(missing), **evidence)
         elif not seen:
-            yield failed(project.resource, "no log bucket receives Data Access logs",
-                         **evidence)
+            extra = f" (not proven: {'; '.join(land.unproven)})" if land.unproven else ""
+            yield failed(project.resource, "no log bucket provably receives Data Access logs"
+                         + extra, **evidence)
         else:
             yield failed(project.resource, f"Data Access logs kept {best} days in {source}; "
                          f"the profile needs {hot}", **evidence)
@@ -118,6 +164,14 @@ def _judge(name: str, locked: bool, kept: int, total: int, extra: dict[str, Any]
     if gaps:
         return failed(name, f"{name}: " + "; ".join(gaps), **evidence)
     return passed(name, f"{name} is locked and keeps {kept} days", **evidence)
+
+
+def _carries_audit(s: LogSink) -> bool:
+    """Whether the sink may route some audit logs (its filter is not provably blind to them);
+    org and folder filters are read for a project whose id they do not name."""
+    project = s.parent.split("/", 1)[1] if s.parent.startswith("projects/") else ""
+    d = selects_all(s.filter, project, AUDIT_KINDS)
+    return any(v != "no" for v in d.kinds.values())
 
 
 @rule(id="GCP-RET-002", title="The export bucket is locked with enough retention",
@@ -141,10 +195,9 @@ def export_bucket_locked(tenant: TenantSnapshot, ctx: RuleContext) -> Iterator[R
     """
     total = ctx.retention.total_days
     sinks, errors = all_sinks(tenant)
-    dests = sorted({s.destination for s in sinks if is_export(s)
-                    and (selects(s.filter, "activity") or selects(s.filter, "data_access"))
-                    and s.destination.startswith(("storage.googleapis.com/",
-                                                  "logging.googleapis.com/"))})
+    dests = sorted({s.destination for s in sinks if is_export(s) and _carries_audit(s)
+                    and (s.destination.startswith("storage.googleapis.com/")
+                         or log_bucket(s.destination) is not None)})
     for d in dests:
         path = d.split("/", 1)[1]
         if d.startswith("storage."):

@@ -1,62 +1,49 @@
-"""Log routing: are audit logs exported by an aggregated sink, can the sink write, and does
-nothing exclude them on the way."""
+"""Log routing: are audit logs exported by an aggregated sink, and does nothing exclude or
+intercept them on the way (whether the sink can write: ``rules.gcp.writers``)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
 from auditor.model import Result
-from auditor.rule import RuleContext, failed, not_applicable, not_assessed, passed, rule
+from auditor.rule import RuleContext, failed, not_assessed, passed, rule
 from auditor.snapshot import TenantSnapshot
-from connectors.gcp.model import ArchiveBucket, ExclusionList, IamPolicy, LogSink
-from rules.gcp.common import (
-    all_sinks,
-    drops,
-    exclusion_hits,
-    hierarchy,
-    is_export,
-    part,
-    record,
-    selects,
-    sinks_covering,
-)
-
-AUDIT_TYPES = ("activity", "data_access")
-WRITER_ROLES = {
-    "storage": {"roles/storage.objectCreator", "roles/storage.objectAdmin",
-                "roles/storage.admin", "roles/storage.legacyBucketWriter",
-                "roles/storage.legacyBucketOwner"},
-    "logging": {"roles/logging.bucketWriter", "roles/logging.admin", "roles/owner",
-                "roles/editor"},
-    "pubsub": {"roles/pubsub.publisher", "roles/pubsub.editor", "roles/pubsub.admin",
-               "roles/owner", "roles/editor"},
-    "bigquery": {"roles/bigquery.dataEditor", "roles/bigquery.dataOwner",
-                 "roles/bigquery.admin", "roles/owner", "roles/editor"},
-}
+from connectors.gcp.model import ExclusionList
+from rules.gcp.common import hierarchy, record
+from rules.gcp.logquery import Tri
+from rules.gcp.routing import Route, Routing, dropped_kinds, filter_value, routing
 
 
-def exports_audit(s: LogSink) -> bool:
-    """An enabled, non-built-in sink whose filter selects Admin Activity and Data Access
-    logs and whose exclusions drop none of them."""
-    return is_export(s) and all(selects(s.filter, t) for t in AUDIT_TYPES) \
-        and not exclusion_hits(s)
+def _sink_evidence(r: Route) -> dict[str, object]:
+    s = r.sink
+    return {"destination": s.destination, "filter": s.filter,
+            "include_children": s.include_children, "intercept_children": s.intercept_children,
+            "disabled": s.disabled, "receives": {k: v.value for k, v in r.kinds.items()},
+            **({"intercepted_by": r.intercepted_by} if r.intercepted_by else {}),
+            **({"why": r.reason()} if r.all_kinds() is not Tri.YES else {})}
 
 
 @rule(id="GCP-SINK-001", title="An aggregated sink exports all audit logs", severity="critical",
       provider="gcp", needs=["gcp.hierarchy", "gcp.sinks"],
-      references="CIS GCP 4.0: 2.2; M-21-31: EL1; BP: central collection")
+      references="CIS GCP 4.0: 2.2; M-26-14: log management; BP: central collection")
 def audit_logs_exported(tenant: TenantSnapshot, ctx: RuleContext) -> Iterator[Result]:
     """
     What it checks:
     That each project is covered by at least one enabled sink (its own, or an organisation
-    or folder sink with `includeChildren`) whose filter is empty or selects
-    `cloudaudit.googleapis.com` Admin Activity and Data Access logs, with no exclusion
-    dropping them. The built-in `_Required` and `_Default` sinks do not count.
+    or folder sink with `includeChildren`) that provably routes every Cloud Audit Logs entry
+    of the project (Admin Activity, Data Access, System Event, Policy Denied). The filter is
+    parsed as the Logging query language: `AND` narrows, `OR` widens, `NOT` inverts, and a
+    condition on any other field (`severity`, `resource.type`, a service name) narrows, so
+    it fails naming that clause; what cannot be proven fails too. Enabled exclusions on the
+    sink count against it, and an ancestor's `interceptChildren` sink takes the logs it
+    matches away from every sink below it. The built-in `_Required` and `_Default` sinks do
+    not count.
 
     Why it matters:
     Logs kept only in the project that produced them can be read, and sometimes deleted,
     by whoever controls the project. An organisation-level export is the copy an
-    investigation can trust, and the one a SIEM can alert on.
+    investigation can trust, and the one a SIEM can alert on. A filter that quietly keeps
+    only errors, or one service, exports far less than its name suggests.
 
     Remediation:
     Console: Logging > Log Router (organisation) > Create sink, include children, filter
@@ -66,104 +53,57 @@ def audit_logs_exported(tenant: TenantSnapshot, ctx: RuleContext) -> Iterator[Re
     """
     h = hierarchy(tenant)
     for project in h.projects:
-        covering, missing = sinks_covering(tenant, h, project)
-        good = [s.path for s in covering if exports_audit(s)]
-        seen = {s.path: {"destination": s.destination, "filter": s.filter,
-                         "include_children": s.include_children, "disabled": s.disabled}
-                for s in covering if s.name not in ("_Required", "_Default")}
+        rt = routing(tenant, h, project)
+        exports = [r for r in rt.routes if r.export]
+        good = [r.sink.path for r in exports if r.all_kinds() is Tri.YES and rt.trusted(r)]
+        seen = {r.sink.path: _sink_evidence(r) for r in exports}
         if good:
-            yield passed(project.resource, f"exported by {good[0]}", covering=good,
+            yield passed(project.resource, f"exported by {good[0]}", covering=good, sinks=seen)
+        elif rt.missing:
+            yield not_assessed(project.resource, "no covering sink proven to export, and some "
+                               "sinks could not be read: " + "; ".join(rt.missing), sinks=seen)
+        elif not exports:
+            yield failed(project.resource, "no enabled sink exports this project's audit logs",
                          sinks=seen)
-        elif missing:
-            yield not_assessed(project.resource, "no covering sink seen, and some sinks could "
-                               "not be read: " + "; ".join(missing), sinks=seen)
         else:
-            yield failed(project.resource, "no enabled sink exports this project's audit "
-                         "logs" if not seen else "no covering sink exports all audit logs",
-                         sinks=seen)
+            why = "; ".join(f"{r.sink.path} {r.reason()}" for r in exports[:3])
+            yield failed(project.resource, "no covering sink provably exports all audit "
+                         f"logs: {why}", sinks=seen)
 
 
-def _destination_grants(tenant: TenantSnapshot, s: LogSink
-                        ) -> tuple[str, dict[str, list[str]] | None, str]:
-    """(service, role -> members of the destination, or None and why)."""
-    service, _, path = s.destination.partition(".googleapis.com/")
-    if service == "storage":
-        rec, why = record(tenant, "gcp.storage_bucket", f"gs://{path}", ArchiveBucket)
-        if rec is None:
-            return service, None, why
-        return service, rec.iam, rec.iam_error or "bucket IAM not collected"
-    if service == "logging":
-        project = "/".join(path.split("/")[:2])
-        pol, why = record(tenant, "gcp.iam_policy", project, IamPolicy)
-        return service, (pol.bindings if pol else None), why
-    p = part(tenant, "gcp.destination_iam", s.destination)
-    if p is None:
-        return service, None, f"IAM of {s.destination} was not collected"
-    if p.error is not None:
-        return service, None, p.error.describe()
-    return service, dict(p.data or {}), ""
+def _exclusion_hits(rt: Routing) -> list[dict[str, object]]:
+    """Enabled exclusions, on sinks that would otherwise route the project's audit logs,
+    that may drop some of them."""
+    pid = rt.project.project_id
+    hits: list[dict[str, object]] = []
+    for r in rt.routes:
+        if r.sink.disabled:
+            continue
+        for e in r.sink.exclusions:
+            kinds = [k for k in (dropped_kinds(e.filter, pid) if not e.disabled else [])
+                     if filter_value(r.sink.filter, pid, k)[0] is Tri.YES]
+            if kinds:
+                hits.append({"sink": r.sink.path, "exclusion": e.name, "filter": e.filter,
+                             "drops": kinds})
+    return hits
 
 
-@rule(id="GCP-SINK-002", title="The sink's writer identity can write to its destination",
-      severity="medium", provider="gcp", needs=["gcp.sinks"], references="CIS GCP 4.0: 2.2")
-def writer_identity_granted(tenant: TenantSnapshot, ctx: RuleContext) -> Iterator[Result]:
-    """
-    What it checks:
-    For every enabled, non-built-in sink, that its `writerIdentity` holds a role that can
-    write to the destination: Storage Object Creator on a bucket, Logs Bucket Writer on a
-    log bucket's project, Pub/Sub Publisher on a topic, BigQuery Data Editor on a dataset.
-    A sink writing to a log bucket in its own project needs no grant.
-
-    Why it matters:
-    A sink whose identity cannot write drops every entry silently: the export exists on
-    paper and the destination stays empty.
-
-    Remediation:
-    Console: Logging > Log Router > the sink > copy the writer identity; grant it on the
-    destination. gcloud: `gcloud storage buckets add-iam-policy-binding gs://BUCKET
-    --member=WRITER_IDENTITY --role=roles/storage.objectCreator` (or the topic/dataset role).
-    """
-    sinks, errors = all_sinks(tenant)
-    exports = [s for s in sinks if is_export(s)]
-    for s in exports:
-        service, grants, why = _destination_grants(tenant, s)
-        same_project = service == "logging" and s.destination.split("/")[1:3] == \
-            s.parent.split("/")[:2]
-        evidence = {"writer_identity": s.writer_identity, "destination": s.destination}
-        if not s.writer_identity and same_project:
-            yield passed(s.path, "writes to a log bucket in its own project", **evidence)
-        elif grants is None:
-            yield not_assessed(s.path, f"destination IAM unknown: {why}", **evidence)
-        else:
-            roles = sorted(r for r, members in grants.items()
-                           if s.writer_identity in members and r in WRITER_ROLES.get(service,
-                                                                                       set()))
-            if roles:
-                yield passed(s.path, f"{s.writer_identity} holds {roles[0]}", roles=roles,
-                             **evidence)
-            else:
-                yield failed(s.path, f"{s.writer_identity or 'the writer identity'} has no "
-                             f"role to write to {s.destination}", **evidence)
-    if not exports:
-        if errors:
-            yield not_assessed(tenant.name, "some sinks could not be read: " +
-                               "; ".join(e.describe() for e in errors))
-        else:
-            yield not_applicable(tenant.name, "no export sinks")
-
-
-@rule(id="GCP-SINK-003", title="Audit logs are not excluded", severity="high", provider="gcp",
-      needs=["gcp.hierarchy", "gcp.sinks"], references="BP: coverage")
+@rule(id="GCP-SINK-003", title="Audit logs are not excluded or intercepted", severity="high",
+      provider="gcp", needs=["gcp.hierarchy", "gcp.sinks"], references="BP: coverage")
 def audit_logs_not_excluded(tenant: TenantSnapshot, ctx: RuleContext) -> Iterator[Result]:
     """
     What it checks:
     That no enabled exclusion (project exclusions, the `_Default` sink's, or those of any
-    sink covering the project) matches `cloudaudit.googleapis.com` logs, and that the
-    `_Default` sink is not disabled unless another covering sink routes Data Access logs.
+    sink covering the project) may drop `cloudaudit.googleapis.com` logs (exclusion filters
+    are parsed; one narrowed to a service still drops that service's audit logs), and that
+    the `_Default` sink is not disabled unless another covering sink routes Data Access
+    logs. An ancestor's `interceptChildren` sink is named as where the project's audit logs
+    go: the project's own sinks and buckets no longer receive what it matches.
 
     Why it matters:
     Exclusions are a common cost saving, and an excluded log is never stored anywhere: the
     audit logs a responder needs are the first to go when "noisy" Data Access logs are cut.
+    An intercepting sink higher up silently empties the project's own log buckets.
 
     Remediation:
     Console: Logging > Log Router > the sink > Edit > exclusions > remove the audit-log
@@ -172,23 +112,31 @@ def audit_logs_not_excluded(tenant: TenantSnapshot, ctx: RuleContext) -> Iterato
     """
     h = hierarchy(tenant)
     for project in h.projects:
-        covering, missing = sinks_covering(tenant, h, project)
+        rt = routing(tenant, h, project)
+        missing = list(rt.missing)
         excl, why = record(tenant, "gcp.exclusions", project.resource, ExclusionList)
         if excl is None:
             missing.append(why)
-        hits = [hit for s in covering if not s.disabled for hit in exclusion_hits(s)]
+        hits = _exclusion_hits(rt)
         hits += [{"sink": f"{project.resource} (project exclusion)", "exclusion": e.name,
-                  "filter": e.filter, "drops": drops(e.filter)}
-                 for e in (excl.exclusions if excl else []) if not e.disabled and drops(e.filter)]
-        default = [s for s in covering if s.name == "_Default" and s.parent == project.resource]
-        others = [s for s in covering if is_export(s) and selects(s.filter, "data_access")]
-        default_off = bool(default) and default[0].disabled and not others
+                  "filter": e.filter, "drops": kinds}
+                 for e in (excl.exclusions if excl else []) if not e.disabled
+                 for kinds in [dropped_kinds(e.filter, project.project_id)] if kinds]
+        default = [r for r in rt.routes if r.sink.name == "_Default" and r.level == 0]
+        others = [r for r in rt.routes if r.export and r.kinds["data_access"] is Tri.YES]
+        default_off = bool(default) and default[0].sink.disabled and not others
+        intercepted = sorted({i.path: i.destination for i in rt.interceptors}.items())
+        evidence: dict[str, object] = {
+            "intercepted_by": [{"sink": p, "destination": d} for p, d in intercepted]}
         if hits or default_off:
             msg = f"{len(hits)} exclusion(s) drop audit logs" if hits else \
                 "the _Default sink is disabled and no other sink keeps Data Access logs"
-            yield failed(project.resource, msg, exclusions=hits, default_disabled=default_off)
+            yield failed(project.resource, msg, exclusions=hits, default_disabled=default_off,
+                         **evidence)
         elif missing:
-            yield not_assessed(project.resource, "; ".join(missing))
+            yield not_assessed(project.resource, "; ".join(missing), **evidence)
         else:
-            yield passed(project.resource, "no exclusion matches audit logs",
-                         sinks=[s.path for s in covering])
+            where = "; audit logs are intercepted by " + ", ".join(
+                f"{p} (to {d})" for p, d in intercepted) if intercepted else ""
+            yield passed(project.resource, "no exclusion matches audit logs" + where,
+                         sinks=[r.sink.path for r in rt.routes], **evidence)

@@ -44,8 +44,10 @@ def test_organisation_mode_enumerates_folders_and_projects(sim: GcpSimulator) ->
     assert h.ancestors(h.projects[0]) == [DEV, "folders/1002", "organizations/123456789012"]
     assert snap.identity == "anonymous (emulator)"
     assert not list(snap.errors())
-    # One call per (resource, API): 4 projects + 2 folders + the org list sinks once each.
-    assert snap.api_calls["ConfigServiceV2.ListSinks"] == 7
+    # One call per (resource, API): 4 projects (gRPC) + 2 folders and the org (REST, which
+    # carries interceptChildren) list sinks once each.
+    assert snap.api_calls["ConfigServiceV2.ListSinks"] == 4
+    assert snap.api_calls["logging.sinks.list"] == 3
     assert snap.api_calls["Projects.SearchProjects"] == 1
     assert snap.api_calls["Projects.GetIamPolicy"] == 4
     buckets = snap.get("gcp.log_buckets", MAIL).as_(LogBucketList).buckets
@@ -93,7 +95,7 @@ def test_pagination_is_followed(sim: GcpSimulator) -> None:
     snap = collect(sim)
     sinks = snap.get("gcp.sinks", MAIL).as_(SinkList).sinks
     assert len(sinks) == 452                    # _Required, _Default and 450 more
-    assert snap.api_calls["ConfigServiceV2.ListSinks"] == 7 + 2   # 3 pages for that project
+    assert snap.api_calls["ConfigServiceV2.ListSinks"] == 4 + 2   # 3 pages for that project
 
 
 def test_unavailable_is_retried_then_succeeds(sim: GcpSimulator) -> None:
@@ -222,7 +224,7 @@ def test_demo_attestations_and_rule_metadata() -> None:
     from rules.gcp import RULES
 
     ids = [meta_of(fn).id for fn in RULES]
-    assert len(ids) == len(set(ids)) == 20
+    assert len(ids) == len(set(ids)) == 21
     for fn in RULES:
         m = meta_of(fn)
         assert m.what and m.why and m.remediation, m.id
@@ -250,9 +252,11 @@ def test_unreachable_rest_endpoint_costs_only_the_rest_apis(sim: GcpSimulator) -
                    endpoints={"emulator_host": sim.emulator_host, "rest": "http://127.0.0.1:9"})
     errors = _errors(snap)
     assert errors[("dns.policies.list", MAIL)].code == "ConnectionError"
-    assert ("logging.sinks.list", MAIL) not in errors
+    assert ("logging.sinks.list", MAIL) not in errors     # project sinks: gRPC
     r = report(snap)
-    expect(r, "GCP-SINK-001", "pass", MAIL)
+    expect(r, "GCP-AUD-001", "pass", MAIL)
+    # Organisation and folder sinks are read over REST (interceptChildren): unknown here.
+    expect(r, "GCP-SINK-001", "not_assessed", MAIL, contains="folders/1001")
     expect(r, "GCP-DNS-001", "not_assessed", "acme-gcp")
 
 

@@ -35,7 +35,7 @@ def denied(gcp_sim: GcpSimulator) -> TenantSnapshot:
     """storm-0558 with one API denied or failing per rule family."""
     gcp_sim.load("storm-0558")
     gcp_sim.fail_grpc("GetIamPolicy", resource="folders/1002")
-    gcp_sim.fail_grpc("ListSinks", resource="folders/1002")
+    gcp_sim.fail_http(r"^GET /v2/folders/1002/sinks", 403)
     gcp_sim.fail_grpc("ListExclusions", resource=SHARED)
     gcp_sim.fail_grpc("ListBuckets", resource=MAIL)
     gcp_sim.fail_grpc("ListLogMetrics")
@@ -231,3 +231,73 @@ def test_exclusion_on_a_sink_without_audit_logs_is_harmless(sim: GcpSimulator) -
     r = report(collect(sim))
     [f] = expect(r, "GCP-SINK-003", "fail", MAIL)
     assert [h["exclusion"] for h in f.evidence["exclusions"]] == ["drop-all-audit"]
+
+
+def _with_dev_audit(*configs: dict[str, object]) -> dict[str, object]:
+    data = scenario("storm-0558")
+    data["projects"][2]["iamPolicy"] = {"auditConfigs": list(configs)}
+    return data
+
+
+def _audit(service: str, *types: str) -> dict[str, object]:
+    return {"service": service, "auditLogConfigs": [{"logType": t} for t in types]}
+
+
+def test_token_minting_is_admin_read_under_iam_and_sts(sim: GcpSimulator) -> None:
+    # The org gives ADMIN_READ for allServices (iam and sts pass); the dev project adds
+    # only what KMS needs: DATA_READ.
+    sim.load(_with_dev_audit(_audit("cloudkms.googleapis.com", "DATA_READ")))
+    [f] = expect(report(collect(sim)), "GCP-AUD-003", "pass", DEV)
+    assert f.evidence["required"] == {"iam.googleapis.com": "ADMIN_READ",
+                                      "sts.googleapis.com": "ADMIN_READ",
+                                      "cloudkms.googleapis.com": "DATA_READ"}
+
+
+def test_iamcredentials_alone_does_not_count(sim: GcpSimulator) -> None:
+    data = _with_dev_audit(_audit("iamcredentials.googleapis.com", "ADMIN_READ", "DATA_READ"),
+                           _audit("cloudkms.googleapis.com", "DATA_READ"))
+    data["organization"]["iamPolicy"]["auditConfigs"] = []        # no allServices above
+    sim.load(data)
+    [f] = expect(report(collect(sim)), "GCP-AUD-003", "fail", DEV,
+                 contains="iamcredentials.googleapis.com entry does not count")
+    assert set(f.evidence["gaps"]) == {"iam.googleapis.com", "sts.googleapis.com"}
+    sim.load(_with_dev_audit(_audit("iam.googleapis.com", "ADMIN_READ"),
+                             _audit("sts.googleapis.com", "ADMIN_READ"),
+                             _audit("cloudkms.googleapis.com", "DATA_READ")))
+    expect(report(collect(sim)), "GCP-AUD-003", "pass", DEV)
+
+
+FOLDER_WRITER = "serviceAccount:f1001-222222@gcp-sa-logging.iam.gserviceaccount.com"
+
+
+@pytest.mark.parametrize("level", ["project", "organization"])
+def test_writer_roles_inherited_from_the_destinations_project_or_org(sim: GcpSimulator,
+                                                                     level: str) -> None:
+    data = scenario("storm-0558")
+    grant = {"role": "roles/pubsub.publisher", "members": [FOLDER_WRITER]}
+    node = data["projects"][3] if level == "project" else data["organization"]
+    node.setdefault("iamPolicy", {}).setdefault("bindings", []).append(grant)
+    sim.load(data)
+    where = SHARED if level == "project" else ORG
+    [f] = expect(report(collect(sim)), "GCP-SINK-002", "pass", "folders/1001/sinks/prod-siem",
+                 contains=f"roles/pubsub.publisher on {where}")
+    assert f.evidence["roles"] == [{"role": "roles/pubsub.publisher", "on": where}]
+
+
+def test_bucket_writer_role_on_the_buckets_project(sim: GcpSimulator) -> None:
+    # The Cloud Storage bucket resource names its project (projectNumber): a grant there
+    # counts; the bucket's own policy here grants nothing.
+    data = scenario("storm-0558")
+    data["storageBuckets"]["acme-audit-archive"]["iam"] = {"bindings": []}
+    writer = data["organization"]["sinks"][0]["writerIdentity"]
+    data["projects"][3]["iamPolicy"] = {"bindings": [
+        {"role": "roles/storage.objectCreator", "members": [writer]}]}
+    sim.load(data)
+    snap = collect(sim)
+    assert snap.get("gcp.storage_bucket", ARCHIVE).data["project_number"] == "200000000004"
+    expect(report(snap), "GCP-SINK-002", "pass", f"{ORG}/sinks/org-audit-export",
+           contains=f"on {SHARED}")
+    data["projects"][3]["iamPolicy"] = {}
+    sim.load(data)
+    expect(report(collect(sim)), "GCP-SINK-002", "fail", f"{ORG}/sinks/org-audit-export",
+           contains="on it or above it")
