@@ -30,8 +30,11 @@ class DataEventScope(BaseModel):
     resource_type: str                  # e.g. AWS::S3::Object
     read: bool
     write: bool
-    all_resources: bool                 # not narrowed to some ARNs/prefixes
+    all_resources: bool                 # not narrowed by any field (see ``narrowed_by``)
     resources: list[str] = Field(default_factory=list)
+    # What keeps only part of the type's events: "field operator" -> values, e.g.
+    # {"resources.ARN StartsWith": ["arn:aws:s3:::one/"]} or {"DataResources.Values": [...]}.
+    narrowed_by: dict[str, list[str]] = Field(default_factory=dict)
 
 
 class EventSelection(BaseModel):
