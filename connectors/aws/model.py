@@ -136,8 +136,13 @@ class TrailBucket(BaseModel):
     acl_public: bool | None = None
     versioning: str | None = None            # Enabled | Suspended | Off
     mfa_delete: bool | None = None
-    object_lock: bool | None = None
-    object_lock_days: int | None = None
+    object_lock: bool | None = None          # ObjectLockEnabled
+    # Rule.DefaultRetention of GetObjectLockConfiguration (S3 API reference,
+    # "GetObjectLockConfiguration" / "DefaultRetention": Mode GOVERNANCE|COMPLIANCE and Days
+    # or Years). None: no default rule, so nothing CloudTrail writes is locked.
+    object_lock_mode: str | None = None
+    object_lock_days: int | None = None      # the default retention in days (Years x 365)
+    object_lock_years: int | None = None     # as configured, when given in years
     lifecycle: list[LifecycleRule] | None = None
     errors: dict[str, CollectionError] = Field(default_factory=dict)
 

@@ -302,7 +302,11 @@ def _apply(b: TrailBucket, fld: str, resp: dict[str, Any] | None) -> None:
     elif fld == "object_lock":
         conf = r.get("ObjectLockConfiguration") or {}
         b.object_lock = conf.get("ObjectLockEnabled") == "Enabled"
+        # DefaultRetention carries Days or Years, never both on AWS (moto sends Days: 0 beside
+        # Years): read whichever is set.
         dflt = (conf.get("Rule") or {}).get("DefaultRetention") or {}
+        b.object_lock_mode = dflt.get("Mode") or None
+        b.object_lock_years = dflt.get("Years") or None
         days = dflt.get("Days") or (dflt.get("Years") or 0) * 365
         b.object_lock_days = days or None
     elif fld == "lifecycle":
