@@ -120,6 +120,8 @@ class LifecycleRule(BaseModel):
     id: str = ""
     prefix: str = ""
     expiration_days: int | None = None
+    expiration_date: datetime | None = None  # Expiration.Date: everything expires that day
+    noncurrent_expiration_days: int | None = None   # NoncurrentVersionExpiration.NoncurrentDays
     archive_after_days: int | None = None   # first transition to an archive storage class
 
 
@@ -175,12 +177,22 @@ class LogGroup(BaseModel):
 
 
 class EventDataStore(BaseModel):
+    """A CloudTrail Lake event data store, as ``GetEventDataStore`` returns it (the list
+    call's copies of these fields are deprecated)."""
+
     arn: str
     name: str = ""
     status: str = ""
     retention_days: int | None = None
     multi_region: bool = False
     organization: bool = False
+    # eventCategory values of its advanced selectors: Management/Data/NetworkActivity for
+    # CloudTrail events; ConfigurationItem, Insight, Evidence or ActivityAuditLog otherwise.
+    event_categories: list[str] = Field(default_factory=list)
+    error: CollectionError | None = None      # GetEventDataStore failed for this store
+
+    def holds_cloudtrail_events(self) -> bool:
+        return bool(set(self.event_categories) & {"Management", "Data", "NetworkActivity"})
 
 
 class EventDataStores(BaseModel):

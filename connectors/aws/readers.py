@@ -100,11 +100,33 @@ def trail_details(acct: Account, trail: Trail) -> None:
 
 
 def event_data_stores(acct: Account, region: str) -> EventDataStores:
-    items = acct.pages("cloudtrail", region, "ListEventDataStores", "EventDataStores")
-    return EventDataStores(stores=[EventDataStore(
-        arn=e.get("EventDataStoreArn", ""), name=e.get("Name", ""), status=e.get("Status", ""),
-        retention_days=e.get("RetentionPeriod"), multi_region=bool(e.get("MultiRegionEnabled")),
-        organization=bool(e.get("OrganizationEnabled"))) for e in items])
+    """The region's event data stores: listed, then each read with ``GetEventDataStore``
+    (the CloudTrail API reference marks ``RetentionPeriod``, ``Status``,
+    ``AdvancedEventSelectors``, ``MultiRegionEnabled`` and ``OrganizationEnabled`` in
+    ``ListEventDataStores`` as deprecated)."""
+    ct = acct.client("cloudtrail", region)
+    out = EventDataStores()
+    for item in acct.pages("cloudtrail", region, "ListEventDataStores", "EventDataStores"):
+        arn = item.get("EventDataStoreArn", "")
+        store = EventDataStore(arn=arn, name=item.get("Name", ""))
+        try:
+            e = acct.call("cloudtrail", region, "GetEventDataStore",
+                          partial(ct.get_event_data_store, EventDataStore=arn), scope=arn)
+        except Failed as exc:
+            store.error = exc.error
+            out.stores.append(store)
+            continue
+        store.name = e.get("Name", store.name)
+        store.status = e.get("Status", "")
+        store.retention_days = e.get("RetentionPeriod")
+        store.multi_region = bool(e.get("MultiRegionEnabled"))
+        store.organization = bool(e.get("OrganizationEnabled"))
+        store.event_categories = sorted({
+            v for sel in e.get("AdvancedEventSelectors") or []
+            for f in sel.get("FieldSelectors") or [] if f.get("Field") == "eventCategory"
+            for v in f.get("Equals") or []})
+        out.stores.append(store)
+    return out
 
 
 # --- Regional services --------------------------------------------------------------------
@@ -241,8 +263,14 @@ def _lifecycle(raw: dict[str, Any]) -> list[LifecycleRule]:
             (flt.get("And") or {}).get("Prefix") or ""
         archive = [t.get("Days") for t in r.get("Transitions") or []
                    if t.get("StorageClass") in ARCHIVE_CLASSES and t.get("Days") is not None]
+        # S3 API reference, LifecycleRule: Expiration{Date | Days | ExpiredObjectDeleteMarker},
+        # NoncurrentVersionExpiration{NoncurrentDays, NewerNoncurrentVersions}.
+        expiration = r.get("Expiration") or {}
+        noncurrent = r.get("NoncurrentVersionExpiration") or {}
         rules.append(LifecycleRule(id=r.get("ID", ""), prefix=prefix,
-                                   expiration_days=(r.get("Expiration") or {}).get("Days"),
+                                   expiration_days=expiration.get("Days"),
+                                   expiration_date=expiration.get("Date"),
+                                   noncurrent_expiration_days=noncurrent.get("NoncurrentDays"),
                                    archive_after_days=min(archive) if archive else None))
     return rules
 

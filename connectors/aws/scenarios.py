@@ -2,7 +2,8 @@
 
 ``storm-0558``: an Organization of four accounts (management, log-archive, prod, dev) in two
 regions, misconfigured the way real ones are: the organisation trail has no log file
-validation and no KMS key, its archive expires after a year, its log group keeps 90 days, only
+validation and no KMS key, its archive expires after a year, its log group and its Lake event
+data store keep 90 days, only
 two CIS alarms exist, a member has no flow logs, GuardDuty and Config only in one region, a
 leftover regional trail writes into its own account. ``hardened``: everything done right.
 """
@@ -113,7 +114,9 @@ def archive_bucket(server: MotoServer, creds: Creds, name: str, *, hardened: boo
     if expire_days:
         s3.put_bucket_lifecycle_configuration(Bucket=name, LifecycleConfiguration={"Rules": [{
             "ID": "expire", "Status": "Enabled", "Filter": {"Prefix": ""},
-            "Expiration": {"Days": expire_days}}]})
+            "Expiration": {"Days": expire_days},
+            # A versioned bucket keeps expired versions until this (as AWS applies it).
+            "NoncurrentVersionExpiration": {"NoncurrentDays": 30}}]})
 
 
 def log_group(server: MotoServer, creds: Creds, region: str, name: str,
@@ -222,6 +225,11 @@ def seed(server: MotoServer, scenario: str, regions: tuple[str, ...]) -> dict[st
                 {"Field": "resources.type", "Equals": ["AWS::S3::Object"]}]}]
     trail(server, mgmt, home, "org-trail", bucket, **params)
     cis_alarms(server, mgmt, home, "org-trail", list(CIS_PATTERNS) if good else ["4.1", "4.3"])
+    # A CloudTrail Lake store of the Organization's events (served by the simulator's stub):
+    # seven years when hardened, a 90-day "investigation" store otherwise.
+    server.extras.add_event_data_store(ids["management"], home, "org-lake",
+                                       2557 if good else 90, ("Management", "Data"),
+                                       organization=True)
     for name, cr in creds.items():
         for i, region in enumerate(regions):
             regional_services(server, cr, region, config=good or i == 0,

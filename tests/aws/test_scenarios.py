@@ -53,11 +53,13 @@ def test_storm_retention(storm: Seeded) -> None:
     hit = expect(storm.report, "AWS-RET-001", "fail", bucket)
     assert hit[0].evidence["retention"] == {
         "source": f"cloudtrail s3 archive org-cloudtrail-{storm.ids['log-archive']}",
-        "hot_days": 365, "total_days": 365}
+        "hot_days": 395, "total_days": 395}     # 365 days, then 30 as a noncurrent version
     hit = expect(storm.report, "AWS-RET-001", "pass", "arn:aws:s3:::prod-legacy-trail")
     assert hit[0].evidence["retention"]["total_days"] == NEVER_EXPIRES
     hit = expect(storm.report, "AWS-RET-002", "fail", GROUP)
     assert hit[0].evidence["retention"]["hot_days"] == 90
+    lake = f"arn:aws:cloudtrail:us-east-1:{storm.ids['management']}:eventdatastore/org-lake-0000"
+    expect(storm.report, "AWS-RET-001", "fail", lake, contains="90 days")
     # The same snapshot under the csrb profile (180 days): the archive now passes.
     csrb = report(storm.tenant, profile="csrb")
     expect(csrb, "AWS-RET-001", "pass", bucket)
