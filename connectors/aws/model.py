@@ -242,7 +242,22 @@ class GuardDuty(BaseModel):
 
 
 class SecurityHub(BaseModel):
-    enabled: bool
+    """Security Hub CSPM (``DescribeHub``) and the unified Security Hub
+    (``DescribeSecurityHubV2``), which can run without the CSPM hub. None: not read."""
+
+    enabled: bool | None = None              # the CSPM hub (DescribeHub)
     hub_arn: str | None = None
+    hub_error: CollectionError | None = None
+    unified: bool | None = None              # DescribeSecurityHubV2 (asked when no CSPM hub)
+    hub_v2_arn: str | None = None
+    unified_error: CollectionError | None = None
     standards: list[str] | None = None       # enabled standards, None when not read
     standards_error: CollectionError | None = None
+
+    def on(self) -> bool | None:
+        """Either hub on: True; both seen off: False; otherwise unknown."""
+        if self.enabled or self.unified:
+            return True
+        if self.enabled is False and self.unified is False:
+            return False
+        return None

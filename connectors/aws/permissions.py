@@ -53,7 +53,9 @@ OPERATIONS: dict[str, tuple[str, str]] = {
     "kms:GetKeyRotationStatus": ("kms:GetKeyRotationStatus", "key rotation"),
     "guardduty:ListDetectors": ("guardduty:ListDetectors", "GuardDuty detectors"),
     "guardduty:GetDetector": ("guardduty:GetDetector", "GuardDuty detector status"),
-    "securityhub:DescribeHub": ("securityhub:DescribeHub", "Security Hub enabled?"),
+    "securityhub:DescribeHub": ("securityhub:DescribeHub", "Security Hub CSPM enabled?"),
+    "securityhub:DescribeSecurityHubV2": ("securityhub:DescribeSecurityHubV2",
+                                          "the unified Security Hub enabled?"),
     "securityhub:GetEnabledStandards": ("securityhub:GetEnabledStandards",
                                         "Security Hub standards (evidence)"),
 }

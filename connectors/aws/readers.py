@@ -212,21 +212,39 @@ def guardduty(acct: Account, region: str) -> GuardDuty:
 
 
 def security_hub(acct: Account, region: str) -> SecurityHub:
+    """The CSPM hub, and where it is off or unreadable the unified Security Hub."""
     sh = acct.client("securityhub", region)
+    out = SecurityHub()
     try:
         hub = acct.call("securityhub", region, "DescribeHub", sh.describe_hub)
+        out.enabled, out.hub_arn = True, hub.get("HubArn")
     except Failed as exc:
-        # The documented answer of an account where Security Hub is not enabled.
+        # The documented answer of an account where Security Hub CSPM is not enabled.
         if exc.error.code == "InvalidAccessException" and "not subscribed" in exc.error.reason:
-            return SecurityHub(enabled=False)
-        raise
-    out = SecurityHub(enabled=True, hub_arn=hub.get("HubArn"))
-    try:
-        subs = acct.pages("securityhub", region, "GetEnabledStandards",
-                          "StandardsSubscriptions")
-        out.standards = sorted(s.get("StandardsArn", "") for s in subs)
-    except Failed as exc:
-        out.standards_error = exc.error
+            out.enabled = False
+        else:
+            out.hub_error = exc.error
+    if not out.enabled:
+        # API_DescribeSecurityHubV2: GET /hubv2 -> {HubV2Arn, SubscribedAt}; not enabled is
+        # ResourceNotFoundException (the reference lists it; unconfirmed on a live account).
+        try:
+            v2 = acct.call("securityhub", region, "DescribeSecurityHubV2",
+                           sh.describe_security_hub_v2)
+            out.unified, out.hub_v2_arn = True, v2.get("HubV2Arn")
+        except Failed as exc:
+            if exc.error.code == "ResourceNotFoundException":
+                out.unified = False
+            else:
+                out.unified_error = exc.error
+    if out.on() is None and out.hub_error is not None and out.unified_error is not None:
+        raise Failed(out.hub_error)
+    if out.enabled:
+        try:
+            subs = acct.pages("securityhub", region, "GetEnabledStandards",
+                              "StandardsSubscriptions")
+            out.standards = sorted(s.get("StandardsArn", "") for s in subs)
+        except Failed as exc:
+            out.standards_error = exc.error
     return out
 
 
