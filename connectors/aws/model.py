@@ -8,14 +8,19 @@ Parts written by the AWS connector (scope in brackets):
 - ``aws.bucket`` [bucket name]: each trail bucket's owner and protection (``TrailBucket``).
 - ``aws.log_group`` [log group ARN]: each trail log group, its metric filters, the alarms on
   them and the SNS subscribers behind the alarms (``LogGroup``).
-- ``aws.lake``, ``aws.config``, ``aws.vpcs``, ``aws.kms``, ``aws.guardduty``,
-  ``aws.securityhub`` [account/region]: regional services (``EventDataStores``,
-  ``ConfigRecorders``, ``VpcFlowLogs``, ``KmsKeys``, ``GuardDuty``, ``SecurityHub``).
+- ``aws.lake``, ``aws.config``, ``aws.config_aggregators``, ``aws.vpcs``, ``aws.kms``,
+  ``aws.guardduty``, ``aws.securityhub`` [account/region]: regional services
+  (``EventDataStores``, ``ConfigRecorders``, ``ConfigAggregators``, ``VpcFlowLogs``,
+  ``KmsKeys``, ``GuardDuty``, ``SecurityHub``).
+- ``aws.scp`` [""] and ``aws.org_detection`` [region]: organisation-wide settings read from
+  the caller's account (``ServiceControlPolicies``, ``OrgDetection``), when it is in an
+  Organization.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from pydantic import BaseModel, Field
 
@@ -261,3 +266,58 @@ class SecurityHub(BaseModel):
         if self.enabled is False and self.unified is False:
             return False
         return None
+
+
+# --- Organisation-wide settings (read from the audit's caller account) --------------------
+
+class ScpPolicy(BaseModel):
+    """A service control policy: its document and where it is attached."""
+
+    id: str
+    name: str = ""
+    aws_managed: bool = False
+    document: dict[str, Any] | None = None   # DescribePolicy Content, parsed
+    targets: list[str] = Field(default_factory=list)   # root, OU and account ids
+    error: CollectionError | None = None
+
+
+class ServiceControlPolicies(BaseModel):
+    """``aws.scp`` [""]: the Organization's SCPs and each audited account's ancestors."""
+
+    policies: list[ScpPolicy] = Field(default_factory=list)
+    parents: dict[str, list[str]] = Field(default_factory=dict)   # account -> OUs..., root
+    parent_errors: dict[str, CollectionError] = Field(default_factory=dict)
+
+
+class Aggregator(BaseModel):
+    name: str
+    arn: str = ""
+    organization: bool = False               # OrganizationAggregationSource
+    all_regions: bool = False                # AllAwsRegions
+    regions: list[str] = Field(default_factory=list)
+
+
+class ConfigAggregators(BaseModel):
+    """``aws.config_aggregators`` [account/region]: the account's Config aggregators."""
+
+    aggregators: list[Aggregator] = Field(default_factory=list)
+
+
+class GuardDutyOrgConfig(BaseModel):
+    """GuardDuty ``DescribeOrganizationConfiguration``: NEW | ALL | NONE for each."""
+
+    auto_enable_members: str = "NONE"
+    s3_data_events: str = "NONE"
+    eks_audit_logs: str = "NONE"
+
+
+class OrgDetection(BaseModel):
+    """``aws.org_detection`` [region]: the delegated administrators of GuardDuty and Security
+    Hub, and GuardDuty's organisation configuration (read as the GuardDuty administrator)."""
+
+    guardduty_admins: list[str] | None = None
+    guardduty_admins_error: CollectionError | None = None
+    guardduty_config: GuardDutyOrgConfig | None = None
+    guardduty_config_error: CollectionError | None = None
+    securityhub_admins: list[str] | None = None
+    securityhub_admins_error: CollectionError | None = None

@@ -32,6 +32,7 @@ from connectors.aws.model import (
     Vpc,
     VpcFlowLogs,
 )
+from connectors.aws.orgwide import config_aggregators
 from connectors.aws.selectors import from_advanced, from_classic
 
 PUBLIC_GRANTEES = ("http://acs.amazonaws.com/groups/global/AllUsers",
@@ -249,7 +250,8 @@ def security_hub(acct: Account, region: str) -> SecurityHub:
 
 
 REGIONAL = {
-    "aws.lake": event_data_stores, "aws.config": config_recorders, "aws.vpcs": vpc_flow_logs,
+    "aws.lake": event_data_stores, "aws.config": config_recorders,
+    "aws.config_aggregators": config_aggregators, "aws.vpcs": vpc_flow_logs,
     "aws.kms": kms_keys, "aws.guardduty": guardduty, "aws.securityhub": security_hub,
 }
 

@@ -237,3 +237,51 @@ def identity_events(tenant: TenantSnapshot, ctx: RuleContext) -> Iterator[Result
                          **evidence)
         else:
             yield passed(t.arn, "no identity or key event source is excluded", **evidence)
+
+
+INSIGHTS = ("ApiCallRateInsight", "ApiErrorRateInsight")
+
+
+@rule(id="AWS-CT-014", title="CloudTrail Insights watch API call and error rates",
+      severity="low", provider="aws", needs=["aws.trails", "aws.account"],
+      references="BP: detection")
+def insights(tenant: TenantSnapshot, ctx: RuleContext) -> Iterator[Result]:
+    """
+    What it checks:
+    That each account is covered by a logging organisation or multi-region trail whose
+    insight selectors (`GetInsightSelectors`) include both `ApiCallRateInsight` and
+    `ApiErrorRateInsight`.
+
+    Why it matters:
+    Insights flags unusual volumes of write calls and of errors: the burst of enumeration,
+    access-denied probing and resource creation that follows stolen credentials.
+
+    Remediation:
+    `aws cloudtrail put-insight-selectors --trail-name TRAIL --insight-selectors
+    '[{"InsightType":"ApiCallRateInsight"},{"InsightType":"ApiErrorRateInsight"}]'`.
+    """
+    trails = {t.arn: t for t in trails_of(tenant)}
+    org = organization(tenant)
+    for scope, account, error in accounts(tenant):
+        if account is None:
+            yield not_assessed(scope, error.describe() if error else "not collected")
+            continue
+        eligible = [t for t in covering(account, trails, org)
+                    if (t.multi_region or t.organization_trail)
+                    and (t.status is None or t.status.is_logging)]
+        seen = {t.arn: t.insight_types for t in eligible}
+        good = [arn for arn, kinds in seen.items()
+                if kinds is not None and set(INSIGHTS) <= set(kinds)
+                and trails[arn].status is not None]
+        if good:
+            yield passed(scope, f"{good[0]} records both Insights types", insights=seen)
+        elif any(kinds is None or trails[arn].status is None for arn, kinds in seen.items()):
+            why = [e.describe() for t in eligible for e in (t.insight_error, t.status_error)
+                   if e is not None]
+            yield not_assessed(scope, "no trail was seen with both Insights types and some "
+                               "could not be read: " + "; ".join(why), insights=seen)
+        else:
+            yield failed(scope, "no logging multi-region or organisation trail records "
+                         + " and ".join(INSIGHTS) if eligible else
+                         "no logging multi-region or organisation trail covers the account",
+                         insights=seen)
