@@ -154,7 +154,7 @@ def bucket_immutable(tenant: TenantSnapshot, ctx: RuleContext) -> Iterator[Resul
 
 @rule(id="AWS-EXP-001", title="Logs are kept outside the account that produces them",
       severity="high", provider="aws", needs=["aws.trails"],
-      references="M-21-31: EL1; BP: central collection")
+      references="M-26-14: central collection; BP: central collection")
 def logs_outside_account(tenant: TenantSnapshot, ctx: RuleContext) -> Iterator[Result]:
     """
     What it checks:
