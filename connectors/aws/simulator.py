@@ -261,8 +261,9 @@ class MotoServer:
 
         self.clear_faults()
         self.app.extras.reset()
+        # Resetting every backend can take seconds on a loaded 2-core machine.
         urllib.request.urlopen(urllib.request.Request(f"{self.url}/moto-api/reset",
-                                                      method="POST"), timeout=10).read()
+                                                      method="POST"), timeout=60).read()
 
     @property
     def extras(self) -> Any:
