@@ -24,7 +24,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from auditor.connector import CollectContext
 from auditor.snapshot import CollectionError, TenantSnapshot
-from connectors.aws import orgwide, readers
+from connectors.aws import orgwide, readers, s3
 from connectors.aws.client import DENIED, Account, Clients, Failed, frozen
 from connectors.aws.guard import CallLog
 from connectors.aws.model import (
@@ -182,7 +182,7 @@ def _open_account(run: Run, caller: Account, state: AccountState) -> AccountStat
         state.error = exc.error
         return state
     try:
-        state.buckets = readers.bucket_names(acct)
+        state.buckets = s3.bucket_names(acct)
     except Failed as exc:
         state.buckets_error = exc.error     # ownership then stays unknown for this account
     return state
