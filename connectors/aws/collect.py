@@ -24,7 +24,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from auditor.connector import CollectContext
 from auditor.snapshot import CollectionError, TenantSnapshot
-from connectors.aws import readers
+from connectors.aws import orgwide, readers, s3
 from connectors.aws.client import DENIED, Account, Clients, Failed, frozen
 from connectors.aws.guard import CallLog
 from connectors.aws.model import (
@@ -182,7 +182,7 @@ def _open_account(run: Run, caller: Account, state: AccountState) -> AccountStat
         state.error = exc.error
         return state
     try:
-        state.buckets = readers.bucket_names(acct)
+        state.buckets = s3.bucket_names(acct)
     except Failed as exc:
         state.buckets_error = exc.error     # ownership then stays unknown for this account
     return state
@@ -215,6 +215,20 @@ def _region_work(run: Run, acct: Account, region: str
         return trails, parts
 
     return run.capped(acct.account_id, work)
+
+
+def _orgwide(run: Run, caller: Account, accounts: dict[str, Account], audited: list[str],
+             regions: list[str]) -> list[tuple[str, str, Future[Any]]]:
+    """Organisation-wide reads from the caller's account: SCPs once, detection delegation per
+    audited region. Each part is an error when the caller may not read it."""
+    def capped(fn: Callable[[], Any]) -> Callable[[], Any]:
+        return partial(run.capped, caller.account_id, fn)
+
+    work: list[tuple[str, str, Future[Any]]] = [("aws.scp", "", run.pool.submit(capped(partial(
+        orgwide.service_control_policies, caller, audited))))]
+    work += [("aws.org_detection", region, run.pool.submit(capped(partial(
+        orgwide.org_detection, caller, region, accounts)))) for region in regions]
+    return work
 
 
 def collect(target: AwsTenant, ctx: CollectContext) -> TenantSnapshot:
@@ -346,10 +360,20 @@ def _collect(run: Run, snap: TenantSnapshot, base_creds: Any) -> None:
         else:
             snap.add("aws.account", per_account[st.account_id].model_dump(mode="json"),
                      scope=st.account_id)
+    if org is not None and org.id:
+        org_parts = _orgwide(run, caller, accounts, [st.account_id for st in open_],
+                             sorted({r for st in open_ for r in st.regions}))
+    else:
+        org_parts = []
     for f in later["trail"].values():
         f.result()
     snap.add("aws.trails", TrailList(trails=sorted(trails.values(), key=lambda t: t.arn))
              .model_dump(mode="json"))
+    for name, scope, job in org_parts:
+        try:
+            snap.add(name, job.result().model_dump(mode="json"), scope=scope)
+        except Failed as exc:
+            snap.add(name, scope=scope, error=exc.error)
     for name in sorted(later["bucket"]):
         snap.add("aws.bucket", later["bucket"][name].result().model_dump(mode="json"),
                  scope=name)

@@ -8,14 +8,19 @@ Parts written by the AWS connector (scope in brackets):
 - ``aws.bucket`` [bucket name]: each trail bucket's owner and protection (``TrailBucket``).
 - ``aws.log_group`` [log group ARN]: each trail log group, its metric filters, the alarms on
   them and the SNS subscribers behind the alarms (``LogGroup``).
-- ``aws.lake``, ``aws.config``, ``aws.vpcs``, ``aws.kms``, ``aws.guardduty``,
-  ``aws.securityhub`` [account/region]: regional services (``EventDataStores``,
-  ``ConfigRecorders``, ``VpcFlowLogs``, ``KmsKeys``, ``GuardDuty``, ``SecurityHub``).
+- ``aws.lake``, ``aws.config``, ``aws.config_aggregators``, ``aws.vpcs``, ``aws.kms``,
+  ``aws.guardduty``, ``aws.securityhub`` [account/region]: regional services
+  (``EventDataStores``, ``ConfigRecorders``, ``ConfigAggregators``, ``VpcFlowLogs``,
+  ``KmsKeys``, ``GuardDuty``, ``SecurityHub``).
+- ``aws.scp`` [""] and ``aws.org_detection`` [region]: organisation-wide settings read from
+  the caller's account (``ServiceControlPolicies``, ``OrgDetection``), when it is in an
+  Organization.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from pydantic import BaseModel, Field
 
@@ -30,8 +35,11 @@ class DataEventScope(BaseModel):
     resource_type: str                  # e.g. AWS::S3::Object
     read: bool
     write: bool
-    all_resources: bool                 # not narrowed to some ARNs/prefixes
+    all_resources: bool                 # not narrowed by any field (see ``narrowed_by``)
     resources: list[str] = Field(default_factory=list)
+    # What keeps only part of the type's events: "field operator" -> values, e.g.
+    # {"resources.ARN StartsWith": ["arn:aws:s3:::one/"]} or {"DataResources.Values": [...]}.
+    narrowed_by: dict[str, list[str]] = Field(default_factory=dict)
 
 
 class EventSelection(BaseModel):
@@ -117,6 +125,8 @@ class LifecycleRule(BaseModel):
     id: str = ""
     prefix: str = ""
     expiration_days: int | None = None
+    expiration_date: datetime | None = None  # Expiration.Date: everything expires that day
+    noncurrent_expiration_days: int | None = None   # NoncurrentVersionExpiration.NoncurrentDays
     archive_after_days: int | None = None   # first transition to an archive storage class
 
 
@@ -133,8 +143,13 @@ class TrailBucket(BaseModel):
     acl_public: bool | None = None
     versioning: str | None = None            # Enabled | Suspended | Off
     mfa_delete: bool | None = None
-    object_lock: bool | None = None
-    object_lock_days: int | None = None
+    object_lock: bool | None = None          # ObjectLockEnabled
+    # Rule.DefaultRetention of GetObjectLockConfiguration (S3 API reference,
+    # "GetObjectLockConfiguration" / "DefaultRetention": Mode GOVERNANCE|COMPLIANCE and Days
+    # or Years). None: no default rule, so nothing CloudTrail writes is locked.
+    object_lock_mode: str | None = None
+    object_lock_days: int | None = None      # the default retention in days (Years x 365)
+    object_lock_years: int | None = None     # as configured, when given in years
     lifecycle: list[LifecycleRule] | None = None
     errors: dict[str, CollectionError] = Field(default_factory=dict)
 
@@ -167,12 +182,22 @@ class LogGroup(BaseModel):
 
 
 class EventDataStore(BaseModel):
+    """A CloudTrail Lake event data store, as ``GetEventDataStore`` returns it (the list
+    call's copies of these fields are deprecated)."""
+
     arn: str
     name: str = ""
     status: str = ""
     retention_days: int | None = None
     multi_region: bool = False
     organization: bool = False
+    # eventCategory values of its advanced selectors: Management/Data/NetworkActivity for
+    # CloudTrail events; ConfigurationItem, Insight, Evidence or ActivityAuditLog otherwise.
+    event_categories: list[str] = Field(default_factory=list)
+    error: CollectionError | None = None      # GetEventDataStore failed for this store
+
+    def holds_cloudtrail_events(self) -> bool:
+        return bool(set(self.event_categories) & {"Management", "Data", "NetworkActivity"})
 
 
 class EventDataStores(BaseModel):
@@ -222,7 +247,77 @@ class GuardDuty(BaseModel):
 
 
 class SecurityHub(BaseModel):
-    enabled: bool
+    """Security Hub CSPM (``DescribeHub``) and the unified Security Hub
+    (``DescribeSecurityHubV2``), which can run without the CSPM hub. None: not read."""
+
+    enabled: bool | None = None              # the CSPM hub (DescribeHub)
     hub_arn: str | None = None
+    hub_error: CollectionError | None = None
+    unified: bool | None = None              # DescribeSecurityHubV2 (asked when no CSPM hub)
+    hub_v2_arn: str | None = None
+    unified_error: CollectionError | None = None
     standards: list[str] | None = None       # enabled standards, None when not read
     standards_error: CollectionError | None = None
+
+    def on(self) -> bool | None:
+        """Either hub on: True; both seen off: False; otherwise unknown."""
+        if self.enabled or self.unified:
+            return True
+        if self.enabled is False and self.unified is False:
+            return False
+        return None
+
+
+# --- Organisation-wide settings (read from the audit's caller account) --------------------
+
+class ScpPolicy(BaseModel):
+    """A service control policy: its document and where it is attached."""
+
+    id: str
+    name: str = ""
+    aws_managed: bool = False
+    document: dict[str, Any] | None = None   # DescribePolicy Content, parsed
+    targets: list[str] = Field(default_factory=list)   # root, OU and account ids
+    error: CollectionError | None = None
+
+
+class ServiceControlPolicies(BaseModel):
+    """``aws.scp`` [""]: the Organization's SCPs and each audited account's ancestors."""
+
+    policies: list[ScpPolicy] = Field(default_factory=list)
+    parents: dict[str, list[str]] = Field(default_factory=dict)   # account -> OUs..., root
+    parent_errors: dict[str, CollectionError] = Field(default_factory=dict)
+
+
+class Aggregator(BaseModel):
+    name: str
+    arn: str = ""
+    organization: bool = False               # OrganizationAggregationSource
+    all_regions: bool = False                # AllAwsRegions
+    regions: list[str] = Field(default_factory=list)
+
+
+class ConfigAggregators(BaseModel):
+    """``aws.config_aggregators`` [account/region]: the account's Config aggregators."""
+
+    aggregators: list[Aggregator] = Field(default_factory=list)
+
+
+class GuardDutyOrgConfig(BaseModel):
+    """GuardDuty ``DescribeOrganizationConfiguration``: NEW | ALL | NONE for each."""
+
+    auto_enable_members: str = "NONE"
+    s3_data_events: str = "NONE"
+    eks_audit_logs: str = "NONE"
+
+
+class OrgDetection(BaseModel):
+    """``aws.org_detection`` [region]: the delegated administrators of GuardDuty and Security
+    Hub, and GuardDuty's organisation configuration (read as the GuardDuty administrator)."""
+
+    guardduty_admins: list[str] | None = None
+    guardduty_admins_error: CollectionError | None = None
+    guardduty_config: GuardDutyOrgConfig | None = None
+    guardduty_config_error: CollectionError | None = None
+    securityhub_admins: list[str] | None = None
+    securityhub_admins_error: CollectionError | None = None

@@ -20,24 +20,17 @@ from connectors.aws.model import (
     GuardDuty,
     KmsKey,
     KmsKeys,
-    LifecycleRule,
     LogGroup,
     MetricFilter,
-    PublicAccessBlock,
     Recorder,
     SecurityHub,
     Trail,
-    TrailBucket,
     TrailStatus,
     Vpc,
     VpcFlowLogs,
 )
+from connectors.aws.orgwide import config_aggregators
 from connectors.aws.selectors import from_advanced, from_classic
-
-PUBLIC_GRANTEES = ("http://acs.amazonaws.com/groups/global/AllUsers",
-                   "http://acs.amazonaws.com/groups/global/AuthenticatedUsers")
-ARCHIVE_CLASSES = {"GLACIER", "DEEP_ARCHIVE", "GLACIER_IR"}
-
 
 # --- CloudTrail ---------------------------------------------------------------------------
 
@@ -100,11 +93,33 @@ def trail_details(acct: Account, trail: Trail) -> None:
 
 
 def event_data_stores(acct: Account, region: str) -> EventDataStores:
-    items = acct.pages("cloudtrail", region, "ListEventDataStores", "EventDataStores")
-    return EventDataStores(stores=[EventDataStore(
-        arn=e.get("EventDataStoreArn", ""), name=e.get("Name", ""), status=e.get("Status", ""),
-        retention_days=e.get("RetentionPeriod"), multi_region=bool(e.get("MultiRegionEnabled")),
-        organization=bool(e.get("OrganizationEnabled"))) for e in items])
+    """The region's event data stores: listed, then each read with ``GetEventDataStore``
+    (the CloudTrail API reference marks ``RetentionPeriod``, ``Status``,
+    ``AdvancedEventSelectors``, ``MultiRegionEnabled`` and ``OrganizationEnabled`` in
+    ``ListEventDataStores`` as deprecated)."""
+    ct = acct.client("cloudtrail", region)
+    out = EventDataStores()
+    for item in acct.pages("cloudtrail", region, "ListEventDataStores", "EventDataStores"):
+        arn = item.get("EventDataStoreArn", "")
+        store = EventDataStore(arn=arn, name=item.get("Name", ""))
+        try:
+            e = acct.call("cloudtrail", region, "GetEventDataStore",
+                          partial(ct.get_event_data_store, EventDataStore=arn), scope=arn)
+        except Failed as exc:
+            store.error = exc.error
+            out.stores.append(store)
+            continue
+        store.name = e.get("Name", store.name)
+        store.status = e.get("Status", "")
+        store.retention_days = e.get("RetentionPeriod")
+        store.multi_region = bool(e.get("MultiRegionEnabled"))
+        store.organization = bool(e.get("OrganizationEnabled"))
+        store.event_categories = sorted({
+            v for sel in e.get("AdvancedEventSelectors") or []
+            for f in sel.get("FieldSelectors") or [] if f.get("Field") == "eventCategory"
+            for v in f.get("Equals") or []})
+        out.stores.append(store)
+    return out
 
 
 # --- Regional services --------------------------------------------------------------------
@@ -190,136 +205,47 @@ def guardduty(acct: Account, region: str) -> GuardDuty:
 
 
 def security_hub(acct: Account, region: str) -> SecurityHub:
+    """The CSPM hub, and where it is off or unreadable the unified Security Hub."""
     sh = acct.client("securityhub", region)
+    out = SecurityHub()
     try:
         hub = acct.call("securityhub", region, "DescribeHub", sh.describe_hub)
+        out.enabled, out.hub_arn = True, hub.get("HubArn")
     except Failed as exc:
-        # The documented answer of an account where Security Hub is not enabled.
+        # The documented answer of an account where Security Hub CSPM is not enabled.
         if exc.error.code == "InvalidAccessException" and "not subscribed" in exc.error.reason:
-            return SecurityHub(enabled=False)
-        raise
-    out = SecurityHub(enabled=True, hub_arn=hub.get("HubArn"))
-    try:
-        subs = acct.pages("securityhub", region, "GetEnabledStandards",
-                          "StandardsSubscriptions")
-        out.standards = sorted(s.get("StandardsArn", "") for s in subs)
-    except Failed as exc:
-        out.standards_error = exc.error
+            out.enabled = False
+        else:
+            out.hub_error = exc.error
+    if not out.enabled:
+        # API_DescribeSecurityHubV2: GET /hubv2 -> {HubV2Arn, SubscribedAt}; not enabled is
+        # ResourceNotFoundException (the reference lists it; unconfirmed on a live account).
+        try:
+            v2 = acct.call("securityhub", region, "DescribeSecurityHubV2",
+                           sh.describe_security_hub_v2)
+            out.unified, out.hub_v2_arn = True, v2.get("HubV2Arn")
+        except Failed as exc:
+            if exc.error.code == "ResourceNotFoundException":
+                out.unified = False
+            else:
+                out.unified_error = exc.error
+    if out.on() is None and out.hub_error is not None and out.unified_error is not None:
+        raise Failed(out.hub_error)
+    if out.enabled:
+        try:
+            subs = acct.pages("securityhub", region, "GetEnabledStandards",
+                              "StandardsSubscriptions")
+            out.standards = sorted(s.get("StandardsArn", "") for s in subs)
+        except Failed as exc:
+            out.standards_error = exc.error
     return out
 
 
 REGIONAL = {
-    "aws.lake": event_data_stores, "aws.config": config_recorders, "aws.vpcs": vpc_flow_logs,
+    "aws.lake": event_data_stores, "aws.config": config_recorders,
+    "aws.config_aggregators": config_aggregators, "aws.vpcs": vpc_flow_logs,
     "aws.kms": kms_keys, "aws.guardduty": guardduty, "aws.securityhub": security_hub,
 }
-
-
-# --- S3 -----------------------------------------------------------------------------------
-
-def bucket_names(acct: Account) -> set[str]:
-    s3 = acct.client("s3", "us-east-1")
-    resp = acct.call("s3", "us-east-1", "ListBuckets", s3.list_buckets,
-                     scope=acct.account_id)
-    return {b["Name"] for b in resp.get("Buckets") or []}
-
-
-def _pab(raw: dict[str, Any]) -> PublicAccessBlock:
-    return PublicAccessBlock(
-        block_public_acls=bool(raw.get("BlockPublicAcls")),
-        ignore_public_acls=bool(raw.get("IgnorePublicAcls")),
-        block_public_policy=bool(raw.get("BlockPublicPolicy")),
-        restrict_public_buckets=bool(raw.get("RestrictPublicBuckets")))
-
-
-def _lifecycle(raw: dict[str, Any]) -> list[LifecycleRule]:
-    rules = []
-    for r in raw.get("Rules") or []:
-        if r.get("Status") != "Enabled":
-            continue
-        flt = r.get("Filter") or {}
-        prefix = r.get("Prefix") or flt.get("Prefix") or \
-            (flt.get("And") or {}).get("Prefix") or ""
-        archive = [t.get("Days") for t in r.get("Transitions") or []
-                   if t.get("StorageClass") in ARCHIVE_CLASSES and t.get("Days") is not None]
-        rules.append(LifecycleRule(id=r.get("ID", ""), prefix=prefix,
-                                   expiration_days=(r.get("Expiration") or {}).get("Days"),
-                                   archive_after_days=min(archive) if archive else None))
-    return rules
-
-
-# (field, operation, "not configured" error codes meaning a known empty answer)
-_BUCKET_READS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
-    ("access_logging", "GetBucketLogging", ()),
-    ("public_access_block", "GetPublicAccessBlock", ("NoSuchPublicAccessBlockConfiguration",)),
-    ("policy_public", "GetBucketPolicyStatus", ("NoSuchBucketPolicy",)),
-    ("acl_public", "GetBucketAcl", ()),
-    ("versioning", "GetBucketVersioning", ()),
-    ("object_lock", "GetObjectLockConfiguration", ("ObjectLockConfigurationNotFoundError",)),
-    ("lifecycle", "GetBucketLifecycleConfiguration", ("NoSuchLifecycleConfiguration",)),
-)
-
-
-def trail_bucket(acct: Account, bucket: TrailBucket, region: str) -> TrailBucket:
-    """Read one bucket's protection with the credentials of ``acct`` (its owner when known)."""
-    s3 = acct.client("s3", region)
-    for fld, op, empty in _BUCKET_READS:
-        method = getattr(s3, _METHODS[op])
-        try:
-            resp = acct.call("s3", region, op, partial(method, Bucket=bucket.name),
-                             scope=f"s3://{bucket.name}")
-        except Failed as exc:
-            if exc.error.code in empty:
-                resp = None
-            else:
-                bucket.errors[fld] = exc.error
-                continue
-        _apply(bucket, fld, resp)
-    return bucket
-
-
-_METHODS = {"GetBucketLogging": "get_bucket_logging",
-            "GetPublicAccessBlock": "get_public_access_block",
-            "GetBucketPolicyStatus": "get_bucket_policy_status",
-            "GetBucketAcl": "get_bucket_acl", "GetBucketVersioning": "get_bucket_versioning",
-            "GetObjectLockConfiguration": "get_object_lock_configuration",
-            "GetBucketLifecycleConfiguration": "get_bucket_lifecycle_configuration"}
-
-
-def _apply(b: TrailBucket, fld: str, resp: dict[str, Any] | None) -> None:
-    r = resp or {}
-    if fld == "access_logging":
-        b.access_logging = bool(r.get("LoggingEnabled"))
-    elif fld == "public_access_block":
-        b.public_access_block = _pab(r["PublicAccessBlockConfiguration"]) if resp else None
-    elif fld == "policy_public":
-        b.policy_public = bool((r.get("PolicyStatus") or {}).get("IsPublic"))
-    elif fld == "acl_public":
-        b.acl_public = any((g.get("Grantee") or {}).get("URI") in PUBLIC_GRANTEES
-                           for g in r.get("Grants") or [])
-    elif fld == "versioning":
-        b.versioning = r.get("Status") or "Off"
-        b.mfa_delete = r.get("MFADelete") == "Enabled"
-    elif fld == "object_lock":
-        conf = r.get("ObjectLockConfiguration") or {}
-        b.object_lock = conf.get("ObjectLockEnabled") == "Enabled"
-        dflt = (conf.get("Rule") or {}).get("DefaultRetention") or {}
-        days = dflt.get("Days") or (dflt.get("Years") or 0) * 365
-        b.object_lock_days = days or None
-    elif fld == "lifecycle":
-        b.lifecycle = _lifecycle(r)
-
-
-def account_public_access_block(acct: Account) -> PublicAccessBlock | None:
-    s3c = acct.client("s3control", "us-east-1")
-    try:
-        resp = acct.call("s3control", "us-east-1", "GetPublicAccessBlock",
-                         lambda: s3c.get_public_access_block(AccountId=acct.account_id),
-                         scope=acct.account_id)
-    except Failed as exc:
-        if exc.error.code == "NoSuchPublicAccessBlockConfiguration":
-            return None
-        raise
-    return _pab(resp["PublicAccessBlockConfiguration"])
 
 
 # --- CloudWatch Logs, alarms, SNS ---------------------------------------------------------

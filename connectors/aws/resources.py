@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
 from auditor.snapshot import CollectionError
-from connectors.aws import readers
+from connectors.aws import readers, s3
 from connectors.aws.client import Account, Failed
 from connectors.aws.model import Alarm, LogGroup, Trail, TrailBucket
 
@@ -41,12 +41,12 @@ def bucket_reader(capped: Callable[[str, Callable[[], Any]], Any], states: Seque
             elif s.account_id == trail.account_id and s.buckets_error is not None:
                 bucket.errors["owner"] = s.buckets_error
         acct = accounts.get(bucket.owner_account_id or "") or owner_of(trail)
-        capped(acct.account_id, lambda: readers.trail_bucket(acct, bucket, trail.home_region))
+        capped(acct.account_id, lambda: s3.trail_bucket(acct, bucket, trail.home_region))
         if bucket.owner_account_id in accounts:
             with pab_lock:
                 if acct.account_id not in account_pab:
                     try:
-                        account_pab[acct.account_id] = readers.account_public_access_block(acct)
+                        account_pab[acct.account_id] = s3.account_public_access_block(acct)
                     except Failed as exc:
                         account_pab[acct.account_id] = exc.error
             got = account_pab[acct.account_id]

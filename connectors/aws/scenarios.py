@@ -2,9 +2,12 @@
 
 ``storm-0558``: an Organization of four accounts (management, log-archive, prod, dev) in two
 regions, misconfigured the way real ones are: the organisation trail has no log file
-validation and no KMS key, its archive expires after a year, its log group keeps 90 days, only
+validation and no KMS key, its archive expires after a year, its log group and its Lake event
+data store keep 90 days, only
 two CIS alarms exist, a member has no flow logs, GuardDuty and Config only in one region, a
-leftover regional trail writes into its own account. ``hardened``: everything done right.
+leftover regional trail writes into its own account, no SCP protects the trails, no Config
+aggregator, no Insights, GuardDuty delegated in one region without S3 or EKS protection.
+``hardened``: everything done right.
 """
 
 from __future__ import annotations
@@ -113,7 +116,9 @@ def archive_bucket(server: MotoServer, creds: Creds, name: str, *, hardened: boo
     if expire_days:
         s3.put_bucket_lifecycle_configuration(Bucket=name, LifecycleConfiguration={"Rules": [{
             "ID": "expire", "Status": "Enabled", "Filter": {"Prefix": ""},
-            "Expiration": {"Days": expire_days}}]})
+            "Expiration": {"Days": expire_days},
+            # A versioned bucket keeps expired versions until this (as AWS applies it).
+            "NoncurrentVersionExpiration": {"NoncurrentDays": 30}}]})
 
 
 def log_group(server: MotoServer, creds: Creds, region: str, name: str,
@@ -196,6 +201,49 @@ def kms_key(server: MotoServer, creds: Creds, region: str, *, rotate: bool,
     return str(key["Arn"])
 
 
+PROTECT_TRAILS = {"Version": "2012-10-17", "Statement": [{
+    "Sid": "ProtectTrails", "Effect": "Deny",
+    "Action": ["cloudtrail:StopLogging", "cloudtrail:DeleteTrail", "cloudtrail:UpdateTrail",
+               "cloudtrail:PutEventSelectors"],
+    "Resource": "*",
+    "Condition": {"ArnNotLike": {"aws:PrincipalArn": "arn:aws:iam::*:role/BreakGlass"}}}]}
+
+
+def trail_scp(server: MotoServer, document: dict[str, Any] | None = None,
+              target: str | None = None) -> str:
+    """An SCP (by default one denying the trail-changing actions to all but a break-glass
+    role) attached to ``target`` (default: the root); returns its id."""
+    import json
+
+    org = server.client("organizations")
+    target = target or org.list_roots()["Roots"][0]["Id"]
+    pid: str = org.create_policy(Content=json.dumps(document or PROTECT_TRAILS),
+                                 Description="protect the trails", Name="protect-trails",
+                                 Type="SERVICE_CONTROL_POLICY")["Policy"]["PolicySummary"]["Id"]
+    org.attach_policy(PolicyId=pid, TargetId=target)
+    return pid
+
+
+def detection_admin(server: MotoServer, admin: str, region: str, *, members: str = "ALL",
+                    s3: str = "ALL", eks: str = "ALL", securityhub: bool = True) -> None:
+    """GuardDuty (and Security Hub) delegated to ``admin`` in ``region``, with GuardDuty's
+    organisation configuration as given (served by the simulator's stub: moto lacks it)."""
+    from connectors.aws.stubs import guardduty_org_configuration
+
+    server.client("guardduty", region).enable_organization_admin_account(AdminAccountId=admin)
+    server.extras.guardduty_org[(admin, region)] = guardduty_org_configuration(members, s3, eks)
+    if securityhub:
+        server.extras.securityhub_admins[(DEMO_ACCOUNT, region)] = [
+            {"AccountId": admin, "Status": "ENABLED"}]
+
+
+def org_aggregator(server: MotoServer, region: str, *, all_regions: bool = True) -> None:
+    source: dict[str, Any] = {"RoleArn": f"arn:aws:iam::{DEMO_ACCOUNT}:role/aggregator"}
+    source.update({"AllAwsRegions": True} if all_regions else {"AwsRegions": [region]})
+    server.client("config", region).put_configuration_aggregator(
+        ConfigurationAggregatorName="organization", OrganizationAggregationSource=source)
+
+
 def seed(server: MotoServer, scenario: str, regions: tuple[str, ...]) -> dict[str, str]:
     """Seed ``scenario``; returns the account ids by name."""
     if scenario not in SCENARIOS:
@@ -221,7 +269,25 @@ def seed(server: MotoServer, scenario: str, regions: tuple[str, ...]) -> dict[st
                 {"Field": "eventCategory", "Equals": ["Data"]},
                 {"Field": "resources.type", "Equals": ["AWS::S3::Object"]}]}]
     trail(server, mgmt, home, "org-trail", bucket, **params)
+    if good:
+        server.client("cloudtrail", home).put_insight_selectors(
+            TrailName="org-trail", InsightSelectors=[{"InsightType": "ApiCallRateInsight"},
+                                                     {"InsightType": "ApiErrorRateInsight"}])
+        trail_scp(server)
+        org_aggregator(server, home)
+    for i, region in enumerate(regions):
+        # storm: GuardDuty delegated in the home region only, without S3 or EKS protection,
+        # and no Security Hub administrator.
+        if good or i == 0:
+            detection_admin(server, ids["log-archive"], region, members="ALL" if good else "NEW",
+                            s3="ALL" if good else "NONE", eks="ALL" if good else "NONE",
+                            securityhub=good)
     cis_alarms(server, mgmt, home, "org-trail", list(CIS_PATTERNS) if good else ["4.1", "4.3"])
+    # A CloudTrail Lake store of the Organization's events (served by the simulator's stub):
+    # seven years when hardened, a 90-day "investigation" store otherwise.
+    server.extras.add_event_data_store(ids["management"], home, "org-lake",
+                                       2557 if good else 90, ("Management", "Data"),
+                                       organization=True)
     for name, cr in creds.items():
         for i, region in enumerate(regions):
             regional_services(server, cr, region, config=good or i == 0,

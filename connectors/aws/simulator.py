@@ -11,9 +11,11 @@ connector is written for real AWS and never bent to moto. The corrections:
    everywhere; moto raises TrailNotFound outside its home region), and an organisation trail
    is visible to, and readable by, the Organization's member accounts (moto shows it only to
    the management account).
-4. Operations moto does not implement (CloudTrail Lake ``ListEventDataStores``, Security Hub
-   ``GetEnabledStandards``) answer HTTP 501 ``NotImplemented`` at once, instead of moto's
-   HTML 500/404 (a 500 would be retried by botocore for seconds).
+4. Operations moto does not implement are served from ``stubs.Extras`` with the documented
+   shapes (CloudTrail Lake, the unified Security Hub, GuardDuty's organisation configuration,
+   Security Hub's delegated administrators); the rest (Security Hub ``GetEnabledStandards``)
+   answer HTTP 501 ``NotImplemented`` at once, instead of moto's HTML 500/404 (a 500 would
+   be retried by botocore for seconds).
 
 The server also takes *faults* (``MotoServer.fault``): a matching request is answered with the
 given status and AWS error code before moto sees it — how tests deny a permission
@@ -31,16 +33,17 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import parse_qs
 
 import boto3
 from botocore.config import Config
+
+from connectors.aws.wire import error_response, identify, protocol
 
 DEMO_ACCOUNT = "123456789012"
 SCENARIOS = ("storm-0558", "hardened")
 CREDENTIAL_ENV = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
                   "AWS_SESSION_TOKEN": "testing", "AWS_DEFAULT_REGION": "us-east-1"}
-UNIMPLEMENTED = {("cloudtrail", "ListEventDataStores"), ("securityhub", "GetEnabledStandards")}
+UNIMPLEMENTED = {("securityhub", "GetEnabledStandards")}
 
 
 @dataclass
@@ -63,103 +66,14 @@ class Fault:
                 and (not self.contains or self.contains in body))
 
 
-# --- Request identification for the fault layer ------------------------------------------
-
-_S3_QUERY_OPS = {"logging": "GetBucketLogging", "publicAccessBlock": "GetPublicAccessBlock",
-                 "policyStatus": "GetBucketPolicyStatus", "acl": "GetBucketAcl",
-                 "versioning": "GetBucketVersioning", "object-lock": "GetObjectLockConfiguration",
-                 "lifecycle": "GetBucketLifecycleConfiguration", "policy": "GetBucketPolicy"}
-_REST_OPS = {("guardduty", "GET", "/detector"): "ListDetectors",
-             ("securityhub", "GET", "/accounts"): "DescribeHub",
-             ("securityhub", "POST", "/standards/get"): "GetEnabledStandards"}
-
-
-def _identify(environ: dict[str, Any], body: bytes) -> tuple[str, str, str]:
-    """(service, operation, access key) of a signed AWS request."""
-    auth = environ.get("HTTP_AUTHORIZATION", "")
-    service, akid = "", ""
-    if "Credential=" in auth:
-        cred = auth.split("Credential=", 1)[1].split(",", 1)[0].split("/")
-        akid, service = cred[0], cred[3] if len(cred) > 3 else ""
-    target = environ.get("HTTP_X_AMZ_TARGET", "")
-    path, method = environ.get("PATH_INFO", ""), environ.get("REQUEST_METHOD", "GET")
-    if target:
-        return service, target.rsplit(".", 1)[-1], akid
-    if "/operation/" in path:               # smithy RPC v2 (CloudWatch)
-        return service, path.rsplit("/", 1)[-1], akid
-    form = parse_qs(body.decode("utf-8", "replace")) if body else {}
-    if "Action" in form:
-        return service, form["Action"][0], akid
-    if service == "s3":
-        query = parse_qs(environ.get("QUERY_STRING", ""), keep_blank_values=True)
-        for key, s3op in _S3_QUERY_OPS.items():
-            if key in query:
-                return service, s3op if method == "GET" else f"{method}:{key}", akid
-        return service, "ListBuckets" if path in ("", "/") else f"{method}:object", akid
-    if service == "s3control" and path.endswith("/publicAccessBlock"):
-        return service, "GetPublicAccessBlock" if method == "GET" else "PutPublicAccessBlock", \
-            akid
-    op = _REST_OPS.get((service, method, path))
-    if op is None and service == "guardduty" and path.startswith("/detector/"):
-        op = "GetDetector" if method == "GET" else f"{method}:{path}"
-    return service, op or f"{method}:{path}", akid
-
-
-_PROTOCOLS: dict[str, str] = {}
-
-
-def _protocol(service: str) -> str:
-    if service not in _PROTOCOLS:
-        import botocore.session
-
-        names = {"monitoring": "cloudwatch", "email": "ses"}
-        try:
-            model = botocore.session.get_session().get_service_model(names.get(service,
-                                                                                service))
-            # The protocol botocore actually speaks (CloudWatch: json, not CBOR).
-            _PROTOCOLS[service] = getattr(model, "resolved_protocol", None) or model.protocol
-        except Exception:
-            _PROTOCOLS[service] = "json"
-    return _PROTOCOLS[service]
-
-
-def _cbor_text(s: str) -> bytes:
-    data = s.encode()
-    n = len(data)
-    head = bytes([0x60 + n]) if n < 24 else bytes([0x78, n]) if n < 256 else \
-        bytes([0x79]) + n.to_bytes(2, "big")
-    return head + data
-
-
-def error_response(service: str, status: int, code: str, message: str
-                   ) -> tuple[list[tuple[str, str]], bytes]:
-    """Headers and body of an AWS error in the service's wire protocol."""
-    proto = _protocol(service)
-    if proto == "ec2":
-        body = (f"<Response><Errors><Error><Code>{code}</Code><Message>{message}</Message>"
-                f"</Error></Errors><RequestID>sim</RequestID></Response>")
-        return [("Content-Type", "text/xml")], body.encode()
-    if proto == "query":
-        body = (f"<ErrorResponse><Error><Type>Sender</Type><Code>{code}</Code><Message>"
-                f"{message}</Message></Error><RequestId>sim</RequestId></ErrorResponse>")
-        return [("Content-Type", "text/xml")], body.encode()
-    if proto == "rest-xml":
-        body = f"<Error><Code>{code}</Code><Message>{message}</Message></Error>"
-        return [("Content-Type", "application/xml")], body.encode()
-    if proto == "smithy-rpc-v2-cbor":
-        payload = bytes([0xA2]) + _cbor_text("__type") + _cbor_text(code) + \
-            _cbor_text("message") + _cbor_text(message)
-        return [("Content-Type", "application/cbor"), ("smithy-protocol", "rpc-v2-cbor")], \
-            payload
-    doc = json.dumps({"__type": code, "message": message, "Message": message}).encode()
-    return [("Content-Type", "application/x-amz-json-1.1"), ("x-amzn-ErrorType", code)], doc
-
-
 class _Simulated:
     """WSGI layer before moto: faults, and a clean answer for operations moto lacks."""
 
     def __init__(self, app: Any) -> None:
+        from connectors.aws.stubs import Extras
+
         self.app = app
+        self.extras = Extras()
         self.faults: list[Fault] = []
         self.lock = threading.Lock()
         self.recording: list[dict[str, Any]] | None = None
@@ -174,21 +88,45 @@ class _Simulated:
             return self._control(environ, start_response)
         if self.recording is not None:
             self._record(environ, body)
-        service, op, akid = _identify(environ, body)
+        service, op, akid = identify(environ, body)
+        from moto.iam.models import get_account_id_from
+
+        account = get_account_id_from(akid) if akid else DEMO_ACCOUNT
         with self.lock:
             faults = list(self.faults)
-        if faults:
-            from moto.iam.models import get_account_id_from
-
-            account = get_account_id_from(akid) if akid else DEMO_ACCOUNT
-            text = body.decode("utf-8", "replace") + environ.get("PATH_INFO", "")
-            for f in faults:
-                if f.matches(service, op, account, text):
-                    return self._answer(start_response, service, f.status, f.code, f.message)
+        text = body.decode("utf-8", "replace") + environ.get("PATH_INFO", "")
+        for f in faults:
+            if f.matches(service, op, account, text):
+                return self._answer(start_response, service, f.status, f.code, f.message)
+        stubbed = self._stubbed(environ, service, op, account, body, start_response)
+        if stubbed is not None:
+            return stubbed
         if (service, op) in UNIMPLEMENTED:
             return self._answer(start_response, service, 501, "NotImplemented",
                                 f"the local simulator (moto) does not implement {service}:{op}")
         return self.app(environ, start_response)
+
+    def _stubbed(self, environ: dict[str, Any], service: str, op: str, account: str,
+                 body: bytes, start_response: Callable[..., Any]) -> list[bytes] | None:
+        from connectors.aws.stubs import StubError
+
+        auth = environ.get("HTTP_AUTHORIZATION", "")
+        scope = auth.split("Credential=", 1)[1].split("/") if "Credential=" in auth else []
+        region = scope[2] if len(scope) > 2 else "us-east-1"
+        try:
+            got = self.extras.answer(service, op, account, region,
+                                     environ.get("REQUEST_METHOD", "GET"),
+                                     environ.get("PATH_INFO", ""), body)
+        except StubError as exc:
+            return self._answer(start_response, service, exc.status, exc.code, exc.message)
+        if got is None:
+            return None
+        payload = json.dumps(got[1]).encode()
+        kind = "application/x-amz-json-1.1" if protocol(service) == "json" \
+            else "application/json"
+        start_response(f"{got[0]} OK", [("Content-Type", kind),
+                                        ("Content-Length", str(len(payload)))])
+        return [payload]
 
     def _control(self, environ: dict[str, Any], start_response: Callable[..., Any]
                  ) -> list[bytes]:
@@ -322,8 +260,15 @@ class MotoServer:
         import urllib.request
 
         self.clear_faults()
+        self.app.extras.reset()
+        # Resetting every backend can take seconds on a loaded 2-core machine.
         urllib.request.urlopen(urllib.request.Request(f"{self.url}/moto-api/reset",
-                                                      method="POST"), timeout=10).read()
+                                                      method="POST"), timeout=60).read()
+
+    @property
+    def extras(self) -> Any:
+        """The state of the operations moto lacks (``stubs.Extras``), for seeding."""
+        return self.app.extras
 
     def fault(self, **spec: Any) -> Fault:
         """Inject a fault (see ``Fault``); it stays until ``clear_faults`` or ``reset``."""

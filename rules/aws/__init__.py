@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
-from rules.aws import buckets, cloudtrail, delivery, monitoring, retention, services
+from rules.aws import (
+    buckets,
+    cloudtrail,
+    delivery,
+    monitoring,
+    organization,
+    retention,
+    services,
+)
 
 RULES = [
     cloudtrail.multi_region_management_trail,      # AWS-CT-001
@@ -31,4 +39,8 @@ RULES = [
     monitoring.other_changes,                      # AWS-MON-007
     services.threat_detection,                     # AWS-DET-001
     buckets.logs_outside_account,                  # AWS-EXP-001
+    organization.organization_detection,           # AWS-DET-002
+    organization.organization_aggregator,          # AWS-CFG-002
+    organization.trail_scp,                        # AWS-CT-013
+    cloudtrail.insights,                           # AWS-CT-014
 ]

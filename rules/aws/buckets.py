@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from auditor.model import Result
 from auditor.rule import RuleContext, failed, not_applicable, not_assessed, passed, rule
 from auditor.snapshot import TenantSnapshot
+from connectors.aws.model import TrailBucket
 from rules.aws._common import bucket_results, field_error, trails_of
 
 
@@ -87,13 +88,36 @@ def bucket_not_public(tenant: TenantSnapshot, ctx: RuleContext) -> Iterator[Resu
         yield not_applicable(tenant.name, "no trail buckets")
 
 
+def _immutability(b: TrailBucket) -> tuple[bool, str]:
+    """Whether delivered log files cannot be deleted or overwritten, and why (not)."""
+    versioned = b.versioning == "Enabled"
+    if b.object_lock and b.object_lock_mode == "COMPLIANCE" and b.object_lock_days:
+        return True, (f"Object Lock keeps every log file {b.object_lock_days} days in "
+                      "COMPLIANCE mode")
+    if versioned and b.mfa_delete:
+        return True, "versioning with MFA delete"
+    if b.object_lock and b.object_lock_mode == "GOVERNANCE":
+        return False, ("Object Lock's default retention is in GOVERNANCE mode, which anyone "
+                       "granted s3:BypassGovernanceRetention can bypass; use COMPLIANCE")
+    if b.object_lock:
+        return False, ("Object Lock is enabled without a default retention rule: it locks "
+                       "nothing CloudTrail writes (CloudTrail sets no retention per object)")
+    if b.mfa_delete:
+        return False, "MFA delete is set but versioning is suspended"
+    return False, "neither Object Lock with a default retention nor MFA delete is on"
+
+
 @rule(id="AWS-CT-012", title="The trail bucket is immutable", severity="medium",
-      provider="aws", needs=["aws.trails"], references="BP: log integrity")
+      provider="aws", needs=["aws.trails"],
+      references="BP: log integrity; M-26-14: integrity")
 def bucket_immutable(tenant: TenantSnapshot, ctx: RuleContext) -> Iterator[Result]:
     """
     What it checks:
-    That every trail bucket has S3 Object Lock enabled, or versioning with MFA delete, so
-    delivered log files cannot be deleted or overwritten.
+    That every trail bucket has S3 Object Lock with a default retention rule in COMPLIANCE
+    mode, or versioning with MFA delete, so delivered log files cannot be deleted or
+    overwritten. Object Lock without a default rule fails (CloudTrail sets no retention on
+    the objects it writes, so nothing is locked), and so does GOVERNANCE mode (a principal
+    granted `s3:BypassGovernanceRetention` can delete the logs).
 
     Why it matters:
     Log file validation (AWS-CT-004) proves tampering; only immutability prevents it. An
@@ -102,7 +126,10 @@ def bucket_immutable(tenant: TenantSnapshot, ctx: RuleContext) -> Iterator[Resul
     Remediation:
     Object Lock must be chosen when the bucket is created: create a new bucket with
     `aws s3api create-bucket --bucket NEW --object-lock-enabled-for-bucket`, set a default
-    retention (`put-object-lock-configuration`, COMPLIANCE mode) and point the trail at it.
+    retention with `aws s3api put-object-lock-configuration --bucket NEW
+    --object-lock-configuration '{"ObjectLockEnabled":"Enabled","Rule":{"DefaultRetention":
+    {"Mode":"COMPLIANCE","Days":365}}}'` and point the trail at it. On an existing bucket
+    with GOVERNANCE mode, put the same configuration with `"Mode":"COMPLIANCE"`.
     """
     found = False
     for t, b, skip in bucket_results(tenant):
@@ -112,21 +139,22 @@ def bucket_immutable(tenant: TenantSnapshot, ctx: RuleContext) -> Iterator[Resul
         if err is not None or b is None:
             yield err  # type: ignore[misc]
             continue
-        evidence = {"object_lock": b.object_lock, "object_lock_days": b.object_lock_days,
-                    "versioning": b.versioning, "mfa_delete": b.mfa_delete, "trail": t.arn}
-        if b.object_lock or b.mfa_delete:
-            how = "Object Lock" if b.object_lock else "MFA delete"
-            yield passed(arn, f"log files are protected by {how}", immutable=True, **evidence)
+        evidence = {"object_lock": b.object_lock, "object_lock_mode": b.object_lock_mode,
+                    "object_lock_days": b.object_lock_days,
+                    "object_lock_years": b.object_lock_years, "versioning": b.versioning,
+                    "mfa_delete": b.mfa_delete, "trail": t.arn}
+        ok, why = _immutability(b)
+        if ok:
+            yield passed(arn, f"log files are protected: {why}", immutable=True, **evidence)
         else:
-            yield failed(arn, "neither Object Lock nor MFA delete is on", immutable=False,
-                         **evidence)
+            yield failed(arn, why, immutable=False, **evidence)
     if not found:
         yield not_applicable(tenant.name, "no trail buckets")
 
 
 @rule(id="AWS-EXP-001", title="Logs are kept outside the account that produces them",
       severity="high", provider="aws", needs=["aws.trails"],
-      references="M-21-31: EL1; BP: central collection")
+      references="M-26-14: central collection; BP: central collection")
 def logs_outside_account(tenant: TenantSnapshot, ctx: RuleContext) -> Iterator[Result]:
     """
     What it checks:

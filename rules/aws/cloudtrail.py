@@ -132,13 +132,15 @@ def kms_encrypted(tenant: TenantSnapshot, ctx: RuleContext) -> Iterator[Result]:
 
 @rule(id="AWS-CT-002", title="An organisation trail covers every account", severity="high",
       provider="aws", needs=["aws.trails", "aws.account", "aws.org"],
-      references="M-21-31: EL1; BP: central collection")
+      references="M-26-14: central collection; BP: central collection")
 def organization_trail(tenant: TenantSnapshot, ctx: RuleContext) -> Iterator[Result]:
     """
     What it checks:
-    That the Organization has a logging organisation trail, so every account, including
+    That the Organization has an organisation trail that itself meets AWS-CT-001
+    (multi-region, logging, management reads and writes), so every account, including
     accounts created later, is recorded without anyone configuring it; or, failing that,
-    that every audited account passes AWS-CT-001 on its own.
+    that every audited account passes AWS-CT-001 on its own. A stopped, single-region or
+    write-only organisation trail does not count.
 
     Why it matters:
     Per-account trails drift: a new account, a deleted trail, and an intruder's activity in it
@@ -158,10 +160,14 @@ def organization_trail(tenant: TenantSnapshot, ctx: RuleContext) -> Iterator[Res
     org_id = org.id or tenant.name
     trails = {t.arn: t for t in trails_of(tenant)}
     org_trails = [t for t in trails.values() if t.organization_trail]
-    logging = [t.arn for t in org_trails if t.status is not None and t.status.is_logging]
-    if logging:
-        yield passed(org_id, f"organisation trail {logging[0]} is logging",
-                     organization_trails=logging)
+    # Revision 2: an organisation trail counts only if it itself meets AWS-CT-001.
+    judged = {t.arn: _records_all_management(t) for t in org_trails}
+    good = [arn for arn, (ok, _) in judged.items() if ok]
+    org_evidence = {arn: why for arn, (_, why) in judged.items()}
+    if good:
+        yield passed(org_id, f"organisation trail {good[0]} is multi-region, logging and "
+                     "records all management events", organization_trails=org_evidence,
+                     qualifying=good)
         return
     uncovered: list[str] = []
     unknown: list[str] = []
@@ -172,16 +178,21 @@ def organization_trail(tenant: TenantSnapshot, ctx: RuleContext) -> Iterator[Res
         verdicts = [_records_all_management(t)[0] for t in covering(account, trails, org)]
         if not any(verdicts):
             (unknown if None in verdicts else uncovered).append(scope)
-    evidence = {"organization_trails": [t.arn for t in org_trails], "uncovered": uncovered,
+    evidence = {"organization_trails": org_evidence, "uncovered": uncovered,
                 "not_read": unknown}
-    if uncovered:
-        yield failed(org_id, f"no logging organisation trail, and {len(uncovered)} account(s) "
-                     "have no trail of their own", **evidence)
-    elif unknown:
-        yield not_assessed(org_id, "no logging organisation trail, and some accounts could "
-                           "not be read: " + ", ".join(unknown), **evidence)
+    if org_trails:
+        lead = "no organisation trail meets AWS-CT-001 (" + "; ".join(
+            f"{arn.rsplit('/', 1)[-1]}: {why}" for arn, why in org_evidence.items()) + ")"
     else:
-        yield passed(org_id, "no organisation trail, but every account has its own",
+        lead = "no organisation trail"
+    if uncovered:
+        yield failed(org_id, f"{lead}, and {len(uncovered)} account(s) have no qualifying "
+                     "trail of their own", **evidence)
+    elif unknown:
+        yield not_assessed(org_id, f"{lead}, and some accounts could not be read: "
+                           + ", ".join(unknown), **evidence)
+    else:
+        yield passed(org_id, f"{lead}, but every account has a qualifying trail of its own",
                      **evidence)
 
 
@@ -226,3 +237,51 @@ def identity_events(tenant: TenantSnapshot, ctx: RuleContext) -> Iterator[Result
                          **evidence)
         else:
             yield passed(t.arn, "no identity or key event source is excluded", **evidence)
+
+
+INSIGHTS = ("ApiCallRateInsight", "ApiErrorRateInsight")
+
+
+@rule(id="AWS-CT-014", title="CloudTrail Insights watch API call and error rates",
+      severity="low", provider="aws", needs=["aws.trails", "aws.account"],
+      references="BP: detection")
+def insights(tenant: TenantSnapshot, ctx: RuleContext) -> Iterator[Result]:
+    """
+    What it checks:
+    That each account is covered by a logging organisation or multi-region trail whose
+    insight selectors (`GetInsightSelectors`) include both `ApiCallRateInsight` and
+    `ApiErrorRateInsight`.
+
+    Why it matters:
+    Insights flags unusual volumes of write calls and of errors: the burst of enumeration,
+    access-denied probing and resource creation that follows stolen credentials.
+
+    Remediation:
+    `aws cloudtrail put-insight-selectors --trail-name TRAIL --insight-selectors
+    '[{"InsightType":"ApiCallRateInsight"},{"InsightType":"ApiErrorRateInsight"}]'`.
+    """
+    trails = {t.arn: t for t in trails_of(tenant)}
+    org = organization(tenant)
+    for scope, account, error in accounts(tenant):
+        if account is None:
+            yield not_assessed(scope, error.describe() if error else "not collected")
+            continue
+        eligible = [t for t in covering(account, trails, org)
+                    if (t.multi_region or t.organization_trail)
+                    and (t.status is None or t.status.is_logging)]
+        seen = {t.arn: t.insight_types for t in eligible}
+        good = [arn for arn, kinds in seen.items()
+                if kinds is not None and set(INSIGHTS) <= set(kinds)
+                and trails[arn].status is not None]
+        if good:
+            yield passed(scope, f"{good[0]} records both Insights types", insights=seen)
+        elif any(kinds is None or trails[arn].status is None for arn, kinds in seen.items()):
+            why = [e.describe() for t in eligible for e in (t.insight_error, t.status_error)
+                   if e is not None]
+            yield not_assessed(scope, "no trail was seen with both Insights types and some "
+                               "could not be read: " + "; ".join(why), insights=seen)
+        else:
+            yield failed(scope, "no logging multi-region or organisation trail records "
+                         + " and ".join(INSIGHTS) if eligible else
+                         "no logging multi-region or organisation trail covers the account",
+                         insights=seen)

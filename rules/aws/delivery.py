@@ -97,13 +97,27 @@ def delivery_health(tenant: TenantSnapshot, ctx: RuleContext) -> Iterator[Result
             yield passed(t.arn, "delivering without errors", **evidence)
 
 
-def _s3_objects(t: Trail, kind: str) -> bool | None:
-    """Whether a logging trail records S3 object ``kind`` ("read"/"write") for all buckets."""
+def _s3_objects(t: Trail, kind: str) -> tuple[bool | None, dict[str, list[str]]]:
+    """Whether a logging trail records S3 object ``kind`` ("read"/"write") for all buckets,
+    and what narrows the selectors that record them only in part (``{}`` when none does)."""
     if t.status is None or t.selection is None:
-        return None
-    return t.status.is_logging and any(
-        d.resource_type == "AWS::S3::Object" and d.all_resources and getattr(d, kind)
-        for d in t.selection.data)
+        return None, {}
+    scopes = [d for d in t.selection.data
+              if d.resource_type == "AWS::S3::Object" and getattr(d, kind)]
+    whole = t.status.is_logging and any(d.all_resources for d in scopes)
+    narrowed: dict[str, list[str]] = {}
+    for d in scopes if t.status.is_logging and not whole else []:
+        for how, values in d.narrowed_by.items():
+            narrowed.setdefault(how, [])
+            narrowed[how] += [v for v in values if v not in narrowed[how]]
+    return whole, narrowed
+
+
+def _partial(narrowed: dict[str, dict[str, list[str]]]) -> str:
+    """"TRAIL narrows by resources.ARN StartsWith arn:aws:s3:::one/; ..." for the message."""
+    return "; ".join(f"{arn.rsplit('/', 1)[-1]} narrows by " + ", ".join(
+        f"{how} {' '.join(values[:5])}{' ...' if len(values) > 5 else ''}"
+        for how, values in hows.items()) for arn, hows in narrowed.items())
 
 
 def _data_events(tenant: TenantSnapshot, kind: str) -> Iterator[Result]:
@@ -113,9 +127,11 @@ def _data_events(tenant: TenantSnapshot, kind: str) -> Iterator[Result]:
         if account is None:
             yield not_assessed(scope, error.describe() if error else "not collected")
             continue
-        verdicts = {t.arn: _s3_objects(t, kind) for t in covering(account, trails, org)}
+        judged = {t.arn: _s3_objects(t, kind) for t in covering(account, trails, org)}
+        verdicts = {arn: ok for arn, (ok, _) in judged.items()}
+        narrowed = {arn: hows for arn, (_, hows) in judged.items() if hows}
         good = [arn for arn, ok in verdicts.items() if ok]
-        evidence = {"trails": verdicts}
+        evidence = {"trails": verdicts, "narrowed_by": narrowed}
         if good:
             yield passed(scope, f"S3 object {kind}s recorded by {good[0]}", **evidence)
         elif None in verdicts.values():
@@ -123,6 +139,9 @@ def _data_events(tenant: TenantSnapshot, kind: str) -> Iterator[Result]:
                    for e in (t.status_error, t.selection_error) if e is not None]
             yield not_assessed(scope, f"no trail was seen to record S3 object {kind}s and "
                                "some could not be read: " + "; ".join(why), **evidence)
+        elif narrowed:
+            yield failed(scope, f"S3 object {kind}s are logged only in part: "
+                         + _partial(narrowed), **evidence)
         else:
             yield failed(scope, f"no logging trail records S3 object {kind}s for all buckets",
                          **evidence)
@@ -135,7 +154,10 @@ def s3_object_reads(tenant: TenantSnapshot, ctx: RuleContext) -> Iterator[Result
     What it checks:
     That each account is covered by a logging trail whose classic (`DataResources` of type
     `AWS::S3::Object`) or advanced (`eventCategory = Data`, `resources.type =
-    AWS::S3::Object`) selectors record object reads for all buckets, not a narrowed set.
+    AWS::S3::Object`) selectors record object reads for all buckets. A selector narrowed by
+    `resources.ARN`, `eventName`, `eventSource`, `eventType`, `userIdentity.arn`,
+    `sessionCredentialFromConsole` or `errorCode`, or classic `DataResources` naming
+    particular buckets, records only part of them: the finding names the field and values.
 
     Why it matters:
     Customer data access is what CSRB Rec 10 wants logged. Without `GetObject` events nobody

@@ -7,23 +7,49 @@ expiring = 36500 days) so the cross-provider rules can compare clouds.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import datetime
 from typing import Any
 
 from auditor.model import Result
 from auditor.rule import RuleContext, failed, not_applicable, not_assessed, passed, rule
 from auditor.snapshot import TenantSnapshot
-from connectors.aws.model import NEVER_EXPIRES, EventDataStores, TrailBucket
+from connectors.aws.model import NEVER_EXPIRES, EventDataStore, EventDataStores, TrailBucket
 from rules.aws._common import bucket_results, each, field_error, log_groups, trails_of
 
 
-def _archive_days(b: TrailBucket) -> tuple[int, int]:
-    """(hot, total) days of a bucket's lifecycle: the earliest expiration of an enabled rule
-    (any prefix: conservative), and the earliest transition to an archive class."""
-    expiry = [r.expiration_days for r in b.lifecycle or [] if r.expiration_days]
-    archive = [r.archive_after_days for r in b.lifecycle or [] if r.archive_after_days]
-    total = min(expiry) if expiry else NEVER_EXPIRES
+def _archive_days(b: TrailBucket, now: datetime) -> tuple[int, int, list[str]]:
+    """(hot, total) days a log file written now is kept, and how that was read.
+
+    Every enabled rule counts whatever its prefix (conservative). A current version goes at
+    the earliest ``Expiration.Days`` or ``Expiration.Date`` (on that date every object goes,
+    whenever written). On a versioning-enabled bucket an expired current version becomes
+    noncurrent and is still retrievable until ``NoncurrentVersionExpiration``: the earliest
+    noncurrent expiry is added (none: kept)."""
+    rules = b.lifecycle or []
+    basis: list[str] = []
+    current = []
+    for r in rules:
+        if r.expiration_days:
+            current.append(r.expiration_days)
+            basis.append(f"rule {r.id or '?'} expires objects after {r.expiration_days} days")
+        if r.expiration_date is not None:
+            left = max(0, (r.expiration_date - now).days)
+            current.append(left)
+            basis.append(f"rule {r.id or '?'} expires every object on "
+                         f"{r.expiration_date.date().isoformat()} ({left} days from now)")
+    total = min(current) if current else NEVER_EXPIRES
+    if current and b.versioning == "Enabled":
+        noncurrent = [r.noncurrent_expiration_days for r in rules
+                      if r.noncurrent_expiration_days]
+        if noncurrent:
+            total = min(NEVER_EXPIRES, total + min(noncurrent))
+            basis.append(f"versioned: expired versions are kept {min(noncurrent)} more days")
+        else:
+            total = NEVER_EXPIRES
+            basis.append("versioned: expired versions are kept (no noncurrent expiry)")
+    archive = [r.archive_after_days for r in rules if r.archive_after_days]
     hot = min([*archive, total])
-    return hot, total
+    return hot, total, basis
 
 
 def _retention(source: str, hot: int, total: int) -> dict[str, Any]:
@@ -32,22 +58,26 @@ def _retention(source: str, hot: int, total: int) -> dict[str, Any]:
 
 @rule(id="AWS-RET-001", title="The trail archive is kept for the retention profile",
       severity="high", provider="aws", needs=["aws.trails"],
-      references="M-21-31: EL1; CSRB: Rec 10; BP: retention")
+      references="M-26-14: retention; CSRB: Rec 10; BP: retention")
 def archive_retention(tenant: TenantSnapshot, ctx: RuleContext) -> Iterator[Result]:
     """
     What it checks:
     That no lifecycle rule on a trail bucket expires log files before the profile's total
-    retention (M-21-31: 913 days), and that CloudTrail Lake event data stores, where they
-    exist, keep events that long.
+    retention (m-26-14: 365 days), whether by `Expiration.Days` or by `Expiration.Date` (on
+    that date every object goes); on a versioned bucket an expired log file stays
+    retrievable as a noncurrent version until `NoncurrentVersionExpiration`. CloudTrail Lake
+    event data stores holding CloudTrail events are judged by the `RetentionPeriod` that
+    `GetEventDataStore` returns for each.
 
     Why it matters:
-    Storm-0558's access went back months before discovery. Evidence deleted by a one-year
-    lifecycle rule cannot be investigated; M-21-31 asks for 30 months.
+    Storm-0558's access went back months before discovery. Evidence deleted by a 90-day
+    lifecycle rule cannot be investigated; M-26-14 asks for logs retrievable for 12 months.
 
     Remediation:
     Raise or remove the expiration: `aws s3api put-bucket-lifecycle-configuration --bucket
-    BUCKET` with `Expiration.Days` at or above the profile (transition to Glacier to save
-    cost); for Lake, `aws cloudtrail update-event-data-store --retention-period DAYS`.
+    BUCKET` with `Expiration.Days` at or above the profile and no `Expiration.Date`
+    (transition to Glacier to save cost); for Lake, `aws cloudtrail update-event-data-store
+    --event-data-store ARN --retention-period DAYS`.
     """
     need = ctx.retention.total_days
     found = False
@@ -57,43 +87,54 @@ def archive_retention(tenant: TenantSnapshot, ctx: RuleContext) -> Iterator[Resu
         if err is not None or b is None:
             yield err  # type: ignore[misc]
             continue
-        hot, total = _archive_days(b)
+        hot, total, basis = _archive_days(b, ctx.now)
+        if total < need and "versioning" in b.errors:
+            # Whether expired versions are still kept depends on versioning: unknown.
+            yield field_error(b, "versioning")  # type: ignore[misc]
+            continue
         ev = {"retention": _retention(f"cloudtrail s3 archive {b.name}", hot, total),
-              "required_total_days": need, "trail": t.arn}
+              "required_total_days": need, "trail": t.arn, "lifecycle": basis}
         if total >= need:
             yield passed(f"arn:aws:s3:::{b.name}", f"kept {total} days", **ev)
         else:
-            yield failed(f"arn:aws:s3:::{b.name}", f"expires after {total} days; the "
-                         f"{ctx.retention.name} profile needs {need}", **ev)
-    lake_errors = []
+            yield failed(f"arn:aws:s3:::{b.name}", f"expires after {total} days ("
+                         + "; ".join(basis) + f"); the {ctx.retention.name} profile needs "
+                         f"{need}", **ev)
     for scope, stores, error in each(tenant, "aws.lake", EventDataStores):
         if error is not None:
-            lake_errors.append((scope, error))
+            found = True
+            yield not_assessed(scope, error.describe())
         for s in stores.stores if stores else []:
             found = True
-            days = s.retention_days or 0
-            ev = {"retention": _retention(f"cloudtrail lake {s.name}", days, days),
-                  "required_total_days": need}
-            if days >= need:
-                yield passed(s.arn, f"event data store keeps {days} days", **ev)
-            else:
-                yield failed(s.arn, f"event data store keeps {days} days; needs {need}", **ev)
-    if not found and not trails_of(tenant):
-        # Nothing to judge, unless a region's event data stores could not be listed.
-        for scope, error in lake_errors:
-            yield not_assessed(scope, error.describe())
-        if not lake_errors:
-            yield not_applicable(tenant.name, "no trails and no event data stores")
+            yield _lake_store(s, need)
+    if not found:
+        yield not_applicable(tenant.name, "no trails and no event data stores")
+
+
+def _lake_store(s: EventDataStore, need: int) -> Result:
+    if s.error is not None:
+        return not_assessed(s.arn, s.error.describe())
+    if not s.holds_cloudtrail_events():
+        return not_applicable(s.arn, "the event data store holds no CloudTrail events "
+                              f"({', '.join(s.event_categories) or 'no event category'})")
+    if s.retention_days is None:
+        return not_assessed(s.arn, "GetEventDataStore returned no RetentionPeriod")
+    days = s.retention_days
+    ev = {"retention": _retention(f"cloudtrail lake {s.name}", days, days),
+          "required_total_days": need, "event_categories": s.event_categories}
+    if days >= need:
+        return passed(s.arn, f"event data store keeps {days} days", **ev)
+    return failed(s.arn, f"event data store keeps {days} days; needs {need}", **ev)
 
 
 @rule(id="AWS-RET-002", title="The trail's log group is kept for the retention profile",
       severity="medium", provider="aws", needs=["aws.trails"],
-      references="M-21-31: EL1; BP: retention")
+      references="M-26-14: retention; BP: retention")
 def log_group_retention(tenant: TenantSnapshot, ctx: RuleContext) -> Iterator[Result]:
     """
     What it checks:
     That the CloudWatch Logs log group of every trail keeps events for at least the profile's
-    searchable ("hot") period (M-21-31: 365 days), or never expires them.
+    searchable ("hot") period (m-26-14: 180 days), or never expires them.
 
     Why it matters:
     The log group is where events are searched and alerted on. A 30- or 90-day group means

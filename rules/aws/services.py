@@ -119,7 +119,10 @@ def threat_detection(tenant: TenantSnapshot, ctx: RuleContext) -> Iterator[Resul
     """
     What it checks:
     That every audited account-region has an enabled GuardDuty detector and Security Hub
-    enabled. Enabled Security Hub standards are shown as evidence when they can be read.
+    enabled: the Security Hub CSPM hub (`DescribeHub`) or the unified Security Hub
+    (`DescribeSecurityHubV2`), which can run without it. A detector or hub that could not be
+    read is not assessed, never "not enabled". Enabled Security Hub CSPM standards are shown
+    as evidence when they can be read.
 
     Why it matters:
     GuardDuty turns CloudTrail, DNS and flow logs into detections (anomalous API use,
@@ -132,9 +135,11 @@ def threat_detection(tenant: TenantSnapshot, ctx: RuleContext) -> Iterator[Resul
     hubs = {s: (d, e) for s, d, e in each(tenant, "aws.securityhub", SecurityHub)}
     for scope, gd, gd_error in each(tenant, "aws.guardduty", GuardDuty):
         hub, hub_error = hubs.get(scope, (None, None))
-        gd_on = None if gd is None else any(s == "ENABLED" for s in gd.detectors.values())
-        hub_on = None if hub is None else hub.enabled
+        gd_on = None if gd is None else _guardduty_on(gd)
+        hub_on = None if hub is None else hub.on()
         ev = {"guardduty_detectors": gd.detectors if gd else None, "security_hub": hub_on,
+              "security_hub_cspm": hub.enabled if hub else None,
+              "security_hub_unified": hub.unified if hub else None,
               "standards": hub.standards if hub else None,
               "standards_error": hub.standards_error.describe()
               if hub and hub.standards_error else None}
@@ -143,6 +148,18 @@ def threat_detection(tenant: TenantSnapshot, ctx: RuleContext) -> Iterator[Resul
             yield failed(scope, " and ".join(off) + " not enabled", **ev)
         elif gd_on is None or hub_on is None:
             errors = [_why(e) for e, d in ((gd_error, gd), (hub_error, hub)) if d is None]
+            if gd is not None and gd_on is None:
+                errors += [e.describe() for e in gd.errors]
+            if hub is not None and hub_on is None:
+                errors += [e.describe() for e in (hub.hub_error, hub.unified_error) if e]
             yield not_assessed(scope, "; ".join(errors), **ev)
         else:
             yield passed(scope, "GuardDuty and Security Hub enabled", **ev)
+
+
+def _guardduty_on(gd: GuardDuty) -> bool | None:
+    """An enabled detector: True; none, and every detector read: False; else unknown (a
+    denied GetDetector is not "GuardDuty not enabled")."""
+    if any(s == "ENABLED" for s in gd.detectors.values()):
+        return True
+    return None if gd.errors else False

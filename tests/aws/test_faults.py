@@ -40,6 +40,8 @@ def account(moto_server: MotoServer) -> Iterator[MotoServer]:
               {"Name": "s3", "FieldSelectors": [
                   {"Field": "eventCategory", "Equals": ["Data"]},
                   {"Field": "resources.type", "Equals": ["AWS::S3::Object"]}]}])
+    s.client("cloudtrail").put_insight_selectors(TrailName="main", InsightSelectors=[
+        {"InsightType": "ApiCallRateInsight"}, {"InsightType": "ApiErrorRateInsight"}])
     cis_alarms(s, {}, "us-east-1", "trail-group", list(CIS_PATTERNS))
     regional_services(s, {}, "us-east-1", config=True, flow_logs=True, guardduty=True,
                       securityhub=True)
@@ -59,8 +61,12 @@ def statuses(r: Report) -> dict[tuple[str, str], Status]:
 MON = [f"AWS-MON-00{i}" for i in range(1, 8)]
 CASES: list[tuple[dict[str, Any], list[str], str]] = [
     ({"service": "cloudtrail", "operation": "GetTrailStatus"},
-     ["AWS-CT-001", "AWS-CT-008", "AWS-CT-009", "AWS-CT-010", "AWS-CT-011"],
+     ["AWS-CT-001", "AWS-CT-008", "AWS-CT-009", "AWS-CT-010", "AWS-CT-011", "AWS-CT-014"],
      "cloudtrail:GetTrailStatus"),
+    ({"service": "cloudtrail", "operation": "GetInsightSelectors"}, ["AWS-CT-014"],
+     "cloudtrail:GetInsightSelectors"),
+    ({"service": "cloudtrail", "operation": "ListEventDataStores"}, ["AWS-RET-001"],
+     "cloudtrail:ListEventDataStores"),
     ({"service": "s3", "operation": "GetBucketLifecycleConfiguration"}, ["AWS-RET-001"],
      "s3:GetLifecycleConfiguration"),
     ({"service": "s3", "operation": "GetObjectLockConfiguration"}, ["AWS-CT-012"],

@@ -53,11 +53,13 @@ def test_storm_retention(storm: Seeded) -> None:
     hit = expect(storm.report, "AWS-RET-001", "fail", bucket)
     assert hit[0].evidence["retention"] == {
         "source": f"cloudtrail s3 archive org-cloudtrail-{storm.ids['log-archive']}",
-        "hot_days": 365, "total_days": 365}
+        "hot_days": 395, "total_days": 395}     # 365 days, then 30 as a noncurrent version
     hit = expect(storm.report, "AWS-RET-001", "pass", "arn:aws:s3:::prod-legacy-trail")
     assert hit[0].evidence["retention"]["total_days"] == NEVER_EXPIRES
     hit = expect(storm.report, "AWS-RET-002", "fail", GROUP)
     assert hit[0].evidence["retention"]["hot_days"] == 90
+    lake = f"arn:aws:cloudtrail:us-east-1:{storm.ids['management']}:eventdatastore/org-lake-0000"
+    expect(storm.report, "AWS-RET-001", "fail", lake, contains="90 days")
     # The same snapshot under the csrb profile (180 days): the archive now passes.
     csrb = report(storm.tenant, profile="csrb")
     expect(csrb, "AWS-RET-001", "pass", bucket)
@@ -105,8 +107,12 @@ def test_hardened_passes_everything(hardened: Seeded) -> None:
     for rid in sorted({f.rule_id for f in aws}):
         expect(hardened.report, rid, "pass")
     assert {f.rule_id for f in aws} == {f"AWS-{x}" for x in (
-        *(f"CT-{i:03d}" for i in range(1, 13)), "RET-001", "RET-002", "CFG-001", "VPC-001",
-        "KMS-001", *(f"MON-{i:03d}" for i in range(1, 8)), "DET-001", "EXP-001")}
+        *(f"CT-{i:03d}" for i in range(1, 15)), "RET-001", "RET-002", "CFG-001", "CFG-002",
+        "VPC-001", "KMS-001", *(f"MON-{i:03d}" for i in range(1, 8)), "DET-001", "DET-002",
+        "EXP-001")}
+    mgmt = hardened.ids["management"]
+    expect(hardened.report, "AWS-CT-013", "not_applicable", mgmt)
+    expect(hardened.report, "AWS-CT-013", "pass", hardened.ids["prod"])
     hit = expect(hardened.report, "AWS-CT-012", "pass")
     assert hit[0].evidence["immutable"] is True
     hit = expect(hardened.report, "AWS-RET-002", "pass", GROUP)
@@ -140,3 +146,15 @@ def test_a_missing_region_part_is_not_assessed_never_not_applicable(storm: Seede
     dev = storm.ids["dev"]
     tenant.parts = [p for p in tenant.parts if not p.scope.startswith(dev)]
     expect(report(tenant), "AWS-CT-001", "not_assessed", dev, contains="not in the snapshot")
+
+
+def test_storm_organisation_controls(storm: Seeded) -> None:
+    org_id = storm.tenant.get("aws.org").data["id"]
+    for name in ("log-archive", "prod", "dev"):
+        expect(storm.report, "AWS-CT-013", "fail", storm.ids[name], contains="StopLogging")
+        expect(storm.report, "AWS-CT-014", "fail", storm.ids[name])
+    expect(storm.report, "AWS-CFG-002", "fail", org_id, contains="no Config aggregator")
+    expect(storm.report, "AWS-DET-002", "fail", f"{org_id}/us-east-1",
+           contains="S3 data event protection is NONE")
+    expect(storm.report, "AWS-DET-002", "fail", f"{org_id}/eu-west-1",
+           contains="GuardDuty has no delegated administrator")
