@@ -31,6 +31,8 @@ class TenantConfigBase(BaseModel):
     model_config = ConfigDict(extra="forbid")
     provider: str
     name: str
+    # plain http:// (or plaintext gRPC) endpoints to a non-loopback host; checked at load
+    allow_insecure_endpoints: bool = False
 
 
 @dataclass

@@ -20,9 +20,11 @@ Targets:
 Both send, per finding, its ``--format jsonl`` record, or with ``format=ocsf`` its
 ``--format ocsf`` OCSF Compliance Finding event (HEC sourcetype ``csrb:ocsf``).
 
-The token never appears in a URL: it is read from the environment, remembered by
-:func:`auditor.config.remember_secret` (so :func:`auditor.config.redact` hides it everywhere),
-and every payload and message is redacted before it leaves the process.
+The token never appears in a URL: it is read from the environment through the run's
+:class:`auditor.secrets.Redactor` (which then hides it everywhere), and every payload and
+message is redacted before it leaves the process. Each target has a wall-clock bound
+(``timeout``): a receiver that accepts bytes slowly, or answers one byte at a time, cannot
+hold the run.
 
 :func:`deliver` never raises for network or server errors: each target gives a
 :class:`DeliveryResult`. A malformed target, or a token variable that is not set, raises
@@ -48,10 +50,11 @@ from urllib.parse import SplitResult, parse_qsl, urlsplit
 
 import httpx
 
-from auditor.config import SecretError, redact, resolve_secret
 from auditor.errors import InputError
 from auditor.model import Finding, Report, Severity, Status
+from auditor.netbound import bounded, wall_clock
 from auditor.report import ocsf
+from auditor.secrets import Redactor, SecretError
 
 APP_NAME = "csrb-auditor"
 HEC_SOURCE = "csrb-auditor"
@@ -109,8 +112,8 @@ class Target:
 
 
 def _bad(message: str) -> InputError:
-    """A one-line InputError with every known secret redacted."""
-    return InputError(redact(" ".join(message.split())))
+    """A one-line InputError (messages are built without option values, so no secret)."""
+    return InputError(" ".join(message.split()))
 
 
 def _bool_option(name: str, value: str, shown: str) -> bool:
@@ -140,7 +143,7 @@ def _shown(parts: SplitResult) -> str:
         port = f":{parts.port}" if parts.port is not None else ""
     except ValueError:
         port = ""
-    return redact(f"{parts.scheme}://{host}{port}")
+    return f"{parts.scheme}://{host}{port}"
 
 
 def parse_target(url: str) -> Target:
@@ -202,7 +205,7 @@ def parse_target(url: str) -> Target:
         _check_syslog_options(options, shown)
     display_host = f"[{host}]" if ":" in host else host
     query = "&".join(f"{k}={v}" for k, v in sorted(options.items()))
-    display = redact(f"{scheme}://{display_host}:{port}" + (f"?{query}" if query else ""))
+    display = f"{scheme}://{display_host}:{port}" + (f"?{query}" if query else "")
     return Target(kind=kind, host=host, port=port, display=display, tls=tls, options=options)
 
 
@@ -257,11 +260,11 @@ def _token_env(target: Target) -> str:
     return target.options.get("token_env", DEFAULT_TOKEN_ENV)
 
 
-def _token(target: Target) -> str:
+def _token(target: Target, redactor: Redactor) -> str:
     """The HEC token from the environment, remembered for redaction."""
     env = _token_env(target)
     try:
-        token = resolve_secret(env, None)
+        token = redactor.resolve(env, None)
     except SecretError:
         raise _bad(f"--send {target.display}: environment variable {env} (the HEC "
                    "token) is not set") from None
@@ -271,15 +274,16 @@ def _token(target: Target) -> str:
     return token
 
 
-def check_targets(urls: Sequence[str]) -> list[Target]:
+def check_targets(urls: Sequence[str], redactor: Redactor | None = None) -> list[Target]:
     """Validate every ``--send`` URL and that each HEC token is set; raise InputError.
 
     Call it before the audit so a typo fails fast (exit 2) rather than after the work.
     """
+    redactor = redactor if redactor is not None else Redactor()
     targets = [parse_target(u) for u in urls]
     for t in targets:
         if t.kind == "splunk-hec":
-            _token(t)
+            _token(t, redactor)
     return targets
 
 
@@ -305,7 +309,7 @@ def payload(report: Report, finding: Finding, fmt: str = "jsonl") -> dict[str, A
 
 
 def hec_event(report: Report, finding: Finding, host: str, index: str | None = None,
-              fmt: str = "jsonl") -> str:
+              fmt: str = "jsonl", redactor: Redactor | None = None) -> str:
     """One HEC event object as JSON text (redacted); sourcetype ``csrb:finding`` for the
     jsonl record, ``csrb:ocsf`` for the OCSF event."""
     event: dict[str, Any] = {
@@ -315,7 +319,8 @@ def hec_event(report: Report, finding: Finding, host: str, index: str | None = N
         "event": payload(report, finding, fmt)}
     if index:
         event["index"] = index
-    return redact(json.dumps(event, ensure_ascii=False, sort_keys=True))
+    text = json.dumps(event, ensure_ascii=False, sort_keys=True)
+    return redactor(text) if redactor is not None else text
 
 
 def syslog_severity(finding: Finding) -> int:
@@ -342,7 +347,8 @@ def sd_escape(value: str) -> str:
 
 def syslog_message(report: Report, finding: Finding, *, facility: int = 16,
                    hostname: str | None = None, sd_id: str = DEFAULT_SD_ID,
-                   procid: int | None = None, fmt: str = "jsonl") -> bytes:
+                   procid: int | None = None, fmt: str = "jsonl",
+                   redactor: Redactor | None = None) -> bytes:
     """One RFC 5424 message (without framing) for a finding.
 
     MSG is the finding record as JSON in pure ASCII (non-ASCII escaped), so no BOM is needed
@@ -359,7 +365,7 @@ def syslog_message(report: Report, finding: Finding, *, facility: int = 16,
     msg = json.dumps(payload(report, finding, fmt), ensure_ascii=True, sort_keys=True)
     line = (f"<{pri}>1 {ts} {host} {APP_NAME} {procid if procid is not None else os.getpid()} "
             f"{_printable(finding.rule_id, 32)} {sd} {msg}")
-    return redact(line).encode("utf-8")
+    return (redactor(line) if redactor is not None else line).encode("utf-8")
 
 
 # ----- sending -------------------------------------------------------------------------------
@@ -407,11 +413,12 @@ def _batches(events: list[str], max_events: int) -> list[list[str]]:
     return batches
 
 
-def _send_hec(report: Report, target: Target, timeout: float) -> DeliveryResult:
-    token = _token(target)
+def _send_hec(report: Report, target: Target, timeout: float,
+              redact: Redactor) -> DeliveryResult:
+    token = _token(target, redact)
     opts = target.options
     events = [hec_event(report, f, opts.get("host") or socket.gethostname(), opts.get("index"),
-                        opts.get("format", "jsonl")) for f in report.findings]
+                        opts.get("format", "jsonl"), redact) for f in report.findings]
     total = len(events)
     if not events:
         return DeliveryResult(target.display, 0, 0, True)
@@ -427,8 +434,8 @@ def _send_hec(report: Report, target: Target, timeout: float) -> DeliveryResult:
     headers = {"Authorization": f"Splunk {token}", "Content-Type": "application/json",
                "User-Agent": f"{APP_NAME}/{report.tool.version}"}
     # No proxy from the environment for loopback: a test or local forwarder is local.
-    with httpx.Client(verify=verify, trust_env=not _is_loopback(target.host),
-                      follow_redirects=False) as client:
+    with bounded(httpx.Client(verify=verify, trust_env=not _is_loopback(target.host),
+                              follow_redirects=False)) as client:
         for batch in _batches(events, int(opts.get("batch", "100"))):
             body = ("\n".join(batch) + "\n").encode("utf-8")
             attempt = 0
@@ -438,7 +445,8 @@ def _send_hec(report: Report, target: Target, timeout: float) -> DeliveryResult:
                     return DeliveryResult(target.display, sent, total, False,
                                           f"timed out after {timeout:g}s")
                 try:
-                    resp = client.post(url, content=body, headers=headers, timeout=left)
+                    with wall_clock(left):
+                        resp = client.post(url, content=body, headers=headers, timeout=left)
                 except httpx.HTTPError as exc:
                     reason = str(exc) or type(exc).__name__
                     return DeliveryResult(target.display, sent, total, False,
@@ -472,14 +480,16 @@ def _send_hec(report: Report, target: Target, timeout: float) -> DeliveryResult:
     return DeliveryResult(target.display, sent, total, True)
 
 
-def _send_syslog(report: Report, target: Target, timeout: float) -> DeliveryResult:
+def _send_syslog(report: Report, target: Target, timeout: float,
+                 redact: Redactor) -> DeliveryResult:
     opts = target.options
     facility_opt = opts.get("facility", "local0")
     facility = FACILITIES[facility_opt] if facility_opt in FACILITIES else int(facility_opt)
     lf = opts.get("framing", "octet") == "lf"
     messages = [syslog_message(report, f, facility=facility, hostname=opts.get("hostname"),
                                sd_id=opts.get("sd_id", DEFAULT_SD_ID),
-                               fmt=opts.get("format", "jsonl")) for f in report.findings]
+                               fmt=opts.get("format", "jsonl"), redactor=redact)
+                for f in report.findings]
     total = len(messages)
     if not messages:
         return DeliveryResult(target.display, 0, 0, True)
@@ -515,21 +525,23 @@ def _send_syslog(report: Report, target: Target, timeout: float) -> DeliveryResu
     return DeliveryResult(target.display, sent, total, True)
 
 
-def deliver(report: Report, targets: Sequence[str], *, timeout: float) -> list[DeliveryResult]:
+def deliver(report: Report, targets: Sequence[str], *, timeout: float,
+            redactor: Redactor | None = None) -> list[DeliveryResult]:
     """Send every finding of ``report`` to each target, in order; one result per target.
 
     ``timeout`` bounds each target (connecting, sending and any Retry-After waits).
     Network and server errors become failed results, never exceptions; a malformed target
     URL or an unset token variable raises :class:`InputError` before anything is sent.
     """
-    parsed = check_targets(targets)
+    redact = redactor if redactor is not None else Redactor()
+    parsed = check_targets(targets, redact)
     results: list[DeliveryResult] = []
     for target in parsed:
         try:
             if target.kind == "splunk-hec":
-                results.append(_send_hec(report, target, timeout))
+                results.append(_send_hec(report, target, timeout, redact))
             else:
-                results.append(_send_syslog(report, target, timeout))
+                results.append(_send_syslog(report, target, timeout, redact))
         except InputError:
             raise
         except Exception as exc:   # a bug or an odd server must not lose the other targets
@@ -538,7 +550,7 @@ def deliver(report: Report, targets: Sequence[str], *, timeout: float) -> list[D
     return results
 
 
-def describe(results: Iterable[DeliveryResult]) -> str:
+def describe(results: Iterable[DeliveryResult], redactor: Redactor | None = None) -> str:
     """One line for stderr, e.g.
     ``send: splunk-hec+https://siem:8088 ok (42 sent); syslog+tcp://10.0.0.5:514 FAILED
     (0/42 sent): ConnectionRefusedError: Connection refused``."""
@@ -549,4 +561,5 @@ def describe(results: Iterable[DeliveryResult]) -> str:
         else:
             parts.append(f"{r.target} FAILED ({r.sent}/{r.total} sent): {r.error}")
     line = "send: " + ("; ".join(parts) if parts else "no targets")
-    return redact(" ".join(line.split()))
+    line = " ".join(line.split())
+    return redactor(line) if redactor is not None else line

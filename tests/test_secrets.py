@@ -4,9 +4,17 @@ events, and files are created readable by their owner only."""
 from __future__ import annotations
 
 import json
+import threading
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
+import pytest
+
+from auditor.secrets import MIN_SECRET_LEN, Redactor
 from connectors.aws.simulator import MotoServer
 from connectors.m365.simulator import TOKEN_ENV, running, scenario
 from tests.helpers import cli, seed_account
@@ -74,3 +82,122 @@ def test_canaries_never_leak(tmp_path: Path, moto: MotoServer) -> None:
             assert value not in text, f"canary {name} leaked into output #{i}"
     for path in [snap, *out.values()]:
         assert path.stat().st_mode & 0o077 == 0, f"{path} is readable by others"
+
+
+# ----- issue 15: redaction by value, weak secrets, *_env fields, the snapshot ----------------
+
+class _EchoHandler(BaseHTTPRequestHandler):
+    """Every API answers 401 and echoes the caller's bearer token in the error, as badly
+    written gateways and some proxies do."""
+
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format: str, *args: Any) -> None:
+        return
+
+    def _echo(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        self.rfile.read(length)
+        auth = self.headers.get("Authorization", "")
+        body = json.dumps({"error": {"code": "InvalidAuthenticationToken",
+                                     "message": f"rejected {auth}"}}).encode()
+        self.send_response(401)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    do_GET = do_POST = _echo
+
+
+@contextmanager
+def echo_server() -> Iterator[str]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _EchoHandler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def _m365_config(path: Path, url: str, token_env: str) -> Path:
+    endpoints = "\n".join(f'{k} = "{url}"' for k in
+                          ("graph", "exchange", "compliance", "management", "arm"))
+    path.write_text(f'[[tenants]]\nprovider = "m365"\nname = "echo"\n'
+                    f'tenant_id = "00000000-0000-0000-0000-000000000000"\nauth = "token"\n'
+                    f'token_env = "{token_env}"\n[tenants.endpoints]\n{endpoints}\n')
+    return path
+
+
+def test_a_token_echoed_in_an_api_error_never_lands_in_the_snapshot(tmp_path: Path) -> None:
+    canary = f"canary-echo-{uuid.uuid4().hex}"
+    with echo_server() as url:
+        config = _m365_config(tmp_path / "c.toml", url, "CANARY_ECHO")
+        snap = tmp_path / "snap.json"
+        proc = cli("collect", "-c", config, "-o", snap, env={"CANARY_ECHO": canary})
+    assert proc.returncode == 0, proc.stderr
+    text = snap.read_text()
+    assert "rejected Bearer ***" in text            # the error was recorded, the token not
+    assert canary not in text and canary not in proc.stderr
+    verified = cli("verify", snap)                   # redacted before sealing: still intact
+    assert verified.returncode == 0, verified.stderr
+    report = cli("check", snap, "-f", "json")
+    assert canary not in report.stdout and "Bearer ***" in report.stdout
+
+
+def test_a_weak_secret_is_not_used_for_substring_redaction(
+        capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("WEAK_SECRET", "fail")
+    redact = Redactor()
+    assert redact.resolve("WEAK_SECRET", None) == "fail"
+    assert redact('{"status": "fail"}') == '{"status": "fail"}'
+    warning = capsys.readouterr().err
+    assert "WEAK_SECRET" in warning and "fewer than 8" in warning
+    assert "fail" not in warning.replace("WEAK_SECRET", "")   # the value is never printed
+    assert len(warning.strip().splitlines()) == 1
+
+
+def test_a_secret_is_redacted_in_every_escaped_form() -> None:
+    secret = 'p@ss"word\\with/odd\u00e9chars'
+    redact = Redactor()
+    assert redact.add(secret)
+    for form in (secret, json.dumps(secret)[1:-1], json.dumps(secret, ensure_ascii=False)[1:-1],
+                 repr(secret)[1:-1]):
+        assert redact(f"x {form} y") == "x *** y"
+    nested = redact.scrub({"k": [f"a{secret}b", {secret: 1}], "n": 3})
+    assert nested == {"k": ["a***b", {"***": 1}], "n": 3}
+    assert MIN_SECRET_LEN == 8 and not redact.add("seven77")
+
+
+def test_two_redactors_share_nothing() -> None:
+    a, b = Redactor(), Redactor()
+    a.add("secret-of-run-a")
+    assert b("secret-of-run-a") == "secret-of-run-a"
+    assert a("secret-of-run-a") == "***"
+
+
+@pytest.mark.parametrize("key", ["token_env", "client_secret_env", "certificate_password_env"])
+def test_a_secret_pasted_into_an_env_field_is_refused_without_echo(tmp_path: Path,
+                                                                   key: str) -> None:
+    pasted = "eyJhbGciOiJSUzI1NiJ9.c2VjcmV0LXBhc3RlZC1oZXJl.sig-" + uuid.uuid4().hex
+    config = tmp_path / "c.toml"
+    config.write_text(f'[[tenants]]\nprovider = "m365"\nname = "x"\n'
+                      f'tenant_id = "00000000-0000-0000-0000-000000000000"\n'
+                      f'auth = "token"\n{key} = "{pasted}"\n')
+    proc = cli("audit", "-c", config, "-f", "json")
+    assert proc.returncode == 2
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and f"tenants[0].{key}" in lines[0], proc.stderr
+    assert "environment variable" in lines[0]
+    assert pasted not in proc.stderr + proc.stdout and "eyJhbGci" not in proc.stderr
+
+
+def test_an_aws_external_id_env_holding_the_value_is_refused(tmp_path: Path) -> None:
+    config = tmp_path / "c.toml"
+    config.write_text('[[tenants]]\nprovider = "aws"\nname = "a"\nregions = ["us-east-1"]\n'
+                      'external_id_env = "my external id 123"\n')
+    proc = cli("collect", "-c", config, "-o", tmp_path / "s.json")
+    assert proc.returncode == 2 and "my external id" not in proc.stderr
+    assert "tenants[0].external_id_env" in proc.stderr
