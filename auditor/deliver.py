@@ -561,5 +561,7 @@ def describe(results: Iterable[DeliveryResult], redactor: Redactor | None = None
         else:
             parts.append(f"{r.target} FAILED ({r.sent}/{r.total} sent): {r.error}")
     line = "send: " + ("; ".join(parts) if parts else "no targets")
-    line = " ".join(line.split())
+    from auditor.report.safe import terminal_text
+
+    line = terminal_text(" ".join(line.split()))   # a server's reply must not draw on stderr
     return redactor(line) if redactor is not None else line

@@ -124,6 +124,7 @@ def check(snapshot: Snapshot, cfg: Config | None, now: datetime) -> Report:
     providers = sorted({t.provider for t in snapshot.tenants})
     packs = [*providers, CROSS_PACK] if len(snapshot.tenants) else providers
     rules = registry.all_rules(packs)
+    snapshot = snapshot.without_lone_surrogates()
     return evaluate(snapshot, rules, rule_context(cfg, now), (cfg or Config()).waivers)
 
 

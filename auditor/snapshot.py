@@ -156,6 +156,16 @@ class Snapshot(BaseModel):
     def to_bytes(self) -> bytes:
         return canonical_json(self.sealed().model_dump(mode="json"))
 
+    def without_lone_surrogates(self) -> Snapshot:
+        """This snapshot, or when some string holds a lone surrogate (an API returned a name
+        that is not valid Unicode), a copy with each shown as U+FFFD, ``sha256`` kept: what
+        the rules and reporters get, so one odd name never aborts a report."""
+        body = self.model_dump(mode="json")
+        text = json.dumps(body, ensure_ascii=False, default=str)
+        if not _LONE_SURROGATE.search(text):
+            return self
+        return Snapshot.model_validate(_replace_surrogates(body))
+
     def redacted(self, redactor: Redactor) -> Snapshot:
         """A sealed copy with every known secret replaced by ``***`` in every string (error
         reasons echo tokens; a tenant's data may hold one): a snapshot is evidence that is
@@ -164,6 +174,16 @@ class Snapshot(BaseModel):
 
 
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _replace_surrogates(obj: Any) -> Any:
+    if isinstance(obj, str):
+        return _LONE_SURROGATE.sub("\ufffd", obj)
+    if isinstance(obj, dict):
+        return {_replace_surrogates(k): _replace_surrogates(v) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [_replace_surrogates(v) for v in obj]
+    return obj
 
 
 def canonical_json(obj: Any) -> bytes:
