@@ -41,6 +41,7 @@ import os
 import re
 import socket
 import ssl
+import sys
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -225,6 +226,9 @@ def _check_hec_options(options: dict[str, str], shown: str, host: str, tls: bool
     if not tls and not allow_http and not _is_loopback(host):
         raise _bad(f"--send {shown}: plain splunk-hec:// sends the token unencrypted and "
                    "is only for loopback; use splunk-hec+https:// (or allow_http=true)")
+    if not tls and not _is_loopback(host):
+        print(f"csrb-auditor: warning: --send {shown}: the HEC token and findings travel "
+              "unencrypted (allow_http=true)", file=sys.stderr)
     if "ca" in options and not tls:
         raise _bad(f"--send {shown}: option ca needs splunk-hec+https://")
     if "ca" in options:

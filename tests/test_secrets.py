@@ -14,6 +14,9 @@ from typing import Any
 
 import pytest
 
+from auditor.config import parse_config
+from auditor.errors import InputError
+from auditor.run import tenant_models
 from auditor.secrets import MIN_SECRET_LEN, Redactor
 from connectors.aws.simulator import MotoServer
 from connectors.m365.simulator import TOKEN_ENV, running, scenario
@@ -201,3 +204,57 @@ def test_an_aws_external_id_env_holding_the_value_is_refused(tmp_path: Path) -> 
     proc = cli("collect", "-c", config, "-o", tmp_path / "s.json")
     assert proc.returncode == 2 and "my external id" not in proc.stderr
     assert "tenants[0].external_id_env" in proc.stderr
+
+
+# ----- issue 15: no credentials over plain http:// to another machine ------------------------
+
+def _tenant_toml(provider: str, endpoint_key: str, value: str, allow: bool = False) -> str:
+    head = {"aws": 'provider = "aws"\nname = "a"\nregions = ["us-east-1"]\n',
+            "m365": 'provider = "m365"\nname = "m"\n'
+                    'tenant_id = "00000000-0000-0000-0000-000000000000"\nauth = "token"\n'
+                    'token_env = "M365_TOKEN"\n',
+            "gcp": 'provider = "gcp"\nname = "g"\nprojects = ["p"]\n'}[provider]
+    flag = "allow_insecure_endpoints = true\n" if allow else ""
+    return f'[[tenants]]\n{head}{flag}[tenants.endpoints]\n{endpoint_key} = "{value}"\n'
+
+
+INSECURE = [("aws", "aws", "http://s3.internal.example:5000"),
+            ("m365", "graph", "http://graph.example"),
+            ("m365", "arm", "http://10.0.0.5:8080"),
+            ("gcp", "rest", "http://compute.example"),
+            ("gcp", "emulator_host", "10.1.2.3:9000")]
+
+
+@pytest.mark.parametrize(("provider", "key", "value"), INSECURE)
+def test_plain_http_to_another_host_is_refused(provider: str, key: str, value: str) -> None:
+    with pytest.raises(InputError) as info:
+        parse_config(_tenant_toml(provider, key, value), "c.toml", tenant_models())
+    message = str(info.value)
+    assert f"tenants[0].endpoints.{key}" in message and "allow_insecure_endpoints" in message
+    assert len(message.splitlines()) == 1
+
+
+@pytest.mark.parametrize(("provider", "key", "value"), INSECURE)
+def test_allow_insecure_endpoints_warns(provider: str, key: str, value: str,
+                                        capsys: pytest.CaptureFixture[str]) -> None:
+    cfg = parse_config(_tenant_toml(provider, key, value, allow=True), "c.toml",
+                       tenant_models())
+    assert cfg.tenants[0]["allow_insecure_endpoints"] is True
+    err = capsys.readouterr().err
+    assert "warning" in err and f"endpoints.{key}" in err
+
+
+@pytest.mark.parametrize("value", ["http://127.0.0.1:5000", "http://localhost:1",
+                                   "http://[::1]:8080", "https://graph.example"])
+def test_loopback_or_tls_endpoints_are_fine(value: str,
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    parse_config(_tenant_toml("m365", "graph", value), "c.toml", tenant_models())
+    assert capsys.readouterr().err == ""
+
+
+def test_an_insecure_endpoint_is_exit_2_from_the_cli(tmp_path: Path) -> None:
+    config = tmp_path / "c.toml"
+    config.write_text(_tenant_toml("m365", "exchange", "http://outlook.example"))
+    proc = cli("collect", "-c", config, "-o", tmp_path / "s.json")
+    assert proc.returncode == 2 and "tenants[0].endpoints.exchange" in proc.stderr
+    assert not (tmp_path / "s.json").exists()
