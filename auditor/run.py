@@ -87,7 +87,8 @@ def collect(cfg: Config, now: datetime, *, progress: Progress | None = None,
     redactor = redactor if redactor is not None else Redactor()
     budget = timeout or cfg.audit.timeout
     deadline = time.monotonic() + budget if budget else None
-    ctx = CollectContext(now=now, secret=redactor.resolve, deadline=deadline,
+    ctx = CollectContext(now=now, secret=redactor.resolve, remember=redactor.add,
+                         deadline=deadline,
                          max_workers=cfg.audit.max_workers, shard=shard)
     if progress is not None:
         ctx.progress = progress

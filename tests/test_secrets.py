@@ -258,3 +258,24 @@ def test_an_insecure_endpoint_is_exit_2_from_the_cli(tmp_path: Path) -> None:
     proc = cli("collect", "-c", config, "-o", tmp_path / "s.json")
     assert proc.returncode == 2 and "tenants[0].endpoints.exchange" in proc.stderr
     assert not (tmp_path / "s.json").exists()
+
+
+def test_a_token_the_connector_obtained_itself_is_redacted_too() -> None:
+    """Access tokens from a credential flow are not in config; the connector registers them
+    (``CollectContext.remember``) so an echo of one is scrubbed like a configured secret."""
+    from datetime import UTC, datetime
+
+    from auditor.connector import CollectContext
+    from connectors.m365.transport import ApiFailed, Http, StaticToken, Tokens
+
+    minted = f"eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.minted-{uuid.uuid4().hex}"
+    redact = Redactor()
+    ctx = CollectContext(now=datetime.now(UTC), secret=redact.resolve, remember=redact.add)
+    http = Http(Tokens(StaticToken(minted)), ctx, 5.0)
+    with echo_server() as url, pytest.raises(ApiFailed) as info:
+        http.send("exchange", "scope", "GET", f"{url}/v1.0/organization", where="echo",
+                  permission="Organization.Read.All")
+    http.close()
+    reason = info.value.error.reason
+    assert minted in reason                      # the server echoed it ...
+    assert redact(reason) == "rejected Bearer ***"   # ... and the run's redactor knows it

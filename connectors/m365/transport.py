@@ -123,7 +123,9 @@ class Http:
                 raise ApiFailed(CollectionError(api=api, scope=where, code="Cancelled",
                                                 reason="the run was cancelled"))
             try:
-                hdrs = {"Authorization": f"Bearer {self.tokens.get(scope)}",
+                token = self.tokens.get(scope)
+                self.ctx.remember(token)     # an API error echoing it is redacted
+                hdrs = {"Authorization": f"Bearer {token}",
                         "Accept": "application/json", **(headers or {})}
             except Exception as exc:      # credential errors are the tenant's, not a crash
                 raise ApiFailed(CollectionError(
