@@ -61,7 +61,8 @@ def test_canaries_never_leak(tmp_path: Path, moto: MotoServer) -> None:
         env = {"CANARY_EXTERNAL": canary["external"], "CANARY_BEARER": canary["bearer"],
                "CANARY_CERTPASS": canary["certpass"], "SPLUNK_HEC_TOKEN": canary["hec"],
                TOKEN_ENV: canary["bearer"]}
-        out = {fmt: tmp_path / f"report.{fmt}" for fmt in ("json", "jsonl", "markdown")}
+        out = {fmt: tmp_path / f"report.{fmt}" for fmt in
+               ("json", "jsonl", "markdown", "table", "html", "csv", "ocsf", "sarif", "junit")}
         snap = tmp_path / "snap.json"
         args: list[str | Path] = ["audit", "-c", config, "--verbose", "--snapshot", snap,
                                   "--send", hec.url]
@@ -85,6 +86,7 @@ def test_canaries_never_leak(tmp_path: Path, moto: MotoServer) -> None:
             assert value not in text, f"canary {name} leaked into output #{i}"
     for path in [snap, *out.values()]:
         assert path.stat().st_mode & 0o077 == 0, f"{path} is readable by others"
+    assert cli("verify", snap).returncode == 0     # scrubbed before sealing: still intact
 
 
 # ----- issue 15: redaction by value, weak secrets, *_env fields, the snapshot ----------------
