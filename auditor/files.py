@@ -60,9 +60,27 @@ def read_bounded(path: Path, limit: int, what: str) -> bytes:
     return b"".join(chunks)
 
 
-def _write_through(path: Path, payload: bytes) -> None:
-    """Write into an existing device, FIFO or inherited stream without replacing it."""
+def _is_stream_path(path: Path) -> bool:
+    """Whether ``path`` or any link on the way to its target lies under /dev or /proc
+    (``/dev/stdout`` → ``/proc/self/fd/1`` → the file a shell redirected into)."""
+    current = os.path.abspath(path)
+    for _ in range(40):
+        if current.startswith(_STREAM_DIRS):
+            return True
+        if not os.path.islink(current):
+            return False
+        current = os.path.join(os.path.dirname(current), os.readlink(current))
+        current = os.path.abspath(current)
+    return False
+
+
+def _write_through(path: Path, payload: bytes, append: bool) -> None:
+    """Write into an existing device, FIFO or inherited stream without replacing it. A
+    regular file reached through /dev/stdout (a shell redirection) is appended to: opening it
+    again starts at offset 0 and would overwrite what was already printed."""
     flags = os.O_WRONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
+    if append:
+        flags |= os.O_APPEND
     try:
         fd = os.open(path, flags)
     except OSError as exc:
@@ -114,7 +132,7 @@ def write_file(path: Path, payload: bytes) -> None:
     if st is not None and stat.S_ISDIR(st.st_mode):
         raise InputError(f"{path}: cannot write: it is a directory")
     if st is not None and (not stat.S_ISREG(st.st_mode)
-                           or os.path.abspath(path).startswith(_STREAM_DIRS)):
-        _write_through(path, payload)
+                           or _is_stream_path(path)):
+        _write_through(path, payload, append=stat.S_ISREG(st.st_mode))
         return
     _atomic(Path(os.path.realpath(path)) if path.is_symlink() else path, payload)

@@ -164,3 +164,23 @@ def test_config_timeout_must_be_finite(tmp_path: Path) -> None:
     config = tmp_path / "c.toml"
     config.write_text("[audit]\ntimeout = inf\n")
     _one_line_error(cli("collect", "-c", config, "-o", tmp_path / "s.json"), "audit.timeout")
+
+
+def test_dev_stdout_redirected_to_a_file_appends(snap: Path, tmp_path: Path) -> None:
+    """``-f table -f json -o /dev/stdout > out``: the JSON must follow the table, not
+    overwrite it (a reopened /proc/self/fd/1 starts at offset 0)."""
+    import subprocess
+    import sys
+
+    link = tmp_path / "stdout"
+    link.symlink_to("/proc/self/fd/1")
+    out = tmp_path / "out.txt"
+    with out.open("wb") as fh:
+        proc = subprocess.run([sys.executable, "-m", "auditor", "check", str(snap), "-f",
+                               "table", "-f", "json", "-o", str(link)], stdout=fh,
+                              stderr=subprocess.PIPE, text=False, timeout=60, check=False,
+                              env={**os.environ, "COLUMNS": "100"})
+    assert proc.returncode == 3, proc.stderr
+    text = out.read_text()
+    assert "findings:" in text.split("{", 1)[0]          # the table came first, and stayed
+    assert json.loads(text[text.index("\n{") + 1:])["findings"]
