@@ -22,6 +22,7 @@ from auditor.errors import InputError
 if TYPE_CHECKING:
     from auditor.config import Config
     from auditor.model import Report
+    from auditor.secrets import Redactor
 
 app = typer.Typer(name="csrb-auditor", add_completion=False, no_args_is_help=True,
                   pretty_exceptions_enable=False, rich_markup_mode=None,
@@ -65,18 +66,25 @@ def _main(version: Annotated[bool, typer.Option("--version", callback=_version,
     """csrb-auditor: is this tenant logging what it needs to catch a Storm-0558?"""
 
 
-class _Redact(logging.Filter):
-    def filter(self, record: logging.LogRecord) -> bool:
-        from auditor.config import redact
+_REDACTOR: Redactor | None = None
 
-        record.msg = redact(record.getMessage())
-        record.args = None
-        return True
+
+def _redactor() -> Redactor:
+    """This command's secrets: read through it, and everything printed or written passes it
+    (one per process: the CLI runs one command)."""
+    global _REDACTOR
+    if _REDACTOR is None:
+        from auditor.secrets import Redactor
+
+        _REDACTOR = Redactor()
+    return _REDACTOR
 
 
 def _logging(verbose: bool) -> None:
+    from auditor.secrets import RedactingFilter
+
     handler = logging.StreamHandler(sys.stderr)
-    handler.addFilter(_Redact())
+    handler.addFilter(RedactingFilter(_redactor()))
     handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
     root = logging.getLogger()
     root.handlers[:] = [handler]
@@ -111,10 +119,15 @@ def _progress() -> Iterator[Any]:
     tasks: dict[str, Any] = {}
     lock = threading.Lock()
 
+    from rich.markup import escape
+
+    from auditor.report.safe import clip, terminal_text
+
     def show(what: str, done: int, total: int | None) -> None:
         with lock:
             if what not in tasks:
-                tasks[what] = bars.add_task(what, total=total)
+                tasks[what] = bars.add_task(escape(clip(terminal_text(what), 60)),
+                                            total=total)
             bars.update(tasks[what], completed=done, total=total)
 
     with bars:
@@ -126,7 +139,7 @@ def _deliver(report: Report, fmts: list[str] | None, outputs: list[Path] | None,
     from auditor import run
     from auditor.output import emit, write_atomic
 
-    pairs = run.pair_outputs(fmts or [], outputs or [], default)
+    pairs = run.pair_outputs(fmts or [], outputs or [], default, order=_flag_order())
     known = run.formats()
     for fmt, _ in pairs:
         if fmt not in known:
@@ -140,9 +153,40 @@ def _deliver(report: Report, fmts: list[str] | None, outputs: list[Path] | None,
             options = {"quiet": quiet, "color": path is None and sys.stdout.isatty()}
         data = run.render(report, fmt, **options)
         if path is None:
-            emit(data)
+            emit(data, _redactor())
         else:
-            write_atomic(path, data)
+            write_atomic(path, data, _redactor())
+
+
+_VALUE_OPTIONS = {"--config", "-c", "--fail-on", "--timeout", "--snapshot", "--baseline",
+                  "--send", "--scenario", "--shard", "--provider"}
+
+
+def _flag_order(argv: list[str] | None = None) -> list[str]:
+    """The order of -f/--format ("f") and -o/--output ("o") on the command line, so that an
+    --output belongs to the --format just before it (typer keeps only each list's order)."""
+    order: list[str] = []
+    args = iter(sys.argv[1:] if argv is None else argv)
+    for arg in args:
+        if arg == "--":
+            break
+        name = arg.split("=", 1)[0]
+        if name in ("--format", "--output"):
+            order.append(name[2])
+            if "=" not in arg:
+                next(args, None)
+        elif name in _VALUE_OPTIONS:
+            if "=" not in arg:
+                next(args, None)
+        elif arg.startswith("-") and not arg.startswith("--"):
+            for i, ch in enumerate(arg[1:]):
+                if ch in "cfo":
+                    if ch != "c":
+                        order.append(ch)
+                    if i == len(arg) - 2:
+                        next(args, None)     # the value is the next argument
+                    break
+    return order
 
 
 BaselineOpt = Annotated[Optional[Path], typer.Option(  # noqa: UP045
@@ -161,7 +205,7 @@ def _check_flags(baseline: Path | None, fail_on_new: bool, send: list[str] | Non
     if send:
         from auditor.deliver import check_targets
 
-        check_targets(send)
+        check_targets(send, _redactor())
 
 
 def _with_baseline(report: Report, baseline: Path | None) -> Report:
@@ -210,8 +254,8 @@ def _send(report: Report, targets: list[str] | None) -> bool:
         return False
     from auditor.deliver import deliver, describe
 
-    results = deliver(report, targets, timeout=30)
-    typer.echo(describe(results), err=True)
+    results = deliver(report, targets, timeout=30, redactor=_redactor())
+    typer.echo(describe(results, _redactor()), err=True)
     return any(not r.ok for r in results)
 
 
@@ -232,11 +276,13 @@ def audit(config: ConfigOpt, fmt: FormatOpt = None, output: OutputOpt = None,
     _logging(verbose)
     _check_flags(baseline, fail_on_new, send)
     _blind_flag(fail_on_blind)
+    run.check_timeout(timeout)
     cfg = run.read_config(config)
     level = _fail_on(fail_on, cfg)
     now = audit_time()
     with _progress() as progress:
-        snap = run.collect(cfg, now, progress=progress, timeout=timeout)
+        snap = run.collect(cfg, now, progress=progress, timeout=timeout,
+                           redactor=_redactor())
     if snapshot is not None:
         write_atomic(snapshot, snap.to_bytes())
     report = _with_baseline(run.check(snap, cfg, now), baseline)
@@ -262,9 +308,11 @@ def collect(config: ConfigOpt,
 
     _logging(verbose)
     share = parse_shard(shard) if shard else None
+    run.check_timeout(timeout)
     cfg = run.read_config(config)
     with _progress() as progress:
-        snap = run.collect(cfg, audit_time(), progress=progress, timeout=timeout, shard=share)
+        snap = run.collect(cfg, audit_time(), progress=progress, timeout=timeout, shard=share,
+                           redactor=_redactor())
     write_atomic(output, snap.to_bytes())
     errors = sum(1 for t in snap.tenants for _ in t.errors())
     typer.echo(f"wrote {output}: {len(snap.tenants)} tenants, sha256 {snap.sha256}, "
@@ -425,9 +473,9 @@ def main() -> None:
     import click
 
     def redact(text: str) -> str:
-        from auditor.config import redact as scrub
+        from auditor.report.safe import terminal_text
 
-        return scrub(text)
+        return terminal_text(_redactor()(text))
 
     try:
         result = app(standalone_mode=False)

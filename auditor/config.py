@@ -6,16 +6,23 @@ Tenant sections are validated by their connector's own config model, found by pr
 from __future__ import annotations
 
 import fnmatch
+import ipaddress
 import os
+import sys
 import tomllib
 from datetime import date
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from auditor.errors import InputError
+from auditor.files import read_bounded
 from auditor.rule import PROFILES, Attestation, RetentionProfile
+from auditor.secrets import ENV_NAME, Redactor, SecretError
+
+__all__ = ["Config", "SecretError", "load_config", "parse_config", "resolve_secret"]
 
 MAX_CONFIG_BYTES = 1_000_000
 FAIL_ON = ("critical", "high", "medium", "low", "info", "none")
@@ -30,7 +37,7 @@ class AuditSection(_Strict):
     retention_profile: Literal["m-26-14", "csrb", "m-21-31", "scuba-2026", "custom"] = "m-26-14"
     hot_days: int | None = Field(default=None, ge=1, le=36500)
     total_days: int | None = Field(default=None, ge=1, le=36500)
-    timeout: float | None = Field(default=None, gt=0)   # seconds for the whole run
+    timeout: float | None = Field(default=None, gt=0, allow_inf_nan=False)   # whole run, s
     max_workers: int = Field(default=8, ge=1, le=256)
 
     def retention(self) -> RetentionProfile:
@@ -135,60 +142,83 @@ def parse_config(text: str, source: str = "<config>",
         if tenant["name"] in names:
             raise InputError(f"{source}: tenants[{i}].name: {tenant['name']!r} is used twice")
         names.add(tenant["name"])
+        _check_env_names(tenant, f"{source}: tenants[{i}]")
+        _check_key_files(tenant, f"{source}: tenants[{i}]")
         try:
             models[provider].model_validate(tenant)
         except ValidationError as exc:
             raise InputError(f"{source}: {_describe(exc, ('tenants', i))}") from None
+        _check_endpoints(tenant, f"{source}: tenants[{i}]")
     return cfg
 
 
 def load_config(path: Path, tenant_models: dict[str, type[BaseModel]] | None = None) -> Config:
     try:
-        size = path.stat().st_size
-        if size > MAX_CONFIG_BYTES:
-            raise InputError(f"{path}: config is {size} bytes; expected at most "
-                             f"{MAX_CONFIG_BYTES}")
-        text = path.read_bytes().decode("utf-8")
+        text = read_bounded(path, MAX_CONFIG_BYTES, "config").decode("utf-8")
     except UnicodeDecodeError:
         raise InputError(f"{path}: config is not UTF-8 text") from None
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read config ({exc.strerror})") from None
     return parse_config(text, str(path), tenant_models)
 
 
-class SecretError(InputError):
-    pass
+def _check_env_names(tenant: dict[str, Any], where: str) -> None:
+    """A ``*_env`` key holds the NAME of an environment variable; anything else is most
+    likely the secret pasted in by mistake, so it is refused without echoing the value."""
+    for key, value in tenant.items():
+        if key.endswith("_env") and value is not None and (
+                not isinstance(value, str) or not ENV_NAME.match(value)):
+            raise InputError(f"{where}.{key}: expected the name of an environment variable "
+                             "(letters, digits and _, not starting with a digit); the value "
+                             "is not shown in case it is the secret itself")
 
 
-_SECRETS: set[str] = set()
+def _check_key_files(tenant: dict[str, Any], where: str) -> None:
+    """A key, certificate or credentials file must be a regular file: ``/dev/zero`` would
+    exhaust memory and a FIFO would hang the connector that reads it."""
+    for key, value in tenant.items():
+        if (key.endswith(("_path", "_file")) and isinstance(value, str) and value
+                and os.path.exists(value) and not os.path.isfile(value)):
+            raise InputError(f"{where}.{key}: {value!r:.200} is not a regular file")
+
+
+def _is_loopback(host: str) -> bool:
+    host = host.lower()
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _check_endpoints(tenant: dict[str, Any], where: str) -> None:
+    """Credentials never go in clear text to another machine: an ``http://`` endpoint (or a
+    plaintext gRPC ``emulator_host``) must be loopback unless the tenant says
+    ``allow_insecure_endpoints = true``, and then a warning is printed."""
+    endpoints = tenant.get("endpoints")
+    if not isinstance(endpoints, dict):
+        return
+    for key, value in sorted(endpoints.items()):
+        if not isinstance(value, str):
+            continue
+        try:   # emulator_host is host:port for a plaintext gRPC channel
+            parts = urlsplit(f"//{value}" if key == "emulator_host" else value)
+            host = parts.hostname or ""
+        except ValueError:
+            continue   # malformed: the connector's own model says so
+        plain = key == "emulator_host" or parts.scheme.lower() == "http"
+        if not plain or _is_loopback(host):
+            continue
+        if tenant.get("allow_insecure_endpoints") is True:
+            print(f"csrb-auditor: warning: {where}.endpoints.{key} is plain text to a "
+                  "non-loopback host: credentials and data travel unencrypted "
+                  "(allow_insecure_endpoints = true)", file=sys.stderr)
+            continue
+        raise InputError(f"{where}.endpoints.{key}: plain-text endpoint to a non-loopback "
+                         "host would send credentials unencrypted; use https:// (or set "
+                         "allow_insecure_endpoints = true on the tenant)")
 
 
 def resolve_secret(env: str | None, file: str | None) -> str | None:
-    """A secret from the environment variable or file named in config; remembered for
-    redaction so it can never be printed."""
-    value: str | None = None
-    if env:
-        value = os.environ.get(env)
-        if value is None:
-            raise SecretError(f"environment variable {env} is not set")
-    elif file:
-        try:
-            value = Path(file).read_text(encoding="utf-8").strip()
-        except OSError as exc:
-            raise SecretError(f"{file}: cannot read secret file ({exc.strerror})") from None
-    if value:
-        remember_secret(value)
-    return value
-
-
-def remember_secret(value: str) -> None:
-    if len(value) >= 4:
-        _SECRETS.add(value)
-
-
-def redact(text: str) -> str:
-    """Replace every known secret in ``text`` with ``***``."""
-    for s in _SECRETS:
-        if s in text:
-            text = text.replace(s, "***")
-    return text
+    """A secret named in config, read without remembering it anywhere (library and test
+    use); a run resolves through its :class:`auditor.secrets.Redactor` instead."""
+    return Redactor().resolve(env, file)

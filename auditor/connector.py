@@ -31,6 +31,8 @@ class TenantConfigBase(BaseModel):
     model_config = ConfigDict(extra="forbid")
     provider: str
     name: str
+    # plain http:// (or plaintext gRPC) endpoints to a non-loopback host; checked at load
+    allow_insecure_endpoints: bool = False
 
 
 @dataclass
@@ -69,6 +71,9 @@ class CollectContext:
     max_workers: int = 8
     cancel: threading.Event = field(default_factory=threading.Event)
     shard: tuple[int, int] | None = None   # (k, n), 1 <= k <= n: collect only this share
+    # Register a credential the connector obtained itself (an access token, a session
+    # token) so that an API error echoing it is redacted like a configured secret.
+    remember: Callable[[str], bool] = field(default=lambda value: False)
 
     def in_shard(self, key: str) -> bool:
         """Whether an account or project id belongs to this run's shard (stable across runs

@@ -20,9 +20,11 @@ Targets:
 Both send, per finding, its ``--format jsonl`` record, or with ``format=ocsf`` its
 ``--format ocsf`` OCSF Compliance Finding event (HEC sourcetype ``csrb:ocsf``).
 
-The token never appears in a URL: it is read from the environment, remembered by
-:func:`auditor.config.remember_secret` (so :func:`auditor.config.redact` hides it everywhere),
-and every payload and message is redacted before it leaves the process.
+The token never appears in a URL: it is read from the environment through the run's
+:class:`auditor.secrets.Redactor` (which then hides it everywhere), and every payload and
+message is redacted before it leaves the process. Each target has a wall-clock bound
+(``timeout``): a receiver that accepts bytes slowly, or answers one byte at a time, cannot
+hold the run.
 
 :func:`deliver` never raises for network or server errors: each target gives a
 :class:`DeliveryResult`. A malformed target, or a token variable that is not set, raises
@@ -33,56 +35,53 @@ to fail before a long audit).
 from __future__ import annotations
 
 import email.utils
-import ipaddress
 import json
 import os
-import re
 import socket
 import ssl
 import time
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import SplitResult, parse_qsl, urlsplit
 
 import httpx
 
-from auditor.config import SecretError, redact, resolve_secret
 from auditor.errors import InputError
 from auditor.model import Finding, Report, Severity, Status
+from auditor.netbound import bounded, wall_clock
 from auditor.report import ocsf
+from auditor.secrets import Redactor
+from auditor.siem_targets import (
+    DEFAULT_SD_ID,
+    DEFAULT_TOKEN_ENV,
+    FACILITIES,
+    FORMATS,
+    Target,
+    check_targets,
+    is_loopback,
+    parse_target,
+    token_of,
+)
+
+__all__ = ["DEFAULT_SD_ID", "DEFAULT_TOKEN_ENV", "FACILITIES", "FORMATS", "DeliveryResult",
+           "Target", "check_targets", "deliver", "describe", "hec_event", "parse_target",
+           "payload", "sd_escape", "syslog_message", "syslog_severity"]
 
 APP_NAME = "csrb-auditor"
 HEC_SOURCE = "csrb-auditor"
 HEC_SOURCETYPE = "csrb:finding"
 HEC_SOURCETYPE_OCSF = "csrb:ocsf"
-FORMATS = ("jsonl", "ocsf")
 HEC_PATH = "/services/collector/event"
-DEFAULT_TOKEN_ENV = "SPLUNK_HEC_TOKEN"
-DEFAULT_SD_ID = "csrb@32473"
 MAX_BATCH_BYTES = 800_000          # HEC's default max_content_length is 1 MB (older) / 800 MB
 MAX_RETRY_WAIT = 60.0              # never sleep longer than this for one Retry-After
 CLOSE_WAIT = 2.0                   # seconds to wait for a syslog receiver to close after us
 
-FACILITIES = {
-    "kern": 0, "user": 1, "mail": 2, "daemon": 3, "auth": 4, "syslog": 5, "lpr": 6,
-    "news": 7, "uucp": 8, "cron": 9, "authpriv": 10, "ftp": 11, "ntp": 12, "audit": 13,
-    "alert": 14, "clock": 15, "local0": 16, "local1": 17, "local2": 18, "local3": 19,
-    "local4": 20, "local5": 21, "local6": 22, "local7": 23,
-}
-
-# RFC 5424 severities: 2 crit, 3 err, 4 warning, 5 notice, 6 info.
 _FAIL_SEVERITY = {Severity.CRITICAL: 3, Severity.HIGH: 4, Severity.MEDIUM: 5,
                   Severity.LOW: 6, Severity.INFO: 6}
 _STATUS_SEVERITY = {Status.NOT_ASSESSED: 5, Status.PASS: 6, Status.NOT_APPLICABLE: 6,
                     Status.WAIVED: 6}
 
-_HEC_OPTIONS = {"token_env", "index", "host", "batch", "ca", "retries", "allow_http", "format"}
-_SYSLOG_OPTIONS = {"framing", "facility", "hostname", "sd_id", "format"}
-_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
-_SD_ID = re.compile(r"[!#-<>-\\^-~]{1,32}\Z")   # printable US-ASCII minus space, = ] "
-_DIGITS = re.compile(r"[0-9]{1,9}\Z")
 
 
 @dataclass(frozen=True)
@@ -95,192 +94,6 @@ class DeliveryResult:
     ok: bool
     error: str = ""
 
-
-@dataclass(frozen=True)
-class Target:
-    """A parsed, validated target URL."""
-
-    kind: str                       # "splunk-hec" | "syslog+tcp"
-    host: str
-    port: int
-    display: str                    # the URL as it may be shown: no secret in it
-    tls: bool = False
-    options: dict[str, str] = field(default_factory=dict)
-
-
-def _bad(message: str) -> InputError:
-    """A one-line InputError with every known secret redacted."""
-    return InputError(redact(" ".join(message.split())))
-
-
-def _bool_option(name: str, value: str, shown: str) -> bool:
-    low = value.lower()
-    if low in ("1", "true", "yes"):
-        return True
-    if low in ("0", "false", "no"):
-        return False
-    raise _bad(f"--send {shown}: option {name} must be true or false")
-
-
-def _is_loopback(host: str) -> bool:
-    if host.lower() == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
-def _shown(parts: SplitResult) -> str:
-    """The URL without user info, query or fragment: safe to put in an error message."""
-    host = parts.hostname or ""
-    if ":" in host:
-        host = f"[{host}]"
-    try:
-        port = f":{parts.port}" if parts.port is not None else ""
-    except ValueError:
-        port = ""
-    return redact(f"{parts.scheme}://{host}{port}")
-
-
-def parse_target(url: str) -> Target:
-    """Parse and validate one ``--send`` URL; raise :class:`InputError` with one line.
-
-    Error messages show the scheme, host and port only, never user info or option values
-    (which could hold a secret pasted by mistake).
-    """
-    try:
-        parts = urlsplit(url.strip())
-    except ValueError:
-        raise _bad("--send: not a valid URL") from None
-    shown = _shown(parts)
-    scheme = parts.scheme.lower()
-    if scheme in ("splunk-hec", "splunk-hec+https"):
-        kind, default_port, allowed = "splunk-hec", 8088, _HEC_OPTIONS
-    elif scheme == "syslog+tcp":
-        kind, default_port, allowed = "syslog+tcp", 514, _SYSLOG_OPTIONS
-    else:
-        raise _bad(f"--send {shown}: unknown target scheme {scheme!r:.30}; expected "
-                   "splunk-hec+https://, splunk-hec:// or syslog+tcp://")
-    if parts.username is not None or parts.password is not None:
-        raise _bad(f"--send {shown}: credentials do not belong in the URL; put the token "
-                   f"in an environment variable named by ?token_env=")
-    if not parts.hostname:
-        raise _bad(f"--send {shown}: the URL has no host")
-    try:
-        port = parts.port if parts.port is not None else default_port
-    except ValueError:
-        raise _bad(f"--send {shown}: the port must be a number from 1 to 65535") from None
-    if not 0 < port < 65536:
-        raise _bad(f"--send {shown}: the port must be a number from 1 to 65535")
-    if parts.path not in ("", "/") or parts.fragment:
-        raise _bad(f"--send {shown}: the URL must not have a path or fragment; "
-                   f"options go in the query (?name=value)")
-    options: dict[str, str] = {}
-    try:
-        pairs = parse_qsl(parts.query, keep_blank_values=True, strict_parsing=bool(parts.query))
-    except ValueError:
-        raise _bad(f"--send {shown}: the query must be name=value pairs") from None
-    for name, value in pairs:
-        if name == "token":
-            raise _bad(f"--send {shown}: the token does not belong in the URL; put it in "
-                       f"an environment variable and name that with ?token_env=")
-        if name not in allowed:
-            what = f" {name!r}" if re.fullmatch(r"[a-z_]{1,30}", name) else ""
-            raise _bad(f"--send {shown}: unknown option{what}; expected one of "
-                       f"{', '.join(sorted(allowed))}")
-        if name in options:
-            raise _bad(f"--send {shown}: option {name} is given twice")
-        options[name] = value
-    host = parts.hostname
-    tls = scheme == "splunk-hec+https"
-    if options.get("format", "jsonl") not in FORMATS:
-        raise _bad(f"--send {shown}: option format must be jsonl or ocsf")
-    if kind == "splunk-hec":
-        _check_hec_options(options, shown, host, tls)
-    else:
-        _check_syslog_options(options, shown)
-    display_host = f"[{host}]" if ":" in host else host
-    query = "&".join(f"{k}={v}" for k, v in sorted(options.items()))
-    display = redact(f"{scheme}://{display_host}:{port}" + (f"?{query}" if query else ""))
-    return Target(kind=kind, host=host, port=port, display=display, tls=tls, options=options)
-
-
-def _check_hec_options(options: dict[str, str], shown: str, host: str, tls: bool) -> None:
-    env = options.get("token_env", DEFAULT_TOKEN_ENV)
-    if not _ENV_NAME.match(env):
-        raise _bad(f"--send {shown}: token_env must name an environment variable "
-                   "(letters, digits, _), not hold the token itself")
-    for name in ("batch", "retries"):
-        if name in options:
-            value = options[name]
-            lo = 1 if name == "batch" else 0
-            if not _DIGITS.match(value) or not lo <= int(value) <= 10_000:
-                raise _bad(f"--send {shown}: option {name} must be a whole number "
-                           f"from {lo} to 10000")
-    allow_http = _bool_option("allow_http", options.get("allow_http", "false"), shown)
-    if not tls and not allow_http and not _is_loopback(host):
-        raise _bad(f"--send {shown}: plain splunk-hec:// sends the token unencrypted and "
-                   "is only for loopback; use splunk-hec+https:// (or allow_http=true)")
-    if "ca" in options and not tls:
-        raise _bad(f"--send {shown}: option ca needs splunk-hec+https://")
-    if "ca" in options:
-        if not os.path.isfile(options["ca"]):
-            raise _bad(f"--send {shown}: ca: no such file {options['ca']!r:.200}")
-        try:
-            ssl.create_default_context(cafile=options["ca"])
-        except (ssl.SSLError, OSError, ValueError):
-            raise _bad(f"--send {shown}: ca: {options['ca']!r:.200} is not a PEM file of "
-                       "CA certificates") from None
-    for name in ("index", "host"):
-        if name in options and not options[name]:
-            raise _bad(f"--send {shown}: option {name} must not be empty")
-
-
-def _check_syslog_options(options: dict[str, str], shown: str) -> None:
-    if options.get("framing", "octet") not in ("octet", "lf"):
-        raise _bad(f"--send {shown}: option framing must be octet or lf")
-    facility = options.get("facility", "local0")
-    if facility not in FACILITIES and not (_DIGITS.match(facility) and int(facility) < 24):
-        raise _bad(f"--send {shown}: option facility must be a syslog facility name "
-                   "(local0 ... local7, user, daemon, ...) or a number from 0 to 23")
-    sd_id = options.get("sd_id", DEFAULT_SD_ID)
-    if not _SD_ID.match(sd_id) or ("@" not in sd_id):
-        raise _bad(f"--send {shown}: option sd_id must look like name@<enterprise "
-                   "number>, at most 32 printable characters without space, =, ] or \"")
-    if "hostname" in options and not re.fullmatch(r"[!-~]{1,255}", options["hostname"]):
-        raise _bad(f"--send {shown}: option hostname must be 1 to 255 printable "
-                   "ASCII characters without spaces")
-
-
-def _token_env(target: Target) -> str:
-    return target.options.get("token_env", DEFAULT_TOKEN_ENV)
-
-
-def _token(target: Target) -> str:
-    """The HEC token from the environment, remembered for redaction."""
-    env = _token_env(target)
-    try:
-        token = resolve_secret(env, None)
-    except SecretError:
-        raise _bad(f"--send {target.display}: environment variable {env} (the HEC "
-                   "token) is not set") from None
-    if not token:
-        raise _bad(f"--send {target.display}: environment variable {env} (the HEC "
-                   "token) is empty")
-    return token
-
-
-def check_targets(urls: Sequence[str]) -> list[Target]:
-    """Validate every ``--send`` URL and that each HEC token is set; raise InputError.
-
-    Call it before the audit so a typo fails fast (exit 2) rather than after the work.
-    """
-    targets = [parse_target(u) for u in urls]
-    for t in targets:
-        if t.kind == "splunk-hec":
-            _token(t)
-    return targets
 
 
 # ----- records -------------------------------------------------------------------------------
@@ -305,7 +118,7 @@ def payload(report: Report, finding: Finding, fmt: str = "jsonl") -> dict[str, A
 
 
 def hec_event(report: Report, finding: Finding, host: str, index: str | None = None,
-              fmt: str = "jsonl") -> str:
+              fmt: str = "jsonl", redactor: Redactor | None = None) -> str:
     """One HEC event object as JSON text (redacted); sourcetype ``csrb:finding`` for the
     jsonl record, ``csrb:ocsf`` for the OCSF event."""
     event: dict[str, Any] = {
@@ -315,7 +128,8 @@ def hec_event(report: Report, finding: Finding, host: str, index: str | None = N
         "event": payload(report, finding, fmt)}
     if index:
         event["index"] = index
-    return redact(json.dumps(event, ensure_ascii=False, sort_keys=True))
+    text = json.dumps(event, ensure_ascii=False, sort_keys=True)
+    return redactor(text) if redactor is not None else text
 
 
 def syslog_severity(finding: Finding) -> int:
@@ -342,7 +156,8 @@ def sd_escape(value: str) -> str:
 
 def syslog_message(report: Report, finding: Finding, *, facility: int = 16,
                    hostname: str | None = None, sd_id: str = DEFAULT_SD_ID,
-                   procid: int | None = None, fmt: str = "jsonl") -> bytes:
+                   procid: int | None = None, fmt: str = "jsonl",
+                   redactor: Redactor | None = None) -> bytes:
     """One RFC 5424 message (without framing) for a finding.
 
     MSG is the finding record as JSON in pure ASCII (non-ASCII escaped), so no BOM is needed
@@ -359,7 +174,7 @@ def syslog_message(report: Report, finding: Finding, *, facility: int = 16,
     msg = json.dumps(payload(report, finding, fmt), ensure_ascii=True, sort_keys=True)
     line = (f"<{pri}>1 {ts} {host} {APP_NAME} {procid if procid is not None else os.getpid()} "
             f"{_printable(finding.rule_id, 32)} {sd} {msg}")
-    return redact(line).encode("utf-8")
+    return (redactor(line) if redactor is not None else line).encode("utf-8")
 
 
 # ----- sending -------------------------------------------------------------------------------
@@ -368,7 +183,7 @@ def _retry_after(value: str | None, attempt: int) -> float:
     """Seconds to wait: ``Retry-After`` as seconds or an HTTP date, else 1, 2, 4 ... s."""
     if value:
         value = value.strip()
-        if _DIGITS.match(value):
+        if value.isascii() and value.isdigit() and len(value) <= 9:
             return float(value)
         try:
             when = email.utils.parsedate_to_datetime(value)
@@ -407,11 +222,12 @@ def _batches(events: list[str], max_events: int) -> list[list[str]]:
     return batches
 
 
-def _send_hec(report: Report, target: Target, timeout: float) -> DeliveryResult:
-    token = _token(target)
+def _send_hec(report: Report, target: Target, timeout: float,
+              redact: Redactor) -> DeliveryResult:
+    token = token_of(target, redact)
     opts = target.options
     events = [hec_event(report, f, opts.get("host") or socket.gethostname(), opts.get("index"),
-                        opts.get("format", "jsonl")) for f in report.findings]
+                        opts.get("format", "jsonl"), redact) for f in report.findings]
     total = len(events)
     if not events:
         return DeliveryResult(target.display, 0, 0, True)
@@ -427,8 +243,8 @@ def _send_hec(report: Report, target: Target, timeout: float) -> DeliveryResult:
     headers = {"Authorization": f"Splunk {token}", "Content-Type": "application/json",
                "User-Agent": f"{APP_NAME}/{report.tool.version}"}
     # No proxy from the environment for loopback: a test or local forwarder is local.
-    with httpx.Client(verify=verify, trust_env=not _is_loopback(target.host),
-                      follow_redirects=False) as client:
+    with bounded(httpx.Client(verify=verify, trust_env=not is_loopback(target.host),
+                              follow_redirects=False)) as client:
         for batch in _batches(events, int(opts.get("batch", "100"))):
             body = ("\n".join(batch) + "\n").encode("utf-8")
             attempt = 0
@@ -438,7 +254,8 @@ def _send_hec(report: Report, target: Target, timeout: float) -> DeliveryResult:
                     return DeliveryResult(target.display, sent, total, False,
                                           f"timed out after {timeout:g}s")
                 try:
-                    resp = client.post(url, content=body, headers=headers, timeout=left)
+                    with wall_clock(left):
+                        resp = client.post(url, content=body, headers=headers, timeout=left)
                 except httpx.HTTPError as exc:
                     reason = str(exc) or type(exc).__name__
                     return DeliveryResult(target.display, sent, total, False,
@@ -472,14 +289,16 @@ def _send_hec(report: Report, target: Target, timeout: float) -> DeliveryResult:
     return DeliveryResult(target.display, sent, total, True)
 
 
-def _send_syslog(report: Report, target: Target, timeout: float) -> DeliveryResult:
+def _send_syslog(report: Report, target: Target, timeout: float,
+                 redact: Redactor) -> DeliveryResult:
     opts = target.options
     facility_opt = opts.get("facility", "local0")
     facility = FACILITIES[facility_opt] if facility_opt in FACILITIES else int(facility_opt)
     lf = opts.get("framing", "octet") == "lf"
     messages = [syslog_message(report, f, facility=facility, hostname=opts.get("hostname"),
                                sd_id=opts.get("sd_id", DEFAULT_SD_ID),
-                               fmt=opts.get("format", "jsonl")) for f in report.findings]
+                               fmt=opts.get("format", "jsonl"), redactor=redact)
+                for f in report.findings]
     total = len(messages)
     if not messages:
         return DeliveryResult(target.display, 0, 0, True)
@@ -515,21 +334,23 @@ def _send_syslog(report: Report, target: Target, timeout: float) -> DeliveryResu
     return DeliveryResult(target.display, sent, total, True)
 
 
-def deliver(report: Report, targets: Sequence[str], *, timeout: float) -> list[DeliveryResult]:
+def deliver(report: Report, targets: Sequence[str], *, timeout: float,
+            redactor: Redactor | None = None) -> list[DeliveryResult]:
     """Send every finding of ``report`` to each target, in order; one result per target.
 
     ``timeout`` bounds each target (connecting, sending and any Retry-After waits).
     Network and server errors become failed results, never exceptions; a malformed target
     URL or an unset token variable raises :class:`InputError` before anything is sent.
     """
-    parsed = check_targets(targets)
+    redact = redactor if redactor is not None else Redactor()
+    parsed = check_targets(targets, redact)
     results: list[DeliveryResult] = []
     for target in parsed:
         try:
             if target.kind == "splunk-hec":
-                results.append(_send_hec(report, target, timeout))
+                results.append(_send_hec(report, target, timeout, redact))
             else:
-                results.append(_send_syslog(report, target, timeout))
+                results.append(_send_syslog(report, target, timeout, redact))
         except InputError:
             raise
         except Exception as exc:   # a bug or an odd server must not lose the other targets
@@ -538,7 +359,7 @@ def deliver(report: Report, targets: Sequence[str], *, timeout: float) -> list[D
     return results
 
 
-def describe(results: Iterable[DeliveryResult]) -> str:
+def describe(results: Iterable[DeliveryResult], redactor: Redactor | None = None) -> str:
     """One line for stderr, e.g.
     ``send: splunk-hec+https://siem:8088 ok (42 sent); syslog+tcp://10.0.0.5:514 FAILED
     (0/42 sent): ConnectionRefusedError: Connection refused``."""
@@ -549,4 +370,7 @@ def describe(results: Iterable[DeliveryResult]) -> str:
         else:
             parts.append(f"{r.target} FAILED ({r.sent}/{r.total} sent): {r.error}")
     line = "send: " + ("; ".join(parts) if parts else "no targets")
-    return redact(" ".join(line.split()))
+    from auditor.report.safe import terminal_text
+
+    line = terminal_text(" ".join(line.split()))   # a server's reply must not draw on stderr
+    return redactor(line) if redactor is not None else line

@@ -9,15 +9,14 @@ from typing import Any
 from pydantic import ValidationError
 
 from auditor.errors import InputError
+from auditor.files import read_bounded
 from auditor.model import Finding, Report, Status
 
 
 def load_report(path: Path) -> Report:
     """A JSON report written by ``--format json``; anything else is a one-line InputError."""
     try:
-        doc = json.loads(path.read_bytes())
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read report ({exc.strerror})") from None
+        doc = json.loads(read_bounded(path, 2 << 30, "report"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise InputError(f"{path}: not a JSON report: {exc}") from None
     if not isinstance(doc, dict) or doc.get("schema_version") != "1":

@@ -99,8 +99,10 @@ class Finding(BaseModel):
 
     @staticmethod
     def make_id(rule_id: str, tenant: str, resource: str) -> str:
-        """A stable id: the same rule, tenant and resource always give the same id."""
-        digest = hashlib.sha256(f"{rule_id}\x1f{tenant}\x1f{resource}".encode()).hexdigest()
+        """A stable id: the same rule, tenant and resource always give the same id (a lone
+        surrogate in a name is hashed as is: it must not abort the report)."""
+        key = f"{rule_id}\x1f{tenant}\x1f{resource}".encode("utf-8", "surrogatepass")
+        digest = hashlib.sha256(key).hexdigest()
         return digest[:32]
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 import threading
 import time
 from collections.abc import Iterable, Sequence
@@ -14,11 +15,13 @@ from typing import Any
 from pydantic import BaseModel
 
 from auditor import __version__, registry
-from auditor.config import Config, load_config, resolve_secret
+from auditor.config import Config, load_config
 from auditor.connector import CollectContext, Progress, shard_of
 from auditor.engine import evaluate
+from auditor.errors import InputError
 from auditor.model import Report
 from auditor.rule import RuleContext
+from auditor.secrets import Redactor
 from auditor.snapshot import CollectionError, Snapshot, TenantSnapshot, ToolStamp
 
 log = logging.getLogger("csrb_auditor")
@@ -67,13 +70,25 @@ def _in_shard(entry: dict[str, Any], shard: tuple[int, int] | None) -> bool:
     return shard_of(entry["name"], shard[1]) == shard[0]
 
 
+def check_timeout(timeout: float | None) -> None:
+    """``--timeout`` is a finite number of seconds above 0 (not -1, 0, nan or inf)."""
+    if timeout is not None and not (math.isfinite(timeout) and timeout > 0):
+        raise InputError(f"--timeout: expected a finite number of seconds greater than 0 "
+                         f"(got {timeout!r})")
+
+
 def collect(cfg: Config, now: datetime, *, progress: Progress | None = None,
-            timeout: float | None = None, shard: tuple[int, int] | None = None) -> Snapshot:
+            timeout: float | None = None, shard: tuple[int, int] | None = None,
+            redactor: Redactor | None = None) -> Snapshot:
     """Every tenant of the config (of the shard), in parallel; a tenant that fails or runs out
-    of time is recorded as not collected and the rest go on."""
+    of time is recorded as not collected and the rest go on. Secrets are read through
+    ``redactor`` and scrubbed from the snapshot before it is sealed."""
+    check_timeout(timeout)
+    redactor = redactor if redactor is not None else Redactor()
     budget = timeout or cfg.audit.timeout
     deadline = time.monotonic() + budget if budget else None
-    ctx = CollectContext(now=now, secret=resolve_secret, deadline=deadline,
+    ctx = CollectContext(now=now, secret=redactor.resolve, remember=redactor.add,
+                         deadline=deadline,
                          max_workers=cfg.audit.max_workers, shard=shard)
     if progress is not None:
         ctx.progress = progress
@@ -94,8 +109,9 @@ def collect(cfg: Config, now: datetime, *, progress: Progress | None = None,
         if ctx.cancel.is_set():
             ABANDONED.set()
         pool.shutdown(wait=not ctx.cancel.is_set(), cancel_futures=True)
-    return Snapshot(tool=ToolStamp(version=__version__), created_at=now, tenants=tenants,
-                    shard=f"{shard[0]}/{shard[1]}" if shard else "").sealed()
+    snap = Snapshot(tool=ToolStamp(version=__version__), created_at=now, tenants=tenants,
+                    shard=f"{shard[0]}/{shard[1]}" if shard else "")
+    return snap.redacted(redactor) if redactor.active else snap.sealed()
 
 
 def rule_context(cfg: Config | None, now: datetime) -> RuleContext:
@@ -109,6 +125,7 @@ def check(snapshot: Snapshot, cfg: Config | None, now: datetime) -> Report:
     providers = sorted({t.provider for t in snapshot.tenants})
     packs = [*providers, CROSS_PACK] if len(snapshot.tenants) else providers
     rules = registry.all_rules(packs)
+    snapshot = snapshot.without_lone_surrogates()
     report = evaluate(snapshot, rules, rule_context(cfg, now), (cfg or Config()).waivers)
     from auditor.playbooks.judge import judge
 
@@ -125,13 +142,31 @@ def formats() -> Sequence[str]:
     return registry.names(registry.REPORTERS)
 
 
-def pair_outputs(fmts: Iterable[str], outputs: Iterable[Path], default: str
-                 ) -> list[tuple[str, Path | None]]:
-    """``--format``/``--output`` pairs by position; a format without a path goes to stdout."""
-    fmts, outputs = list(fmts), list(outputs)
-    if len(outputs) > max(len(fmts), 1):
-        from auditor.errors import InputError
+def pair_outputs(fmts: Iterable[str], outputs: Iterable[Path], default: str,
+                 order: Sequence[str] | None = None) -> list[tuple[str, Path | None]]:
+    """``--format``/``--output`` pairs; a format without a path goes to stdout.
 
+    With ``order`` (the command line's sequence of ``"f"`` and ``"o"``) an ``--output``
+    belongs to the ``--format`` just before it: ``-f json -f table -o t.txt`` writes the
+    table to t.txt and the JSON to stdout. Without it, pairs are by position.
+    """
+    fmts, outputs = list(fmts), list(outputs)
+    if order is not None and fmts and order.count("f") == len(fmts) \
+            and order.count("o") == len(outputs):
+        adjacent: list[tuple[str, Path | None]] = []
+        fi = oi = 0
+        for flag in order:
+            if flag == "f":
+                adjacent.append((fmts[fi], None))
+                fi += 1
+                continue
+            if not adjacent or adjacent[-1][1] is not None:
+                raise InputError(f"--output {outputs[oi]}: an --output must come right "
+                                 "after the --format it is for")
+            adjacent[-1] = (adjacent[-1][0], outputs[oi])
+            oi += 1
+        return adjacent
+    if len(outputs) > max(len(fmts), 1):
         raise InputError(f"--output given {len(outputs)} times but --format only "
                          f"{len(fmts)} times: pair each --output with a --format")
     fmts = fmts or [default]

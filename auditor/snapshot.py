@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -16,8 +17,11 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, Field, PrivateAttr, TypeAdapter, ValidationError
 
 from auditor.errors import InputError
+from auditor.files import read_bounded
+from auditor.secrets import Redactor
 
 SCHEMA_VERSION = "1"
+MAX_SNAPSHOT_BYTES = 2 << 30
 
 T = TypeVar("T")
 
@@ -152,19 +156,54 @@ class Snapshot(BaseModel):
     def to_bytes(self) -> bytes:
         return canonical_json(self.sealed().model_dump(mode="json"))
 
+    def without_lone_surrogates(self) -> Snapshot:
+        """This snapshot, or when some string holds a lone surrogate (an API returned a name
+        that is not valid Unicode), a copy with each shown as U+FFFD, ``sha256`` kept: what
+        the rules and reporters get, so one odd name never aborts a report."""
+        body = self.model_dump(mode="json")
+        text = json.dumps(body, ensure_ascii=False, default=str)
+        if not _LONE_SURROGATE.search(text):
+            return self
+        return Snapshot.model_validate(_replace_surrogates(body))
+
+    def redacted(self, redactor: Redactor) -> Snapshot:
+        """A sealed copy with every known secret replaced by ``***`` in every string (error
+        reasons echo tokens; a tenant's data may hold one): a snapshot is evidence that is
+        stored and shared, so it never carries a credential."""
+        return Snapshot.model_validate(redactor.scrub(self.model_dump(mode="json"))).sealed()
+
+
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _replace_surrogates(obj: Any) -> Any:
+    if isinstance(obj, str):
+        return _LONE_SURROGATE.sub("\ufffd", obj)
+    if isinstance(obj, dict):
+        return {_replace_surrogates(k): _replace_surrogates(v) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [_replace_surrogates(v) for v in obj]
+    return obj
+
 
 def canonical_json(obj: Any) -> bytes:
-    """Sorted keys, no insignificant whitespace, UTF-8: the same content gives the same bytes."""
-    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
-                      default=str).encode("utf-8")
+    """Sorted keys, no insignificant whitespace, UTF-8: the same content gives the same bytes.
+
+    A lone surrogate (an API returned a name that is not valid Unicode) cannot be UTF-8, so
+    it is written as its JSON escape (``\\udc80``): the file stays valid JSON and reads back
+    to the same string, and one odd mailbox name never costs the whole audit.
+    """
+    text = json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
+                      default=str)
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError:   # only inside strings: json.dumps escapes nothing else there
+        return _LONE_SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text).encode("utf-8")
 
 
 def load_snapshot(path: Path, *, verify: bool = True) -> Snapshot:
     """Read a snapshot file; a corrupt, foreign-version or tampered file is an ``InputError``."""
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read snapshot ({exc.strerror})") from None
+    raw = read_bounded(path, MAX_SNAPSHOT_BYTES, "snapshot")
     try:
         doc = json.loads(raw)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:

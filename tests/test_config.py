@@ -4,9 +4,10 @@ from pathlib import Path
 
 import pytest
 
-from auditor.config import parse_config, redact, resolve_secret
+from auditor.config import parse_config, resolve_secret
 from auditor.errors import InputError
 from auditor.run import read_config, tenant_models
+from auditor.secrets import Redactor
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -64,11 +65,12 @@ def test_unreadable_and_oversized_files(tmp_path: Path) -> None:
 def test_secrets_come_by_reference_and_are_redacted(tmp_path: Path,
                                                      monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CANARY_SECRET", "canary-1f3a9c")
-    assert resolve_secret("CANARY_SECRET", None) == "canary-1f3a9c"
+    redact = Redactor()
+    assert redact.resolve("CANARY_SECRET", None) == "canary-1f3a9c"
     assert redact("token=canary-1f3a9c!") == "token=***!"
     secret_file = tmp_path / "secret"
     secret_file.write_text("file-canary-77\n")
-    assert resolve_secret(None, str(secret_file)) == "file-canary-77"
+    assert redact.resolve(None, str(secret_file)) == "file-canary-77"
     assert "file-canary-77" not in redact("x file-canary-77 y")
     with pytest.raises(InputError, match="NOT_SET_ANYWHERE is not set"):
         resolve_secret("NOT_SET_ANYWHERE", None)

@@ -34,10 +34,10 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 from auditor import deliver as dl
-from auditor.config import redact
 from auditor.errors import InputError
 from auditor.model import Finding, Reference, Report, Severity, Status, Summary, ToolInfo
 from auditor.report import jsonl, ocsf
+from auditor.secrets import Redactor
 
 GENERATED = datetime(2026, 11, 22, 21, 30, 15, 123456, tzinfo=UTC)
 LONG_RULE = "CROSS-RETENTION-ONE-POLICY-ACROSS-ALL-CLOUDS"   # longer than MSGID's 32
@@ -662,8 +662,10 @@ def test_canary_token_never_appears(monkeypatch: pytest.MonkeyPatch, hec: HecSer
     report = make_report(leaky)
     shown: list[str] = []
 
-    # Delivery resolves (and remembers) the token: redact() knows it from then on.
-    ok = dl.deliver(report, [hec.url, f"syslog+tcp://127.0.0.1:{rsyslog.port}"], timeout=10)
+    # Delivery resolves (and remembers) the token in the run's redactor.
+    redact = Redactor()
+    ok = dl.deliver(report, [hec.url, f"syslog+tcp://127.0.0.1:{rsyslog.port}"], timeout=10,
+                    redactor=redact)
     assert [r.ok for r in ok] == [True, True]
     assert redact(f"x{canary}y") == "x***y"
     # A server that echoes the token (403 body), a refused connection, a busy server.

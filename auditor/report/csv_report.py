@@ -6,6 +6,8 @@
 A cell that starts with ``=``, ``+``, ``-``, ``@``, tab or carriage return would run as a
 formula in a spreadsheet, and resource names come from the audited tenant, so by default
 such a cell gets a leading ``'`` (OWASP's advice); ``excel_safe=False`` keeps cells verbatim.
+A bare carriage return in a value is written as a newline (inside quotes) so a row stays one
+row in every reader.
 """
 
 from __future__ import annotations
@@ -34,6 +36,14 @@ def _safe(value: Any) -> Any:
     return value
 
 
+def _one_row(value: Any) -> Any:
+    """A bare carriage return is not quoted by the csv writer when lines end in ``\n`` and
+    would split the row in most readers; it becomes a newline, which is quoted."""
+    if isinstance(value, str) and "\r" in value:
+        return value.replace("\r\n", "\n").replace("\r", "\n")
+    return value
+
+
 def render(report: Report, *, excel_safe: bool = True) -> str:
     import pandas as pd
 
@@ -51,5 +61,6 @@ def render(report: Report, *, excel_safe: bool = True) -> str:
     frame = pd.DataFrame(rows, columns=COLUMNS)
     if excel_safe:
         frame = frame.map(_safe)
+    frame = frame.map(_one_row)
     out: str = frame.to_csv(index=False, lineterminator="\n")
     return out

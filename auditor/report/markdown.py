@@ -3,13 +3,13 @@
 The summary and a per-tenant count table first, then the gaps (fail, not assessed) worst
 first, how to fix each failing rule, and the rest folded in ``<details>``. GitHub limits a
 comment to 65,536 characters and a job summary to 1 MiB, so the page stays under
-``MAX_BYTES``: long tables are cut with a note of how many rows were left out. Every value
-is escaped: HTML special characters become entities and ``|`` cannot break a table.
+``MAX_BYTES``: long tables are cut with a note of how many rows were left out, and each cell
+is cut to ``CELL_CHARS`` so one very long value cannot push the other gaps out. Every value
+is escaped: HTML special characters become entities, ``|`` cannot break a table, URLs are
+not linked, ``@mentions`` ping no one, control and bidi characters are dropped.
 """
 
 from __future__ import annotations
-
-from html import escape
 
 from auditor.model import Finding, Report, Status
 from auditor.report import (
@@ -19,6 +19,7 @@ from auditor.report import (
     status_counts,
     summary_line,
 )
+from auditor.report.safe import clip, markdown_text, terminal_text
 
 MAX_BYTES = 60_000
 ICON = {Status.FAIL: "❌ fail", Status.NOT_ASSESSED: "❔ not assessed", Status.WAIVED: "⏸ waived",
@@ -26,23 +27,26 @@ ICON = {Status.FAIL: "❌ fail", Status.NOT_ASSESSED: "❔ not assessed", Status
 _TAIL_RESERVE = 600  # room for the closing notes
 
 
-_MD_SPECIAL = str.maketrans({c: "\\" + c for c in "\\`*_[]~|"})
 REMEDIATION_CHARS = 400
+CELL_CHARS = 500     # one long tenant string must not eat the page and hide other gaps
 
 
-def _cell(text: str) -> str:
-    """Plain text in a table cell: no HTML, no emphasis or links, no column or line breaks."""
-    return " ".join(escape(text, quote=False).translate(_MD_SPECIAL).split())
+def _cell(text: str, limit: int = CELL_CHARS) -> str:
+    """Plain text in a table cell: no HTML, emphasis, links, mentions, control or bidi
+    characters, no column or line breaks; cut to ``limit`` (see ``auditor.report.safe``)."""
+    return markdown_text(text, limit)
 
 
 def _clip(text: str, n: int) -> str:
-    return text if len(text) <= n else text[:n - 1].rstrip() + "…"
+    return clip(text, n)
 
 
 def _code(text: str) -> str:
     """An id in a code span when that is safe, else escaped plain text (entities are not
-    decoded inside code spans, and a backtick would end one)."""
-    if any(ch in text for ch in "`<>&\n\r"):
+    decoded inside code spans, and a backtick would end one). Code spans are never linked
+    and never mention anyone."""
+    text = clip(" ".join(terminal_text(text).split()), CELL_CHARS)
+    if any(ch in text for ch in "`<>&"):
         return _cell(text)
     return "`" + text.replace("|", "\\|") + "`"
 

@@ -23,13 +23,21 @@ from auditor.report import (
     status_counts,
     summary_line,
 )
+from auditor.report.safe import clip, terminal_text
 
 STYLE = {Status.FAIL: "bold red", Status.NOT_ASSESSED: "yellow", Status.WAIVED: "cyan",
          Status.NOT_APPLICABLE: "dim", Status.PASS: "green"}
 SEV_STYLE = {Severity.CRITICAL: "bold red", Severity.HIGH: "red", Severity.MEDIUM: "yellow",
              Severity.LOW: "blue", Severity.INFO: "dim"}
+MESSAGE_CHARS = 1000   # one very long message must not push the other gaps off the screen
 LABEL = {Status.FAIL: "FAIL", Status.NOT_ASSESSED: "NOT ASSESSED", Status.WAIVED: "waived",
          Status.NOT_APPLICABLE: "n/a", Status.PASS: "pass"}
+
+
+def _t(text: str, limit: int = MESSAGE_CHARS) -> str:
+    """Tenant data for the terminal: no escape, control or bidi characters; cut to ``limit``
+    (``auditor.report.safe``)."""
+    return clip(terminal_text(text), limit)
 
 
 def _under(resource: str, col: int) -> str:
@@ -52,7 +60,7 @@ def _title(provider: str, tenant: str, fs: list[Finding]) -> str:
     parts = [f"{counts[s]} {LABEL[s].lower()}" for s in STATUS_ORDER if counts[s]]
     who = provider_name(provider)
     if provider != "cross":
-        who += f" · {tenant}"
+        who += f" · {_t(tenant, 200)}"
     return f"[bold]{escape(who)}[/]  [dim]{escape(', '.join(parts))}[/]"
 
 
@@ -72,9 +80,9 @@ def render(report: Report, *, width: int = 100, color: bool = False,
     print_table(report.playbooks, console, width)   # first: would we have seen it?
     console.print(f"[bold]{escape(summary_line(findings))}[/]")
     console.print(f"[dim]{report.generated_at:%Y-%m-%d %H:%M} UTC · csrb-auditor "
-                  f"{escape(report.tool.version)} · retention profile "
-                  f"{escape(report.retention_profile or 'default')} · snapshot "
-                  f"{report.snapshot_sha256[:12]}[/]")
+                  f"{escape(_t(report.tool.version, 40))} · retention profile "
+                  f"{escape(_t(report.retention_profile or 'default', 40))} · snapshot "
+                  f"{escape(_t(report.snapshot_sha256[:12]))}[/]")
     groups: dict[tuple[str, str], list[Finding]] = {}
     for f in findings:
         groups.setdefault((f.provider, f.tenant), []).append(f)
@@ -98,10 +106,11 @@ def render(report: Report, *, width: int = 100, color: bool = False,
                 table.add_section()
             for f in rows:
                 res = "(the tenant)" if f.resource == f.tenant else short_resource(
-                    f.resource, res_width)
+                    _t(f.resource, 10 * res_width), res_width)
                 table.add_row(f"[{STYLE[f.status]}]{LABEL[f.status]}[/]",
-                              f"[{SEV_STYLE[f.severity]}]{f.severity.value}[/]", f.rule_id,
-                              f"{escape(f.message)}\n[dim]{escape(_under(res, res_col))}[/]")
+                              f"[{SEV_STYLE[f.severity]}]{f.severity.value}[/]",
+                              escape(_t(f.rule_id, 40)),
+                              f"{escape(_t(f.message))}\n[dim]{escape(_under(res, res_col))}[/]")
         console.print()
         console.print(table)
     if not findings:

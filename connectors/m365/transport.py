@@ -13,6 +13,7 @@ from typing import Any, NamedTuple
 import httpx
 
 from auditor.connector import CollectContext
+from auditor.netbound import bounded, wall_clock
 from auditor.snapshot import CollectionError
 from connectors.m365.guard import check_request
 
@@ -97,10 +98,11 @@ class Http:
         self.ctx = ctx
         self.calls: Counter[str] = Counter()
         self._lock = threading.Lock()
-        self.client = httpx.Client(timeout=timeout, follow_redirects=False,
-                                   event_hooks={"request": [check_request]},
-                                   transport=transport,
-                                   limits=httpx.Limits(max_connections=32))
+        self.timeout = timeout     # per request, a wall-clock bound (auditor.netbound)
+        self.client = bounded(httpx.Client(timeout=timeout, follow_redirects=False,
+                                           event_hooks={"request": [check_request]},
+                                           transport=transport,
+                                           limits=httpx.Limits(max_connections=32)))
 
     def close(self) -> None:
         self.client.close()
@@ -121,7 +123,9 @@ class Http:
                 raise ApiFailed(CollectionError(api=api, scope=where, code="Cancelled",
                                                 reason="the run was cancelled"))
             try:
-                hdrs = {"Authorization": f"Bearer {self.tokens.get(scope)}",
+                token = self.tokens.get(scope)
+                self.ctx.remember(token)     # an API error echoing it is redacted
+                hdrs = {"Authorization": f"Bearer {token}",
                         "Accept": "application/json", **(headers or {})}
             except Exception as exc:      # credential errors are the tenant's, not a crash
                 raise ApiFailed(CollectionError(
@@ -129,7 +133,8 @@ class Http:
                     reason=f"no token for {scope}: {str(exc)[:200]}")) from None
             self._count(api)
             try:
-                resp = self.client.request(method, url, json=body, headers=hdrs)
+                with wall_clock(self.timeout):
+                    resp = self.client.request(method, url, json=body, headers=hdrs)
             except httpx.HTTPError as exc:
                 if attempt < MAX_ATTEMPTS and isinstance(exc, httpx.TransportError):
                     self._wait(0.25 * attempt)
