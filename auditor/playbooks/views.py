@@ -64,8 +64,13 @@ def _fix_text(step: StepVerdict) -> str:
 def print_table(results: list[PlaybookResult], console: Console, width: int) -> None:
     """The playbook section of ``--format table`` on a rich console."""
     from rich import box
-    from rich.markup import escape as esc
+    from rich.markup import escape
     from rich.table import Table
+
+    from auditor.report.safe import terminal_text
+
+    def esc(text: str) -> str:     # tenant-controlled names: no escape sequences, no bidi
+        return escape(terminal_text(text))
 
     if not results:
         return
