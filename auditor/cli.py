@@ -23,12 +23,13 @@ if TYPE_CHECKING:
     from auditor.config import Config
     from auditor.model import Report
 
+HELP = {"help_option_names": ["-h", "--help"]}
 app = typer.Typer(name="csrb-auditor", add_completion=False, no_args_is_help=True,
-                  pretty_exceptions_enable=False, rich_markup_mode=None,
+                  pretty_exceptions_enable=False, rich_markup_mode=None, context_settings=HELP,
                   help="Audit M365/Entra ID, AWS and GCP audit logging against the CSRB "
                        "Storm-0558 recommendations.")
 rules_app = typer.Typer(help="List the rules, or show one with `rules show ID`.",
-                        invoke_without_command=True)
+                        invoke_without_command=True, context_settings=HELP)
 app.add_typer(rules_app, name="rules")
 
 ConfigOpt = Annotated[Path, typer.Option("--config", "-c", help="The TOML config file.")]
@@ -118,8 +119,9 @@ def _deliver(report: Report, fmts: list[str] | None, outputs: list[Path] | None,
              default: str, quiet: bool) -> None:
     from auditor import run
     from auditor.output import emit, write_atomic
+    from auditor.preflight import formats_for
 
-    pairs = run.pair_outputs(fmts or [], outputs or [], default)
+    pairs = run.pair_outputs(formats_for(fmts, outputs), outputs or [], default)
     known = run.formats()
     for fmt, _ in pairs:
         if fmt not in known:
@@ -135,7 +137,43 @@ def _deliver(report: Report, fmts: list[str] | None, outputs: list[Path] | None,
         if path is None:
             emit(data)
         else:
-            write_atomic(path, data)
+            _write(path, data, write_atomic)
+
+
+def _write(path: Path, data: str | bytes, writer: Any = None) -> None:
+    """An atomic write whose failure is one line naming ``path`` (never the temporary file)."""
+    if writer is None:
+        from auditor.output import write_atomic as writer
+    try:
+        writer(path, data)
+    except OSError as exc:
+        raise InputError(f"{path}: cannot write ({exc.strerror or exc})") from None
+
+
+def _preflight(cfg: Config | None, outputs: list[Path | None], fmts: list[str] | None = None,
+               *, tenants: bool = False) -> None:
+    """Fail before the work: no tenants, unwritable outputs, unknown output formats, waivers or
+    attestations naming no rule."""
+    from auditor import preflight
+
+    preflight.formats_for(fmts, [p for p in outputs if p is not None] if not fmts else None)
+    preflight.writable(outputs)
+    if cfg is None:
+        return
+    if tenants:
+        preflight.require_tenants(cfg)
+    if cfg.waivers or cfg.attestations:
+        from auditor import registry
+        from auditor.rule import meta_of
+
+        preflight.rule_ids(cfg, (meta_of(fn).id for fn in registry.all_rules()))
+
+
+def _warn_unused(cfg: Config | None, report: Report) -> None:
+    from auditor.preflight import unused_waivers
+
+    for line in unused_waivers(cfg, report) if cfg else []:
+        typer.echo(f"csrb-auditor: warning: {line}", err=True)
 
 
 BaselineOpt = Annotated[Optional[Path], typer.Option(  # noqa: UP045
@@ -203,18 +241,19 @@ def audit(config: ConfigOpt, fmt: FormatOpt = None, output: OutputOpt = None,
     """Collect from every tenant in the config, check the rules, report the gaps."""
     from auditor import run
     from auditor.engine import audit_time
-    from auditor.output import write_atomic
 
     _logging(verbose)
     _check_flags(baseline, fail_on_new, send)
     cfg = run.read_config(config)
     level = _fail_on(fail_on, cfg)
+    _preflight(cfg, [*(output or []), snapshot], fmt, tenants=True)
     now = audit_time()
     with _progress() as progress:
         snap = run.collect(cfg, now, progress=progress, timeout=timeout)
     if snapshot is not None:
-        write_atomic(snapshot, snap.to_bytes())
+        _write(snapshot, snap.to_bytes())
     report = _with_baseline(run.check(snap, cfg, now), baseline)
+    _warn_unused(cfg, report)
     _deliver(report, fmt, output, cfg.output.format, quiet)
     _finish(report, level, fail_on_new, _send(report, send))
 
@@ -233,17 +272,23 @@ def collect(config: ConfigOpt,
     from auditor import run
     from auditor.engine import audit_time
     from auditor.merge import parse_shard
-    from auditor.output import write_atomic
+    from auditor.preflight import uncollected_tenants
 
     _logging(verbose)
     share = parse_shard(shard) if shard else None
     cfg = run.read_config(config)
+    _preflight(cfg, [output], tenants=True)
     with _progress() as progress:
         snap = run.collect(cfg, audit_time(), progress=progress, timeout=timeout, shard=share)
-    write_atomic(output, snap.to_bytes())
+    _write(output, snap.to_bytes())
     errors = sum(1 for t in snap.tenants for _ in t.errors())
     typer.echo(f"wrote {output}: {len(snap.tenants)} tenants, sha256 {snap.sha256}, "
                f"{errors} parts not collected", err=True)
+    failed = uncollected_tenants(snap)
+    for line in failed:   # exit 3: nothing at all was read (credentials, network)
+        typer.echo(f"csrb-auditor: nothing collected from tenant {line}", err=True)
+    if failed:
+        raise typer.Exit(3)
 
 
 @app.command()
@@ -259,10 +304,16 @@ def check(snapshot: Annotated[Path, typer.Argument(help="A snapshot from `collec
     from auditor.snapshot import load_snapshot
 
     _check_flags(baseline, fail_on_new, send)
+    from auditor.preflight import with_missing_tenants
+
     cfg = run.read_config(config) if config else None
     level = _fail_on(fail_on, cfg)
+    _preflight(cfg, list(output or []), fmt)
     snap = load_snapshot(snapshot)
+    if cfg is not None:
+        snap = with_missing_tenants(snap, cfg)
     report = _with_baseline(run.check(snap, cfg, audit_time()), baseline)
+    _warn_unused(cfg, report)
     _deliver(report, fmt, output, cfg.output.format if cfg else "table", quiet)
     _finish(report, level, fail_on_new, _send(report, send))
 
@@ -312,6 +363,7 @@ def demo(fmt: FormatOpt = None, output: OutputOpt = None,
     from auditor import demo as demo_mod
 
     _logging(verbose)
+    _preflight(None, list(output or []), fmt)
     started = time.monotonic()
     with _progress() as progress:
         report = demo_mod.run(scenario, progress)
@@ -344,14 +396,17 @@ def diff_cmd(old: Annotated[Path, typer.Argument(help="The earlier JSON report."
 @app.command("merge")
 def merge_cmd(snapshots: Annotated[list[Path], typer.Argument(help="Shard snapshots.")],
               output: Annotated[Path, typer.Option("--output", "-o",
-                                                   help="The merged snapshot.")]) -> None:
-    """Join the snapshots of `collect --shard K/N` runs into one for `check`."""
+                                                   help="The merged snapshot.")],
+              allow_partial: Annotated[bool, typer.Option(
+                  help="Merge even if some shards of 1..N are missing (they are named on "
+                       "stderr).")] = False) -> None:
+    """Join the snapshots of every `collect --shard K/N` run (K = 1..N) into one for `check`."""
     from auditor.merge import merge
-    from auditor.output import write_atomic
     from auditor.snapshot import load_snapshot
 
-    merged = merge([(p, load_snapshot(p)) for p in snapshots])
-    write_atomic(output, merged.to_bytes())
+    _preflight(None, [output])
+    merged = merge([(p, load_snapshot(p)) for p in snapshots], allow_partial=allow_partial)
+    _write(output, merged.to_bytes())
     typer.echo(f"wrote {output}: {len(merged.tenants)} tenants from {len(snapshots)} shards, "
                f"sha256 {merged.sha256}", err=True)
 
@@ -369,7 +424,11 @@ def verify(snapshot: Annotated[Path, typer.Argument(help="A snapshot from `colle
 
 def main() -> None:
     """Console entry point: bad input is one line on stderr and exit 2, never a traceback."""
-    import click
+    try:   # recent typer runs its own copy of click, whose exceptions these are
+        from typer._click import exceptions as cx
+    except ImportError:
+        from click import exceptions as cx  # type: ignore[no-redef]
+    no_args = getattr(cx, "NoArgsIsHelpError", ())
 
     def redact(text: str) -> str:
         from auditor.config import redact as scrub
@@ -382,13 +441,19 @@ def main() -> None:
     except InputError as exc:
         print(f"csrb-auditor: error: {redact(str(exc))}", file=sys.stderr)
         code = 2
-    except click.exceptions.Exit as exc:
+    except typer.Exit as exc:
         code = exc.exit_code
-    except (KeyboardInterrupt, click.exceptions.Abort):
+    except (KeyboardInterrupt, typer.Abort):
         code = 130
-    except click.ClickException as exc:        # usage errors: click's own one-line message
-        exc.show()
-        code = exc.exit_code
+    except no_args as exc:   # a bare command: its help
+        typer.echo(exc.ctx.get_help() if exc.ctx else exc.format_message())
+        code = 0
+    except cx.ClickException as exc:        # usage mistakes: one line, and where to look
+        ctx = getattr(exc, "ctx", None)
+        where = ctx.command_path if ctx else "csrb-auditor"
+        print(f"csrb-auditor: error: {exc.format_message()} (see `{where} --help`)",
+              file=sys.stderr)
+        code = 2
     except Exception as exc:  # the unexpected: one line, exit 2, never a traceback
         print(f"csrb-auditor: internal error: {type(exc).__name__}: {redact(str(exc))}",
               file=sys.stderr)

@@ -139,6 +139,10 @@ def parse_config(text: str, source: str = "<config>",
             models[provider].model_validate(tenant)
         except ValidationError as exc:
             raise InputError(f"{source}: {_describe(exc, ('tenants', i))}") from None
+        for key, value in tenant.items():   # certificate_path, credentials_file, ...: now
+            if key.endswith(("_path", "_file")) and isinstance(value, str) \
+                    and not Path(value).is_file():
+                raise InputError(f"{source}: tenants[{i}].{key}: no such file {value!r}")
     return cfg
 
 
