@@ -150,14 +150,14 @@ def _write(path: Path, data: str | bytes, writer: Any = None) -> None:
         raise InputError(f"{path}: cannot write ({exc.strerror or exc})") from None
 
 
-def _preflight(cfg: Config | None, outputs: list[Path | None], fmts: list[str] | None = None,
-               *, tenants: bool = False) -> None:
-    """Fail before the work: no tenants, unwritable outputs, unknown output formats, waivers or
-    attestations naming no rule."""
+def _preflight(cfg: Config | None, reports: list[Path] | None, fmts: list[str] | None = None,
+               *, files: tuple[Path | None, ...] = (), tenants: bool = False) -> None:
+    """Fail before the work: no tenants, unwritable outputs (``reports`` and other ``files``),
+    report formats not given nor implied, waivers or attestations naming no rule."""
     from auditor import preflight
 
-    preflight.formats_for(fmts, [p for p in outputs if p is not None] if not fmts else None)
-    preflight.writable(outputs)
+    preflight.formats_for(fmts, reports)
+    preflight.writable([*(reports or []), *files])
     if cfg is None:
         return
     if tenants:
@@ -246,7 +246,7 @@ def audit(config: ConfigOpt, fmt: FormatOpt = None, output: OutputOpt = None,
     _check_flags(baseline, fail_on_new, send)
     cfg = run.read_config(config)
     level = _fail_on(fail_on, cfg)
-    _preflight(cfg, [*(output or []), snapshot], fmt, tenants=True)
+    _preflight(cfg, output, fmt, files=(snapshot,), tenants=True)
     now = audit_time()
     with _progress() as progress:
         snap = run.collect(cfg, now, progress=progress, timeout=timeout)
@@ -277,7 +277,7 @@ def collect(config: ConfigOpt,
     _logging(verbose)
     share = parse_shard(shard) if shard else None
     cfg = run.read_config(config)
-    _preflight(cfg, [output], tenants=True)
+    _preflight(cfg, None, files=(output,), tenants=True)
     with _progress() as progress:
         snap = run.collect(cfg, audit_time(), progress=progress, timeout=timeout, shard=share)
     _write(output, snap.to_bytes())
@@ -308,7 +308,7 @@ def check(snapshot: Annotated[Path, typer.Argument(help="A snapshot from `collec
 
     cfg = run.read_config(config) if config else None
     level = _fail_on(fail_on, cfg)
-    _preflight(cfg, list(output or []), fmt)
+    _preflight(cfg, output, fmt)
     snap = load_snapshot(snapshot)
     if cfg is not None:
         snap = with_missing_tenants(snap, cfg)
@@ -363,7 +363,7 @@ def demo(fmt: FormatOpt = None, output: OutputOpt = None,
     from auditor import demo as demo_mod
 
     _logging(verbose)
-    _preflight(None, list(output or []), fmt)
+    _preflight(None, output, fmt)
     started = time.monotonic()
     with _progress() as progress:
         report = demo_mod.run(scenario, progress)
@@ -404,22 +404,69 @@ def merge_cmd(snapshots: Annotated[list[Path], typer.Argument(help="Shard snapsh
     from auditor.merge import merge
     from auditor.snapshot import load_snapshot
 
-    _preflight(None, [output])
+    _preflight(None, None, files=(output,))
     merged = merge([(p, load_snapshot(p)) for p in snapshots], allow_partial=allow_partial)
     _write(output, merged.to_bytes())
     typer.echo(f"wrote {output}: {len(merged.tenants)} tenants from {len(snapshots)} shards, "
                f"sha256 {merged.sha256}", err=True)
 
 
-@app.command()
-def verify(snapshot: Annotated[Path, typer.Argument(help="A snapshot from `collect`.")]
-           ) -> None:
-    """Re-hash a snapshot and report whether it was modified since it was written."""
-    from auditor.snapshot import load_snapshot
+KeyEnvOpt = Annotated[Optional[str], typer.Option(  # noqa: UP045
+    "--key-env", metavar="VAR",
+    help="Environment variable holding the HMAC-SHA256 signing key (>= 32 bytes).")]
+SigOpt = Annotated[Optional[Path], typer.Option(  # noqa: UP045
+    "--signature", metavar="PATH", help="The signature file (default: SNAPSHOT.sig).")]
 
-    snap = load_snapshot(snapshot)
-    typer.echo(f"{snapshot}: intact, sha256 {snap.sha256}, {len(snap.tenants)} tenants, "
-               f"created {snap.created_at.isoformat()} by csrb-auditor {snap.tool.version}")
+
+@app.command()
+def verify(snapshot: Annotated[Path, typer.Argument(help="A snapshot from `collect`.")],
+           expect: Annotated[Optional[str], typer.Option(  # noqa: UP045
+               metavar="SHA|REPORT.json",
+               help="The hash recorded elsewhere: 64 hex digits, or a JSON report or "
+                    "snapshot whose hash it must be.")] = None,
+           key_env: KeyEnvOpt = None, signature: SigOpt = None) -> None:
+    """Re-hash a snapshot. Alone this proves only that it is consistent with its own hash;
+    --expect or a signature (--key-env) proves it is the one recorded or signed (else exit 1)."""
+    from auditor import snapshot as snapshots
+
+    snap = snapshots.load_snapshot(snapshot)
+    said = [f"{snapshot}: consistent with its own hash, sha256 {snap.sha256}, "
+            f"{len(snap.tenants)} tenants, created {snap.created_at.isoformat()} by "
+            f"csrb-auditor {snap.tool.version}"]
+    try:
+        if expect is not None:
+            if snapshots.expected_hash(expect) != snap.sha256:
+                raise snapshots.SignatureMismatch(
+                    f"{snapshot}: sha256 {snap.sha256} is not the expected "
+                    f"{snapshots.expected_hash(expect)}: a different or modified snapshot")
+            said.append("matches the expected sha256")
+        if key_env is not None or signature is not None:
+            env = key_env or snapshots.DEFAULT_KEY_ENV
+            sig = signature or snapshot.with_name(snapshot.name + ".sig")
+            snapshots.check_signature(snap, sig, snapshots.signing_key(env))
+            said.append(f"signature {sig} valid (HMAC-SHA256, key from {env})")
+    except snapshots.SignatureMismatch as exc:
+        typer.echo(f"csrb-auditor: verification failed: {exc}", err=True)
+        raise typer.Exit(1) from None
+    if len(said) == 1:
+        said.append("not proven unmodified: a re-sealed edit passes too; "
+                    "use --expect or --key-env")
+    typer.echo("; ".join(said))
+
+
+@app.command()
+def sign(snapshot: Annotated[Path, typer.Argument(help="A snapshot from `collect`.")],
+         key_env: KeyEnvOpt = None, signature: SigOpt = None) -> None:
+    """Sign a snapshot with your HMAC-SHA256 key (detached: SNAPSHOT.sig); `verify --key-env`
+    checks it."""
+    from auditor import snapshot as snapshots
+
+    snap = snapshots.load_snapshot(snapshot)
+    env = key_env or snapshots.DEFAULT_KEY_ENV
+    out = signature or snapshot.with_name(snapshot.name + ".sig")
+    _preflight(None, None, files=(out,))
+    _write(out, snapshots.signature(snap, snapshots.signing_key(env)))
+    typer.echo(f"wrote {out}: HMAC-SHA256 of sha256 {snap.sha256} (key from {env})", err=True)
 
 
 def main() -> None:
