@@ -255,3 +255,15 @@ def test_check_reports_configured_tenants_missing_from_the_snapshot(
     assert acme and {f["status"] for f in acme} == {"not_assessed"}
     assert "not in the snapshot" in acme[0]["message"]
     assert doc["snapshot_sha256"] == json.loads(offline_snapshot.read_text())["sha256"]
+
+
+def test_two_demo_runs_have_the_same_findings(tmp_path: Path) -> None:
+    """Fixed account, VPC, project and tenant ids: two runs diff as 0 opened, 0 closed."""
+    runs = [tmp_path / "a.json", tmp_path / "b.json"]
+    for path in runs:
+        proc = cli("demo", "-o", path, timeout=300)
+        assert proc.returncode == 1, proc.stderr[-2000:]
+    ids = [sorted(f["finding_id"] for f in json.loads(p.read_text())["findings"]) for p in runs]
+    assert ids[0] == ids[1] and ids[0]
+    diff = cli("diff", *runs)
+    assert diff.returncode == 0 and diff.stdout.startswith("0 gaps opened, 0 closed")
