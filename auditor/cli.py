@@ -116,7 +116,7 @@ def _progress() -> Iterator[Any]:
 
 
 def _deliver(report: Report, fmts: list[str] | None, outputs: list[Path] | None,
-             default: str, quiet: bool) -> None:
+             default: str, quiet: bool, cfg: Config | None = None) -> None:
     from auditor import run
     from auditor.output import emit, write_atomic
     from auditor.preflight import formats_for
@@ -133,11 +133,23 @@ def _deliver(report: Report, fmts: list[str] | None, outputs: list[Path] | None,
         options: dict[str, Any] = {}
         if fmt == "table":
             options = {"quiet": quiet, "color": path is None and sys.stdout.isatty()}
+        elif fmt == "sarif" and cfg is not None and Path(cfg.source).is_file():
+            options = _sarif_config(Path(cfg.source))
         data = run.render(report, fmt, **options)
         if path is None:
             emit(data)
         else:
             _write(path, data, write_atomic)
+
+
+def _sarif_config(source: Path) -> dict[str, Any]:
+    """The config file as SARIF's physical location: relative to the working directory (the
+    repository root in CI), with its text for the tenants' lines."""
+    try:
+        uri = source.resolve().relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        uri = source.resolve().as_uri()
+    return {"config": uri, "config_text": source.read_text(encoding="utf-8")}
 
 
 def _write(path: Path, data: str | bytes, writer: Any = None) -> None:
@@ -254,7 +266,7 @@ def audit(config: ConfigOpt, fmt: FormatOpt = None, output: OutputOpt = None,
         _write(snapshot, snap.to_bytes())
     report = _with_baseline(run.check(snap, cfg, now), baseline)
     _warn_unused(cfg, report)
-    _deliver(report, fmt, output, cfg.output.format, quiet)
+    _deliver(report, fmt, output, cfg.output.format, quiet, cfg)
     _finish(report, level, fail_on_new, _send(report, send))
 
 
@@ -314,7 +326,7 @@ def check(snapshot: Annotated[Path, typer.Argument(help="A snapshot from `collec
         snap = with_missing_tenants(snap, cfg)
     report = _with_baseline(run.check(snap, cfg, audit_time()), baseline)
     _warn_unused(cfg, report)
-    _deliver(report, fmt, output, cfg.output.format if cfg else "table", quiet)
+    _deliver(report, fmt, output, cfg.output.format if cfg else "table", quiet, cfg)
     _finish(report, level, fail_on_new, _send(report, send))
 
 
