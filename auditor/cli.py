@@ -357,12 +357,15 @@ def rules_show(rule_id: Annotated[str, typer.Argument(help="e.g. AWS-CT-001")]) 
 
 @app.command()
 def permissions(provider: Annotated[Optional[str], typer.Option(  # noqa: UP045
-        help="aws, m365 or gcp (default: all).")] = None) -> None:
-    """The least-privilege grants the audit needs."""
+        help="aws, m365 or gcp (default: all).")] = None,
+        fmt: Annotated[str, typer.Option(
+            "--format", "-f", help="text, or a template: iam-policy, cloudformation (aws), "
+                                   "entra-manifest (m365), gcp-role (gcp).")] = "text") -> None:
+    """The least-privilege grants the audit needs, or a template that deploys them."""
     from auditor import catalogue
     from auditor.output import emit
 
-    emit(catalogue.permissions(provider))
+    emit(catalogue.permissions(provider, fmt))
 
 
 @app.command()
