@@ -380,8 +380,13 @@ def demo(fmt: FormatOpt = None, output: OutputOpt = None,
     _logging(verbose)
     _preflight(None, output, fmt)
     started = time.monotonic()
-    with _progress() as progress:
-        report = demo_mod.run(scenario, progress)
+    try:
+        with _progress() as progress:
+            report = demo_mod.run(scenario, progress)
+    except ModuleNotFoundError as exc:     # the simulators' servers are an extra
+        raise InputError(f"demo: the simulators need {exc.name}, not installed: pip install "
+                         f"'csrb-auditor[demo]' (from a checkout: pip install '.[demo]')"
+                         ) from None
     _deliver(report, fmt, output, "table", quiet)
     typer.echo(f"demo ({scenario}) finished in {time.monotonic() - started:.1f} s", err=True)
     _finish(report, _fail_on(fail_on, None))
