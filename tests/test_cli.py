@@ -267,3 +267,37 @@ def test_two_demo_runs_have_the_same_findings(tmp_path: Path) -> None:
     assert ids[0] == ids[1] and ids[0]
     diff = cli("diff", *runs)
     assert diff.returncode == 0 and diff.stdout.startswith("0 gaps opened, 0 closed")
+
+
+WITHOUT_DEMO_EXTRA = """
+import sys
+class Missing:      # as if `pip install .` without the demo extra: no moto, no Flask
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] in ("moto", "flask"):
+            raise ModuleNotFoundError(f"No module named {name!r}", name=name.split(".")[0])
+sys.meta_path.insert(0, Missing())
+from auditor.cli import main
+sys.argv = ["csrb-auditor", *sys.argv[1:]]
+main()
+"""
+
+
+def test_without_the_demo_extra_the_tool_works_and_demo_says_how_to_get_it(
+        tmp_path: Path, offline_snapshot: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    def run(*args: str | Path) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-c", WITHOUT_DEMO_EXTRA, *map(str, args)],
+                              capture_output=True, text=True, timeout=120, check=False,
+                              env={**os.environ, "COLUMNS": "100"})
+
+    demo = run("demo")
+    assert demo.returncode == 2
+    assert demo.stderr.strip() == ("csrb-auditor: error: demo: the simulators need moto, not "
+                                   "installed: pip install 'csrb-auditor[demo]' (from a "
+                                   "checkout: pip install '.[demo]')")
+    assert run("rules").returncode == 0 and run("permissions").returncode == 0
+    assert run("check", offline_snapshot, "-f", "json").returncode == 3
+    assert run("audit", "-c", _config(tmp_path, "http://127.0.0.1:9")).returncode == 3
