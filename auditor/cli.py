@@ -134,7 +134,9 @@ def _deliver(report: Report, fmts: list[str] | None, outputs: list[Path] | None,
         if fmt == "table":
             options = {"quiet": quiet, "color": path is None and sys.stdout.isatty()}
         elif fmt == "sarif" and cfg is not None and Path(cfg.source).is_file():
-            options = _sarif_config(Path(cfg.source))
+            from auditor.report.sarif import config_location
+
+            options = config_location(Path(cfg.source))
         data = run.render(report, fmt, **options)
         if path is None:
             emit(data)
@@ -142,43 +144,17 @@ def _deliver(report: Report, fmts: list[str] | None, outputs: list[Path] | None,
             _write(path, data, write_atomic)
 
 
-def _sarif_config(source: Path) -> dict[str, Any]:
-    """The config file as SARIF's physical location: relative to the working directory (the
-    repository root in CI), with its text for the tenants' lines."""
-    try:
-        uri = source.resolve().relative_to(Path.cwd().resolve()).as_posix()
-    except ValueError:
-        uri = source.resolve().as_uri()
-    return {"config": uri, "config_text": source.read_text(encoding="utf-8")}
-
-
 def _write(path: Path, data: str | bytes, writer: Any = None) -> None:
-    """An atomic write whose failure is one line naming ``path`` (never the temporary file)."""
-    if writer is None:
-        from auditor.output import write_atomic as writer
-    try:
-        writer(path, data)
-    except OSError as exc:
-        raise InputError(f"{path}: cannot write ({exc.strerror or exc})") from None
+    from auditor.preflight import write
+
+    write(path, data, writer)
 
 
 def _preflight(cfg: Config | None, reports: list[Path] | None, fmts: list[str] | None = None,
                *, files: tuple[Path | None, ...] = (), tenants: bool = False) -> None:
-    """Fail before the work: no tenants, unwritable outputs (``reports`` and other ``files``),
-    report formats not given nor implied, waivers or attestations naming no rule."""
-    from auditor import preflight
+    from auditor.preflight import before_work
 
-    preflight.formats_for(fmts, reports)
-    preflight.writable([*(reports or []), *files])
-    if cfg is None:
-        return
-    if tenants:
-        preflight.require_tenants(cfg)
-    if cfg.waivers or cfg.attestations:
-        from auditor import registry
-        from auditor.rule import meta_of
-
-        preflight.rule_ids(cfg, (meta_of(fn).id for fn in registry.all_rules()))
+    before_work(cfg, reports, fmts, files=files, tenants=tenants)
 
 
 def _warn_unused(cfg: Config | None, report: Report) -> None:
@@ -449,29 +425,11 @@ def verify(snapshot: Annotated[Path, typer.Argument(help="A snapshot from `colle
     --expect or a signature (--key-env) proves it is the one recorded or signed (else exit 1)."""
     from auditor import snapshot as snapshots
 
-    snap = snapshots.load_snapshot(snapshot)
-    said = [f"{snapshot}: consistent with its own hash, sha256 {snap.sha256}, "
-            f"{len(snap.tenants)} tenants, created {snap.created_at.isoformat()} by "
-            f"csrb-auditor {snap.tool.version}"]
     try:
-        if expect is not None:
-            if snapshots.expected_hash(expect) != snap.sha256:
-                raise snapshots.SignatureMismatch(
-                    f"{snapshot}: sha256 {snap.sha256} is not the expected "
-                    f"{snapshots.expected_hash(expect)}: a different or modified snapshot")
-            said.append("matches the expected sha256")
-        if key_env is not None or signature is not None:
-            env = key_env or snapshots.DEFAULT_KEY_ENV
-            sig = signature or snapshot.with_name(snapshot.name + ".sig")
-            snapshots.check_signature(snap, sig, snapshots.signing_key(env))
-            said.append(f"signature {sig} valid (HMAC-SHA256, key from {env})")
+        typer.echo(snapshots.verify(snapshot, expect, key_env, signature))
     except snapshots.SignatureMismatch as exc:
         typer.echo(f"csrb-auditor: verification failed: {exc}", err=True)
         raise typer.Exit(1) from None
-    if len(said) == 1:
-        said.append("not proven unmodified: a re-sealed edit passes too; "
-                    "use --expect or --key-env")
-    typer.echo("; ".join(said))
 
 
 @app.command()

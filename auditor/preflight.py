@@ -10,7 +10,7 @@ import fnmatch
 import os
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from auditor.errors import InputError
 
@@ -59,6 +59,34 @@ def writable(paths: Iterable[Path | None]) -> None:
         if not os.access(directory, os.W_OK | os.X_OK) or (path.exists()
                                                             and not os.access(path, os.W_OK)):
             raise InputError(f"{path}: cannot write: permission denied")
+
+
+def write(path: Path, data: str | bytes, writer: Any = None) -> None:
+    """An atomic write whose failure is one line naming ``path`` (never the temporary file)."""
+    if writer is None:
+        from auditor.output import write_atomic as writer
+    try:
+        writer(path, data)
+    except OSError as exc:
+        raise InputError(f"{path}: cannot write ({exc.strerror or exc})") from None
+
+
+def before_work(cfg: Config | None, reports: Sequence[Path] | None,
+                fmts: Sequence[str] | None = None, *, files: Iterable[Path | None] = (),
+                tenants: bool = False) -> None:
+    """Fail before the work: no tenants, unwritable outputs (``reports`` and other ``files``),
+    report formats neither given nor implied, waivers or attestations naming no rule."""
+    formats_for(fmts, reports)
+    writable([*(reports or []), *files])
+    if cfg is None:
+        return
+    if tenants:
+        require_tenants(cfg)
+    if cfg.waivers or cfg.attestations:
+        from auditor import registry
+        from auditor.rule import meta_of
+
+        rule_ids(cfg, (meta_of(fn).id for fn in registry.all_rules()))
 
 
 def require_tenants(cfg: Config) -> None:

@@ -268,3 +268,28 @@ def expected_hash(expect: str) -> str:
         raise InputError(f"--expect {expect}: no snapshot_sha256 (a JSON report) or sha256 "
                          f"(a snapshot) in it")
     return value
+
+
+def verify(path: Path, expect: str | None = None, key_env: str | None = None,
+           sig_path: Path | None = None) -> str:
+    """What `verify` can say of the snapshot at ``path``: consistent with its own hash, and,
+    when asked, the expected one or validly signed; ``SignatureMismatch`` when not."""
+    snap = load_snapshot(path)
+    said = [f"{path}: consistent with its own hash, sha256 {snap.sha256}, "
+            f"{len(snap.tenants)} tenants, created {snap.created_at.isoformat()} by "
+            f"csrb-auditor {snap.tool.version}"]
+    if expect is not None:
+        want = expected_hash(expect)
+        if want != snap.sha256:
+            raise SignatureMismatch(f"{path}: sha256 {snap.sha256} is not the expected {want}: "
+                                    f"a different or modified snapshot")
+        said.append("matches the expected sha256")
+    if key_env is not None or sig_path is not None:
+        env = key_env or DEFAULT_KEY_ENV
+        sig = sig_path or path.with_name(path.name + ".sig")
+        check_signature(snap, sig, signing_key(env))
+        said.append(f"signature {sig} valid (HMAC-SHA256, key from {env})")
+    if len(said) == 1:
+        said.append("not proven unmodified: a re-sealed edit passes too; use --expect or "
+                    "--key-env")
+    return "; ".join(said)

@@ -24,6 +24,7 @@ from __future__ import annotations
 import json
 import re
 from importlib import metadata
+from pathlib import Path
 from typing import Any
 
 from auditor.model import Finding, Report, Severity, Status
@@ -83,6 +84,16 @@ def tenant_lines(config_text: str) -> dict[str, int]:
         elif in_tenant and (m := _NAME.match(line)):
             lines.setdefault(m.group(1), number)
     return lines
+
+
+def config_location(source: Path) -> dict[str, Any]:
+    """``render`` options for a config file: its path relative to the working directory (the
+    repository root in CI; else a file URI) and its text, for the tenants' lines."""
+    try:
+        uri = source.resolve().relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        uri = source.resolve().as_uri()
+    return {"config": uri, "config_text": source.read_text(encoding="utf-8")}
 
 
 def _location(f: Finding, config: str | None, lines: dict[str, int]) -> dict[str, Any]:
