@@ -114,5 +114,5 @@ def describe_manifest(doc: dict[str, Any]) -> list[str]:
             out.append(f"    {names.get(access['id'], '?'):<24} {access['id']}  {kind}")
     for key, label in (("directoryRoles", "directory role"), ("azureRoles", "Azure role")):
         for name, role_id in doc.get(key, {}).items():
-            out.append(f"  {label + ": " + name:<34} {role_id}")
+            out.append(f"  {label + ': ' + name:<34} {role_id}")
     return out
