@@ -60,19 +60,32 @@ def show(rule_id: str) -> str:
     raise InputError(f"rules show: no rule {rule_id!r} (see `csrb-auditor rules`)")
 
 
-def permissions(provider: str | None) -> str:
+def permissions(provider: str | None, fmt: str = "text") -> str:
+    """The grants (text), or with ``fmt`` a deployable template (``auditor.deploy``)."""
+    from auditor import deploy
+
     names = registry.names(registry.CONNECTORS)
     if provider is not None and provider not in names:
         raise InputError(f"--provider: expected one of {', '.join(names)} (got {provider!r})")
+    if fmt != "text":
+        want = deploy.FORMATS.get(fmt)
+        if want is None or want not in names:
+            raise InputError(f"--format: expected text, {', '.join(deploy.FORMATS)} "
+                             f"(got {fmt!r})")
+        if provider not in (None, want):
+            raise InputError(f"--format {fmt} is for --provider {want} (got {provider!r})")
+        return deploy.render(fmt, registry.connector(want).permissions())
     out: list[str] = []
     for name in [provider] if provider else names:
         perms = registry.connector(name).permissions()
-        if provider and perms.document is not None:
+        manifest = perms.document is not None and "requiredResourceAccess" in perms.document
+        if provider and perms.document is not None and not manifest:
             return json.dumps(perms.document, indent=2) + "\n"
         out.append(f"# {name}")
         out += [f"- {g.kind}: {g.name}" + (f" ({g.scope})" if g.scope else "")
                 + (f" — {g.why}" if g.why else "") for g in perms.grants]
         if perms.document is not None:
-            out.append(json.dumps(perms.document, indent=2))
+            out += deploy.describe_manifest(perms.document) if manifest \
+                else [json.dumps(perms.document, indent=2)]
         out.append("")
     return "\n".join(out)

@@ -24,12 +24,13 @@ if TYPE_CHECKING:
     from auditor.model import Report
     from auditor.secrets import Redactor
 
+HELP = {"help_option_names": ["-h", "--help"]}
 app = typer.Typer(name="csrb-auditor", add_completion=False, no_args_is_help=True,
-                  pretty_exceptions_enable=False, rich_markup_mode=None,
+                  pretty_exceptions_enable=False, rich_markup_mode=None, context_settings=HELP,
                   help="Audit M365/Entra ID, AWS and GCP audit logging against the CSRB "
                        "Storm-0558 recommendations.")
 rules_app = typer.Typer(help="List the rules, or show one with `rules show ID`.",
-                        invoke_without_command=True)
+                        invoke_without_command=True, context_settings=HELP)
 app.add_typer(rules_app, name="rules")
 playbooks_app = typer.Typer(help="List the intrusion playbooks, or show one with `playbooks "
                                  "show ID`.", invoke_without_command=True)
@@ -135,11 +136,16 @@ def _progress() -> Iterator[Any]:
 
 
 def _deliver(report: Report, fmts: list[str] | None, outputs: list[Path] | None,
-             default: str, quiet: bool) -> None:
+             default: str, quiet: bool, cfg: Config | None = None) -> None:
     from auditor import run
     from auditor.output import emit, write_atomic
+    from auditor.preflight import formats_for
 
-    pairs = run.pair_outputs(fmts or [], outputs or [], default, order=_flag_order())
+    if not fmts and outputs:     # -o alone: the format follows the file name
+        pairs: list[tuple[str, Path | None]] = list(zip(formats_for(fmts, outputs), outputs,
+                                                        strict=True))
+    else:
+        pairs = run.pair_outputs(fmts or [], outputs or [], default, order=_flag_order())
     known = run.formats()
     for fmt, _ in pairs:
         if fmt not in known:
@@ -151,11 +157,15 @@ def _deliver(report: Report, fmts: list[str] | None, outputs: list[Path] | None,
         options: dict[str, Any] = {}
         if fmt == "table":
             options = {"quiet": quiet, "color": path is None and sys.stdout.isatty()}
+        elif fmt == "sarif" and cfg is not None and Path(cfg.source).is_file():
+            from auditor.report.sarif import config_location
+
+            options = config_location(Path(cfg.source))
         data = run.render(report, fmt, **options)
         if path is None:
             emit(data, _redactor())
         else:
-            write_atomic(path, data, _redactor())
+            _write(path, data, lambda p, d: write_atomic(p, d, _redactor()))
 
 
 _VALUE_OPTIONS = {"--config", "-c", "--fail-on", "--timeout", "--snapshot", "--baseline",
@@ -187,6 +197,26 @@ def _flag_order(argv: list[str] | None = None) -> list[str]:
                         next(args, None)     # the value is the next argument
                     break
     return order
+
+
+def _write(path: Path, data: str | bytes, writer: Any = None) -> None:
+    from auditor.preflight import write
+
+    write(path, data, writer)
+
+
+def _preflight(cfg: Config | None, reports: list[Path] | None, fmts: list[str] | None = None,
+               *, files: tuple[Path | None, ...] = (), tenants: bool = False) -> None:
+    from auditor.preflight import before_work
+
+    before_work(cfg, reports, fmts, files=files, tenants=tenants)
+
+
+def _warn_unused(cfg: Config | None, report: Report) -> None:
+    from auditor.preflight import unused_waivers
+
+    for line in unused_waivers(cfg, report) if cfg else []:
+        typer.echo(f"csrb-auditor: warning: {line}", err=True)
 
 
 BaselineOpt = Annotated[Optional[Path], typer.Option(  # noqa: UP045
@@ -271,7 +301,6 @@ def audit(config: ConfigOpt, fmt: FormatOpt = None, output: OutputOpt = None,
     """Collect from every tenant in the config, check the rules, report the gaps."""
     from auditor import run
     from auditor.engine import audit_time
-    from auditor.output import write_atomic
 
     _logging(verbose)
     _check_flags(baseline, fail_on_new, send)
@@ -279,14 +308,16 @@ def audit(config: ConfigOpt, fmt: FormatOpt = None, output: OutputOpt = None,
     run.check_timeout(timeout)
     cfg = run.read_config(config)
     level = _fail_on(fail_on, cfg)
+    _preflight(cfg, output, fmt, files=(snapshot,), tenants=True)
     now = audit_time()
     with _progress() as progress:
         snap = run.collect(cfg, now, progress=progress, timeout=timeout,
                            redactor=_redactor())
     if snapshot is not None:
-        write_atomic(snapshot, snap.to_bytes())
+        _write(snapshot, snap.to_bytes())
     report = _with_baseline(run.check(snap, cfg, now), baseline)
-    _deliver(report, fmt, output, cfg.output.format, quiet)
+    _warn_unused(cfg, report)
+    _deliver(report, fmt, output, cfg.output.format, quiet, cfg)
     _finish(report, level, fail_on_new, _send(report, send), fail_on_blind)
 
 
@@ -304,19 +335,25 @@ def collect(config: ConfigOpt,
     from auditor import run
     from auditor.engine import audit_time
     from auditor.merge import parse_shard
-    from auditor.output import write_atomic
+    from auditor.preflight import uncollected_tenants
 
     _logging(verbose)
     share = parse_shard(shard) if shard else None
     run.check_timeout(timeout)
     cfg = run.read_config(config)
+    _preflight(cfg, None, files=(output,), tenants=True)
     with _progress() as progress:
         snap = run.collect(cfg, audit_time(), progress=progress, timeout=timeout, shard=share,
                            redactor=_redactor())
-    write_atomic(output, snap.to_bytes())
+    _write(output, snap.to_bytes())
     errors = sum(1 for t in snap.tenants for _ in t.errors())
     typer.echo(f"wrote {output}: {len(snap.tenants)} tenants, sha256 {snap.sha256}, "
                f"{errors} parts not collected", err=True)
+    failed = uncollected_tenants(snap)
+    for line in failed:   # exit 3: nothing at all was read (credentials, network)
+        typer.echo(f"csrb-auditor: nothing collected from tenant {line}", err=True)
+    if failed:
+        raise typer.Exit(3)
 
 
 @app.command()
@@ -334,11 +371,17 @@ def check(snapshot: Annotated[Path, typer.Argument(help="A snapshot from `collec
 
     _check_flags(baseline, fail_on_new, send)
     _blind_flag(fail_on_blind)
+    from auditor.preflight import with_missing_tenants
+
     cfg = run.read_config(config) if config else None
     level = _fail_on(fail_on, cfg)
+    _preflight(cfg, output, fmt)
     snap = load_snapshot(snapshot)
+    if cfg is not None:
+        snap = with_missing_tenants(snap, cfg)
     report = _with_baseline(run.check(snap, cfg, audit_time()), baseline)
-    _deliver(report, fmt, output, cfg.output.format if cfg else "table", quiet)
+    _warn_unused(cfg, report)
+    _deliver(report, fmt, output, cfg.output.format if cfg else "table", quiet, cfg)
     _finish(report, level, fail_on_new, _send(report, send), fail_on_blind)
 
 
@@ -393,12 +436,15 @@ def playbooks_show(playbook_id: Annotated[str, typer.Argument(help="e.g. storm-0
 
 @app.command()
 def permissions(provider: Annotated[Optional[str], typer.Option(  # noqa: UP045
-        help="aws, m365 or gcp (default: all).")] = None) -> None:
-    """The least-privilege grants the audit needs."""
+        help="aws, m365 or gcp (default: all).")] = None,
+        fmt: Annotated[str, typer.Option(
+            "--format", "-f", help="text, or a template: iam-policy, cloudformation (aws), "
+                                   "entra-manifest (m365), gcp-role (gcp).")] = "text") -> None:
+    """The least-privilege grants the audit needs, or a template that deploys them."""
     from auditor import catalogue
     from auditor.output import emit
 
-    emit(catalogue.permissions(provider))
+    emit(catalogue.permissions(provider, fmt))
 
 
 @app.command()
@@ -412,9 +458,15 @@ def demo(fmt: FormatOpt = None, output: OutputOpt = None,
 
     _logging(verbose)
     _blind_flag(fail_on_blind)
+    _preflight(None, output, fmt)
     started = time.monotonic()
-    with _progress() as progress:
-        report = demo_mod.run(scenario, progress)
+    try:
+        with _progress() as progress:
+            report = demo_mod.run(scenario, progress)
+    except ModuleNotFoundError as exc:     # the simulators' servers are an extra
+        raise InputError(f"demo: the simulators need {exc.name}, not installed: pip install "
+                         f"'csrb-auditor[demo]' (from a checkout: pip install '.[demo]')"
+                         ) from None
     typer.echo(demo_mod.headline(report, scenario), err=True)   # would it have seen Storm-0558?
     _deliver(report, fmt, output, "table", quiet)
     typer.echo(f"demo ({scenario}) finished in {time.monotonic() - started:.1f} s", err=True)
@@ -445,32 +497,68 @@ def diff_cmd(old: Annotated[Path, typer.Argument(help="The earlier JSON report."
 @app.command("merge")
 def merge_cmd(snapshots: Annotated[list[Path], typer.Argument(help="Shard snapshots.")],
               output: Annotated[Path, typer.Option("--output", "-o",
-                                                   help="The merged snapshot.")]) -> None:
-    """Join the snapshots of `collect --shard K/N` runs into one for `check`."""
+                                                   help="The merged snapshot.")],
+              allow_partial: Annotated[bool, typer.Option(
+                  help="Merge even if some shards of 1..N are missing (they are named on "
+                       "stderr).")] = False) -> None:
+    """Join the snapshots of every `collect --shard K/N` run (K = 1..N) into one for `check`."""
     from auditor.merge import merge
-    from auditor.output import write_atomic
     from auditor.snapshot import load_snapshot
 
-    merged = merge([(p, load_snapshot(p)) for p in snapshots])
-    write_atomic(output, merged.to_bytes())
+    _preflight(None, None, files=(output,))
+    merged = merge([(p, load_snapshot(p)) for p in snapshots], allow_partial=allow_partial)
+    _write(output, merged.to_bytes())
     typer.echo(f"wrote {output}: {len(merged.tenants)} tenants from {len(snapshots)} shards, "
                f"sha256 {merged.sha256}", err=True)
 
 
-@app.command()
-def verify(snapshot: Annotated[Path, typer.Argument(help="A snapshot from `collect`.")]
-           ) -> None:
-    """Re-hash a snapshot and report whether it was modified since it was written."""
-    from auditor.snapshot import load_snapshot
+KeyEnvOpt = Annotated[Optional[str], typer.Option(  # noqa: UP045
+    "--key-env", metavar="VAR",
+    help="Environment variable holding the HMAC-SHA256 signing key (>= 32 bytes).")]
+SigOpt = Annotated[Optional[Path], typer.Option(  # noqa: UP045
+    "--signature", metavar="PATH", help="The signature file (default: SNAPSHOT.sig).")]
 
-    snap = load_snapshot(snapshot)
-    typer.echo(f"{snapshot}: intact, sha256 {snap.sha256}, {len(snap.tenants)} tenants, "
-               f"created {snap.created_at.isoformat()} by csrb-auditor {snap.tool.version}")
+
+@app.command()
+def verify(snapshot: Annotated[Path, typer.Argument(help="A snapshot from `collect`.")],
+           expect: Annotated[Optional[str], typer.Option(  # noqa: UP045
+               metavar="SHA|REPORT.json",
+               help="The hash recorded elsewhere: 64 hex digits, or a JSON report or "
+                    "snapshot whose hash it must be.")] = None,
+           key_env: KeyEnvOpt = None, signature: SigOpt = None) -> None:
+    """Re-hash a snapshot. Alone this proves only that it is consistent with its own hash;
+    --expect or a signature (--key-env) proves it is the one recorded or signed (else exit 1)."""
+    from auditor import snapshot as snapshots
+
+    try:
+        typer.echo(snapshots.verify(snapshot, expect, key_env, signature))
+    except snapshots.SignatureMismatch as exc:
+        typer.echo(f"csrb-auditor: verification failed: {exc}", err=True)
+        raise typer.Exit(1) from None
+
+
+@app.command()
+def sign(snapshot: Annotated[Path, typer.Argument(help="A snapshot from `collect`.")],
+         key_env: KeyEnvOpt = None, signature: SigOpt = None) -> None:
+    """Sign a snapshot with your HMAC-SHA256 key (detached: SNAPSHOT.sig); `verify --key-env`
+    checks it."""
+    from auditor import snapshot as snapshots
+
+    snap = snapshots.load_snapshot(snapshot)
+    env = key_env or snapshots.DEFAULT_KEY_ENV
+    out = signature or snapshot.with_name(snapshot.name + ".sig")
+    _preflight(None, None, files=(out,))
+    _write(out, snapshots.signature(snap, snapshots.signing_key(env)))
+    typer.echo(f"wrote {out}: HMAC-SHA256 of sha256 {snap.sha256} (key from {env})", err=True)
 
 
 def main() -> None:
     """Console entry point: bad input is one line on stderr and exit 2, never a traceback."""
-    import click
+    try:   # recent typer runs its own copy of click, whose exceptions these are
+        from typer._click import exceptions as cx
+    except ImportError:
+        from click import exceptions as cx  # type: ignore[no-redef]
+    no_args = getattr(cx, "NoArgsIsHelpError", ())
 
     def redact(text: str) -> str:
         from auditor.report.safe import terminal_text
@@ -483,13 +571,19 @@ def main() -> None:
     except InputError as exc:
         print(f"csrb-auditor: error: {redact(str(exc))}", file=sys.stderr)
         code = 2
-    except click.exceptions.Exit as exc:
+    except typer.Exit as exc:
         code = exc.exit_code
-    except (KeyboardInterrupt, click.exceptions.Abort):
+    except (KeyboardInterrupt, typer.Abort):
         code = 130
-    except click.ClickException as exc:        # usage errors: click's own one-line message
-        exc.show()
-        code = exc.exit_code
+    except no_args as exc:   # a bare command: its help
+        typer.echo(exc.ctx.get_help() if exc.ctx else exc.format_message())
+        code = 0
+    except cx.ClickException as exc:        # usage mistakes: one line, and where to look
+        ctx = getattr(exc, "ctx", None)
+        where = ctx.command_path if ctx else "csrb-auditor"
+        print(f"csrb-auditor: error: {exc.format_message()} (see `{where} --help`)",
+              file=sys.stderr)
+        code = 2
     except Exception as exc:  # the unexpected: one line, exit 2, never a traceback
         print(f"csrb-auditor: internal error: {type(exc).__name__}: {redact(str(exc))}",
               file=sys.stderr)

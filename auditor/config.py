@@ -149,7 +149,18 @@ def parse_config(text: str, source: str = "<config>",
         except ValidationError as exc:
             raise InputError(f"{source}: {_describe(exc, ('tenants', i))}") from None
         _check_endpoints(tenant, f"{source}: tenants[{i}]")
+        for key, value in tenant.items():   # certificate_path, credentials_file, ...: now
+            if key.endswith(("_path", "_file")) and isinstance(value, str) \
+                    and not _is_file(value):
+                raise InputError(f"{source}: tenants[{i}].{key}: no such file {value!r}")
     return cfg
+
+
+def _is_file(name: str) -> bool:
+    try:
+        return Path(name).is_file()
+    except (OSError, ValueError):     # a NUL byte, a name too long
+        return False
 
 
 def load_config(path: Path, tenant_models: dict[str, type[BaseModel]] | None = None) -> Config:

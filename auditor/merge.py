@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -74,11 +75,13 @@ def _merge_tenant(into: TenantSnapshot, other: TenantSnapshot, names: tuple[str,
         into.api_calls[op] = into.api_calls.get(op, 0) + n
 
 
-def merge(snapshots: Sequence[tuple[Path, Snapshot]]) -> Snapshot:
-    """One snapshot from shard snapshots of one collection; refuses mismatched or overlapping
-    shards."""
-    if len(snapshots) < 2:
-        raise InputError("merge: give at least two shard snapshots")
+def merge(snapshots: Sequence[tuple[Path, Snapshot]], *, allow_partial: bool = False
+          ) -> Snapshot:
+    """One snapshot from the shard snapshots 1..N of one collection; refuses mismatched or
+    overlapping shards, and missing ones unless ``allow_partial`` (then names them on
+    stderr)."""
+    if not snapshots:
+        raise InputError("merge: give the shard snapshots")
     shards: dict[int, Path] = {}
     total: int | None = None
     for path, snap in snapshots:
@@ -92,6 +95,14 @@ def merge(snapshots: Sequence[tuple[Path, Snapshot]]) -> Snapshot:
             raise InputError(f"{path}: overlapping shards: shard {snap.shard} is also "
                              f"{shards[k]}")
         total, shards[k] = n, path
+    missing = sorted(set(range(1, (total or 0) + 1)) - set(shards))
+    if missing:
+        named = ", ".join(f"{k}/{total}" for k in missing)
+        if not allow_partial:
+            raise InputError(f"merge: shard {named} missing: a merge of some shards silently "
+                             f"drops tenants; give every shard, or --allow-partial")
+        print(f"csrb-auditor: warning: merged without shard {named}: their accounts, "
+              f"projects and tenants are absent", file=sys.stderr)
     tenants: dict[tuple[str, str], tuple[Path, TenantSnapshot]] = {}
     for path, snap in snapshots:
         for t in snap.tenants:

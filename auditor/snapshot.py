@@ -226,3 +226,106 @@ def load_snapshot(path: Path, *, verify: bool = True) -> Snapshot:
                          f"(recorded {snap.sha256[:12] or 'none'}…, computed "
                          f"{snap.content_hash()[:12]}…): it was modified or truncated") from None
     return snap
+
+
+# Signing: HMAC-SHA256 with a key the user holds (an environment variable), in a detached file
+# beside the snapshot, so the snapshot's bytes never change. Why not sigstore: docs/ci.md.
+SIGNATURE_ALG = "HMAC-SHA256"
+DEFAULT_KEY_ENV = "CSRB_AUDITOR_SIGNING_KEY"
+MIN_KEY_BYTES = 32
+
+
+def signing_key(env: str) -> bytes:
+    """The key from environment variable ``env``: at least 32 bytes, never printed."""
+    import os
+
+    value = os.environ.get(env)   # used only inside the HMAC: it reaches no output
+    if not value:
+        raise InputError(f"--key-env: environment variable {env} is not set (a signing key of "
+                         f"at least {MIN_KEY_BYTES} bytes, e.g. `openssl rand -hex 32`)")
+    if len(value.encode()) < MIN_KEY_BYTES:
+        raise InputError(f"--key-env: the key in {env} is shorter than {MIN_KEY_BYTES} bytes")
+    return value.encode()
+
+
+def _mac(sha256: str, key: bytes) -> str:
+    import hmac
+
+    # domain-separated: a MAC of this tool's snapshot hash, not of any other 64 hex digits
+    return hmac.new(key, f"csrb-auditor snapshot v{SCHEMA_VERSION}\n{sha256}".encode(),
+                    hashlib.sha256).hexdigest()
+
+
+def signature(snap: Snapshot, key: bytes) -> bytes:
+    """The detached signature document of a verified snapshot."""
+    doc = {"alg": SIGNATURE_ALG, "snapshot_sha256": snap.sha256, "mac": _mac(snap.sha256, key)}
+    return canonical_json(doc) + b"\n"
+
+
+def check_signature(snap: Snapshot, sig_path: Path, key: bytes) -> None:
+    """``InputError`` unless ``sig_path`` is a valid signature of ``snap`` under ``key``."""
+    import hmac
+
+    try:
+        doc = json.loads(sig_path.read_bytes())
+    except OSError as exc:
+        raise InputError(f"{sig_path}: cannot read signature ({exc.strerror})") from None
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        raise InputError(f"{sig_path}: not a signature: invalid JSON") from None
+    if not isinstance(doc, dict) or doc.get("alg") != SIGNATURE_ALG:
+        raise InputError(f"{sig_path}: not a {SIGNATURE_ALG} signature of csrb-auditor")
+    mac = doc.get("mac")
+    if not isinstance(mac, str) or not hmac.compare_digest(mac, _mac(snap.sha256, key)):
+        raise SignatureMismatch(f"{sig_path}: signature does not match the snapshot under "
+                                f"this key: the snapshot was modified, or signed by another key")
+
+
+class SignatureMismatch(InputError):
+    """A readable signature or expectation that the snapshot does not meet (exit 1)."""
+
+
+def expected_hash(expect: str) -> str:
+    """``--expect``: 64 hex digits, or a JSON report (its ``snapshot_sha256``) or a snapshot
+    (its ``sha256``) recorded elsewhere."""
+    import re
+
+    if re.fullmatch(r"[0-9a-fA-F]{64}", expect):
+        return expect.lower()
+    path = Path(expect)
+    try:
+        doc = json.loads(path.read_bytes())
+    except OSError as exc:
+        raise InputError(f"--expect {expect}: neither a SHA-256 (64 hex digits) nor a "
+                         f"readable file ({exc.strerror})") from None
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        raise InputError(f"--expect {expect}: not JSON") from None
+    value = doc.get("snapshot_sha256") or doc.get("sha256") if isinstance(doc, dict) else None
+    if not isinstance(value, str) or not re.fullmatch(r"[0-9a-f]{64}", value):
+        raise InputError(f"--expect {expect}: no snapshot_sha256 (a JSON report) or sha256 "
+                         f"(a snapshot) in it")
+    return value
+
+
+def verify(path: Path, expect: str | None = None, key_env: str | None = None,
+           sig_path: Path | None = None) -> str:
+    """What `verify` can say of the snapshot at ``path``: consistent with its own hash, and,
+    when asked, the expected one or validly signed; ``SignatureMismatch`` when not."""
+    snap = load_snapshot(path)
+    said = [f"{path}: consistent with its own hash, sha256 {snap.sha256}, "
+            f"{len(snap.tenants)} tenants, created {snap.created_at.isoformat()} by "
+            f"csrb-auditor {snap.tool.version}"]
+    if expect is not None:
+        want = expected_hash(expect)
+        if want != snap.sha256:
+            raise SignatureMismatch(f"{path}: sha256 {snap.sha256} is not the expected {want}: "
+                                    f"a different or modified snapshot")
+        said.append("matches the expected sha256")
+    if key_env is not None or sig_path is not None:
+        env = key_env or DEFAULT_KEY_ENV
+        sig = sig_path or path.with_name(path.name + ".sig")
+        check_signature(snap, sig, signing_key(env))
+        said.append(f"signature {sig} valid (HMAC-SHA256, key from {env})")
+    if len(said) == 1:
+        said.append("not proven unmodified: a re-sealed edit passes too; use --expect or "
+                    "--key-env")
+    return "; ".join(said)

@@ -140,3 +140,164 @@ def test_rules_permissions_version() -> None:
                                            "AssumeRole", "GenerateCredentialReport"))
                for a in actions)
     assert cli("--version").stdout.startswith("csrb-auditor ")
+
+
+@pytest.mark.parametrize(("args", "stdout", "stderr", "code"), [
+    ([], "Commands:", "", 0),
+    (["-h"], "Commands:", "", 0),
+    (["audit", "-h"], "--config", "", 0),
+    (["audti"], "", "error: No such command 'audti'", 2),
+    (["audit"], "", "error: Missing option '--config'", 2),
+    (["rules", "show"], "", "error: Missing argument", 2),
+    (["audit", "--colour"], "", "error: No such option: --colour", 2),
+])
+def test_usage_mistakes_read_as_usage(args: list[str], stdout: str, stderr: str,
+                                      code: int) -> None:
+    proc = cli(*args)
+    assert proc.returncode == code, proc.stderr
+    assert stdout in proc.stdout and stderr in proc.stderr
+    assert "internal error" not in proc.stderr and "Traceback" not in proc.stderr
+    assert len(proc.stderr.strip().splitlines()) <= 1
+
+
+def test_a_config_without_tenants_is_a_configuration_error(tmp_path: Path) -> None:
+    config = tmp_path / "empty.toml"
+    config.write_text('[audit]\nfail_on = "high"\n')
+    for command in ("audit", "collect"):
+        proc = cli(command, "-c", config, "-o", tmp_path / "out.json")
+        assert proc.returncode == 2
+        assert "tenants: no [[tenants]] to audit" in proc.stderr
+        assert not (tmp_path / "out.json").exists()
+
+
+def test_collect_that_reads_nothing_exits_3(tmp_path: Path) -> None:
+    snap = tmp_path / "snap.json"
+    proc = cli("collect", "-c", _config(tmp_path, "http://127.0.0.1:9"), "-o", snap)
+    assert proc.returncode == 3, proc.stderr
+    assert "nothing collected from tenant prod" in proc.stderr
+    assert snap.exists()           # the evidence of the failure is still written
+
+
+@pytest.fixture()
+def offline_snapshot(tmp_path: Path) -> Path:
+    snap = tmp_path / "snap.json"
+    cli("collect", "-c", _config(tmp_path, "http://127.0.0.1:9"), "-o", snap)
+    return snap
+
+
+@pytest.mark.parametrize(("name", "starts"), [
+    ("r.json", '{\n  "schema_version"'), ("r.jsonl", '{"'), ("r.md", "# csrb-auditor report"),
+    ("r.html", "<!DOCTYPE html>"), ("r.sarif", '{\n  "$schema"'), ("r.xml", "<?xml"),
+    ("r.ocsf.jsonl", '{"activity_id"'),
+])
+def test_output_format_follows_the_extension(tmp_path: Path, offline_snapshot: Path, name: str,
+                                             starts: str) -> None:
+    out = tmp_path / name
+    proc = cli("check", offline_snapshot, "-o", out)
+    assert proc.returncode == 3, proc.stderr
+    assert out.read_text().lstrip().startswith(starts), out.read_text()[:200]
+    assert proc.stdout == ""
+
+
+def test_unknown_extension_or_unwritable_output_is_exit_2(tmp_path: Path,
+                                                          offline_snapshot: Path) -> None:
+    proc = cli("check", offline_snapshot, "-o", tmp_path / "report.pdf")
+    assert proc.returncode == 2 and "cannot tell the format" in proc.stderr
+    for target in (tmp_path / "absent" / "r.json", tmp_path):
+        proc = cli("check", offline_snapshot, "-f", "json", "-o", target)
+        assert proc.returncode == 2, proc.stderr
+        assert proc.stderr.startswith(f"csrb-auditor: error: {target}: cannot write")
+        assert ".part" not in proc.stderr and len(proc.stderr.splitlines()) == 1
+
+
+def _with_waiver(config: Path, rule: str, resource: str = "*") -> Path:
+    config.write_text(config.read_text() + f'[[waivers]]\nrule = "{rule}"\n'
+                      f'resource = "{resource}"\nreason = "r"\nowner = "o"\n'
+                      f'expires = 2099-01-01\n')
+    return config
+
+
+def test_waiver_or_attestation_naming_no_rule_is_exit_2(tmp_path: Path,
+                                                        offline_snapshot: Path) -> None:
+    config = _with_waiver(_config(tmp_path, "http://127.0.0.1:9"), "AWS-CT-0012")
+    proc = cli("check", offline_snapshot, "-c", config)
+    assert proc.returncode == 2
+    assert proc.stderr.strip() == (f"csrb-auditor: error: {config}: waivers[0].rule: no rule "
+                                   "matches 'AWS-CT-0012' (`csrb-auditor rules` lists them)")
+    config = _config(tmp_path, "http://127.0.0.1:9")
+    config.write_text(config.read_text() + '[[attestations]]\nrule = "GCP-AUD-404"\n'
+                      'scope = "organizations/1"\nby = "me"\ndate = 2026-01-01\n')
+    proc = cli("check", offline_snapshot, "-c", config)
+    assert proc.returncode == 2 and "attestations[0].rule: no rule matches" in proc.stderr
+
+
+def test_unused_waivers_are_listed(tmp_path: Path, seeded: MotoServer) -> None:
+    config = _with_waiver(_config(tmp_path, seeded.url), "AWS-CT-004")      # fails: used
+    config = _with_waiver(config, "AWS-CT-*", "arn:aws:cloudtrail:*:trail/gone")   # unused
+    proc = cli("audit", "-c", config, "-f", "json", "--fail-on", "none")
+    doc = json.loads(proc.stdout)
+    assert any(f["status"] == "waived" for f in _findings(doc, "AWS-CT-004"))
+    warnings = [line for line in proc.stderr.splitlines() if "matched no gap" in line]
+    assert warnings == [f"csrb-auditor: warning: {config}: waivers[1] (rule 'AWS-CT-*', "
+                        "resource 'arn:aws:cloudtrail:*:trail/gone') matched no gap: remove "
+                        "or correct it"]
+
+
+def test_check_reports_configured_tenants_missing_from_the_snapshot(
+        tmp_path: Path, offline_snapshot: Path) -> None:
+    config = _config(tmp_path, "http://127.0.0.1:9")
+    config.write_text(config.read_text() + '[[tenants]]\nprovider = "gcp"\nname = "acme"\n'
+                      'projects = ["p1"]\n')
+    proc = cli("check", offline_snapshot, "-c", config, "-f", "json")
+    assert proc.returncode == 3, proc.stderr
+    doc = validate_report(json.loads(proc.stdout))
+    acme = [f for f in doc["findings"] if f["tenant"] == "acme"]
+    assert acme and {f["status"] for f in acme} == {"not_assessed"}
+    assert "not in the snapshot" in acme[0]["message"]
+    assert doc["snapshot_sha256"] == json.loads(offline_snapshot.read_text())["sha256"]
+
+
+def test_two_demo_runs_have_the_same_findings(tmp_path: Path) -> None:
+    """Fixed account, VPC, project and tenant ids: two runs diff as 0 opened, 0 closed."""
+    runs = [tmp_path / "a.json", tmp_path / "b.json"]
+    for path in runs:
+        proc = cli("demo", "-o", path, timeout=300)
+        assert proc.returncode == 1, proc.stderr[-2000:]
+    ids = [sorted(f["finding_id"] for f in json.loads(p.read_text())["findings"]) for p in runs]
+    assert ids[0] == ids[1] and ids[0]
+    diff = cli("diff", *runs)
+    assert diff.returncode == 0 and diff.stdout.startswith("0 gaps opened, 0 closed")
+
+
+WITHOUT_DEMO_EXTRA = """
+import sys
+class Missing:      # as if `pip install .` without the demo extra: no moto, no Flask
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] in ("moto", "flask"):
+            raise ModuleNotFoundError(f"No module named {name!r}", name=name.split(".")[0])
+sys.meta_path.insert(0, Missing())
+from auditor.cli import main
+sys.argv = ["csrb-auditor", *sys.argv[1:]]
+main()
+"""
+
+
+def test_without_the_demo_extra_the_tool_works_and_demo_says_how_to_get_it(
+        tmp_path: Path, offline_snapshot: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    def run(*args: str | Path) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-c", WITHOUT_DEMO_EXTRA, *map(str, args)],
+                              capture_output=True, text=True, timeout=120, check=False,
+                              env={**os.environ, "COLUMNS": "100"})
+
+    demo = run("demo")
+    assert demo.returncode == 2
+    assert demo.stderr.strip() == ("csrb-auditor: error: demo: the simulators need moto, not "
+                                   "installed: pip install 'csrb-auditor[demo]' (from a "
+                                   "checkout: pip install '.[demo]')")
+    assert run("rules").returncode == 0 and run("permissions").returncode == 0
+    assert run("check", offline_snapshot, "-f", "json").returncode == 3
+    assert run("audit", "-c", _config(tmp_path, "http://127.0.0.1:9")).returncode == 3

@@ -21,7 +21,9 @@ def _parse(text: str):
 def test_example_config_is_valid() -> None:
     cfg = read_config(ROOT / "config.example.toml")
     assert cfg.tenants and cfg.audit.fail_on == "high"
-    assert cfg.retention().total_days == 913
+    assert cfg.retention().total_days == 365                  # m-26-14, the default
+    aws = next(t for t in cfg.tenants if t["provider"] == "aws")
+    assert aws["member_role"] != "OrganizationAccountAccessRole"   # administrator: never
 
 
 @pytest.mark.parametrize(("text", "expected"), [
@@ -39,6 +41,14 @@ def test_example_config_is_valid() -> None:
     (AWS + AWS, "tenants[1].name: 'prod' is used twice"),
     (AWS + "role_arn = \"not-an-arn\"\n", "tenants[0].role_arn: String should match"),
     ("[audit\n", "not valid TOML"),
+    ('[[tenants]]\nprovider = "m365"\nname = "c"\ntenant_id = "t"\nauth = "certificate"\n'
+     'certificate_path = "/nonexistent/auditor.pem"\n',
+     "tenants[0].certificate_path: no such file '/nonexistent/auditor.pem'"),
+    ('[[tenants]]\nprovider = "gcp"\nname = "g"\nprojects = ["p"]\n'
+     'auth = "service_account_file"\ncredentials_file = "sa-typo.json"\n',
+     "tenants[0].credentials_file: no such file 'sa-typo.json'"),
+    ('[[tenants]]\nprovider = "m365"\nname = "c"\ntenant_id = "t"\nauth = "client_secret"\n'
+     'client_secret_file = "/run/secrets/none"\n', "tenants[0].client_secret_file: no such"),
 ])
 def test_bad_config_is_one_line_naming_file_and_key(text: str, expected: str) -> None:
     with pytest.raises(InputError) as info:

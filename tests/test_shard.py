@@ -102,3 +102,24 @@ def test_gcp_projects_split_across_shards(tmp_path: Path) -> None:
             f'[tenants.endpoints]\nemulator_host = "{entry["endpoints"]["emulator_host"]}"\n'
             f'rest = "{entry["endpoints"]["rest"]}"\n')
         _split_and_merge(tmp_path, config)
+
+
+def test_merge_requires_every_shard_unless_partial_is_allowed(tmp_path: Path,
+                                                              moto: MotoServer) -> None:
+    config = _config(tmp_path, moto.url)
+    shards = [tmp_path / f"s{k}.json" for k in (1, 2, 3)]
+    for k, path in enumerate(shards, 1):
+        cli("collect", "-c", config, "-o", path, "--shard", f"{k}/3")
+    merged = tmp_path / "all.json"
+    proc = cli("merge", shards[0], shards[2], "-o", merged)
+    assert proc.returncode == 2 and not merged.exists()
+    assert "merge: shard 2/3 missing" in proc.stderr and "--allow-partial" in proc.stderr
+    proc = cli("merge", shards[0], shards[2], "-o", merged, "--allow-partial")
+    assert proc.returncode == 0, proc.stderr
+    assert "warning: merged without shard 2/3" in proc.stderr
+    # the tenants of the missing shard are not lost silently: `check -c` names them
+    report = json.loads(cli("check", merged, "-c", config, "-f", "json").stdout)
+    lost = {json.loads(p.read_text())["tenants"][0]["name"] for p in shards[1:2]
+            if json.loads(p.read_text())["tenants"]}
+    assert all(f["status"] == "not_assessed" for f in report["findings"]
+               if f["tenant"] in lost)

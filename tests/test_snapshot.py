@@ -73,3 +73,62 @@ def test_truncated_and_non_json_snapshots(tmp_path: Path) -> None:
         load_snapshot(path)
     with pytest.raises(InputError, match="cannot read snapshot"):
         load_snapshot(tmp_path / "absent.json")
+
+
+KEY = "k" * 40
+
+
+def _sealed(tmp_path: Path) -> Path:
+    path = tmp_path / "snap.json"
+    path.write_bytes(_snapshot().to_bytes())
+    return path
+
+
+def _reseal(path: Path) -> None:
+    """An edit that keeps the snapshot consistent with its own hash."""
+    doc = json.loads(path.read_bytes())
+    doc["tenants"][0]["name"] = "someone-else"
+    path.write_bytes(Snapshot.model_validate(doc).to_bytes())
+
+
+def test_verify_says_what_it_proves_and_checks_an_expected_hash(tmp_path: Path) -> None:
+    from tests.helpers import cli
+
+    path = _sealed(tmp_path)
+    sha = json.loads(path.read_bytes())["sha256"]
+    report = tmp_path / "report.json"
+    report.write_text(json.dumps({"snapshot_sha256": sha}))
+    alone = cli("verify", path)
+    assert alone.returncode == 0 and "consistent with its own hash" in alone.stdout
+    assert "not proven unmodified" in alone.stdout
+    for expect in (sha, sha.upper(), str(report)):
+        ok = cli("verify", path, "--expect", expect)
+        assert ok.returncode == 0 and "matches the expected sha256" in ok.stdout
+    _reseal(path)
+    assert cli("verify", path).returncode == 0          # the hash alone cannot tell
+    bad = cli("verify", path, "--expect", str(report))
+    assert bad.returncode == 1 and "verification failed" in bad.stderr and sha in bad.stderr
+    assert cli("verify", path, "--expect", "abc").returncode == 2
+
+
+def test_sign_then_verify_with_a_key_the_user_holds(tmp_path: Path) -> None:
+    from tests.helpers import cli
+
+    path = _sealed(tmp_path)
+    env = {"CSRB_AUDITOR_SIGNING_KEY": KEY}
+    signed = cli("sign", path, env=env)
+    assert signed.returncode == 0, signed.stderr
+    sig = tmp_path / "snap.json.sig"
+    assert json.loads(sig.read_text())["alg"] == "HMAC-SHA256"
+    assert KEY not in sig.read_text() + signed.stderr
+    ok = cli("verify", path, "--key-env", "CSRB_AUDITOR_SIGNING_KEY", env=env)
+    assert ok.returncode == 0 and "signature" in ok.stdout and "valid" in ok.stdout
+    other = cli("verify", path, "--key-env", "OTHER", env={"OTHER": "x" * 40})
+    assert other.returncode == 1 and "signed by another key" in other.stderr
+    _reseal(path)                                   # re-sealed: the hash is fine, the MAC not
+    bad = cli("verify", path, "--key-env", "CSRB_AUDITOR_SIGNING_KEY", env=env)
+    assert bad.returncode == 1 and "was modified" in bad.stderr
+    short = cli("sign", path, env={"CSRB_AUDITOR_SIGNING_KEY": "tiny-key"})
+    assert short.returncode == 2 and "shorter than 32 bytes" in short.stderr
+    unset = cli("sign", path, env={"CSRB_AUDITOR_SIGNING_KEY": ""})
+    assert unset.returncode == 2 and "is not set" in unset.stderr

@@ -12,14 +12,19 @@ What becomes a result (and why):
   option ``include_passed=True`` adds them as kinds "pass" and "notApplicable".
 
 Cloud resources have no file, so each result has a *logical* location: the resource, with
-the tenant as its parent (``fullyQualifiedName`` "tenant/resource"). ``partialFingerprints``
+the tenant as its parent (``fullyQualifiedName`` "tenant/resource"). GitHub code scanning
+rejects results without a *physical* location, so given ``config`` (the config file's path,
+relative to the repository root) each result also points at the line of its tenant's
+``name = "..."`` in that file (line 1 for cross-tenant findings). ``partialFingerprints``
 holds the stable ``findingId`` so a dashboard tracks one gap across runs.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from importlib import metadata
+from pathlib import Path
 from typing import Any
 
 from auditor.model import Finding, Report, Severity, Status
@@ -65,15 +70,52 @@ def _rule(f: Finding) -> dict[str, Any]:
     return rule
 
 
-def _result(f: Finding, rule_index: int) -> dict[str, Any]:
+_TENANT = re.compile(r"^\s*\[\[\s*tenants\s*\]\]")
+_NAME = re.compile(r"""^\s*name\s*=\s*["']([^"']+)["']""")
+
+
+def tenant_lines(config_text: str) -> dict[str, int]:
+    """The 1-based line of each ``[[tenants]]`` entry's ``name = "..."`` in a config file."""
+    lines: dict[str, int] = {}
+    in_tenant = False
+    for number, line in enumerate(config_text.splitlines(), 1):
+        if line.lstrip().startswith("["):
+            in_tenant = bool(_TENANT.match(line))
+        elif in_tenant and (m := _NAME.match(line)):
+            lines.setdefault(m.group(1), number)
+    return lines
+
+
+def config_location(source: Path) -> dict[str, Any]:
+    """``render`` options for a config file: its path relative to the working directory (the
+    repository root in CI; else a file URI) and its text, for the tenants' lines."""
+    try:
+        uri = source.resolve().relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        uri = source.resolve().as_uri()
+    return {"config": uri, "config_text": source.read_text(encoding="utf-8")}
+
+
+def _location(f: Finding, config: str | None, lines: dict[str, int]) -> dict[str, Any]:
+    location: dict[str, Any] = {"logicalLocations": [{
+        "name": f.resource, "fullyQualifiedName": f"{f.tenant}/{f.resource}",
+        "kind": "resource", "parentIndex": -1}]}
+    if config:
+        location["physicalLocation"] = {
+            "artifactLocation": {"uri": config} if config.startswith("file:")
+            else {"uri": config, "uriBaseId": "%SRCROOT%"},
+            "region": {"startLine": lines.get(f.tenant, 1)}}
+    return location
+
+
+def _result(f: Finding, rule_index: int, config: str | None = None,
+            lines: dict[str, int] | None = None) -> dict[str, Any]:
     kind = KIND[f.status]
     result: dict[str, Any] = {
         "ruleId": f.rule_id, "ruleIndex": rule_index, "kind": kind,
         "level": LEVEL[f.severity] if kind == "fail" else "none",
         "message": {"text": f.message},
-        "locations": [{"logicalLocations": [{
-            "name": f.resource, "fullyQualifiedName": f"{f.tenant}/{f.resource}",
-            "kind": "resource", "parentIndex": -1}]}],
+        "locations": [_location(f, config, lines or {})],
         "partialFingerprints": {"findingId": f.finding_id},
         "properties": {"status": f.status.value, "severity": f.severity.value,
                        "provider": f.provider, "tenant": f.tenant, "scope": f.scope,
@@ -88,7 +130,10 @@ def _result(f: Finding, rule_index: int) -> dict[str, Any]:
     return result
 
 
-def render(report: Report, *, include_passed: bool = False) -> str:
+def render(report: Report, *, include_passed: bool = False, config: str | None = None,
+           config_text: str = "") -> str:
+    """The SARIF log; ``config`` (a repository-relative path) and its text give every result a
+    physical location, as GitHub code scanning requires."""
     keep = {Status.FAIL, Status.WAIVED, Status.NOT_ASSESSED}
     if include_passed:
         keep |= {Status.PASS, Status.NOT_APPLICABLE}
@@ -113,7 +158,11 @@ def render(report: Report, *, include_passed: bool = False) -> str:
                          "properties": {"snapshot_sha256": report.snapshot_sha256,
                                         "retention_profile": report.retention_profile}}],
         "columnKind": "unicodeCodePoints",
-        "results": [_result(f, rules[f.rule_id]) for f in findings],
+        "results": [_result(f, rules[f.rule_id], config, tenant_lines(config_text))
+                    for f in findings],
     }
+    if config and not config.startswith("file:"):
+        run["originalUriBaseIds"] = {"%SRCROOT%": {
+            "description": {"text": "The repository root (the directory the audit ran in)."}}}
     log = {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}
     return json.dumps(log, indent=2, ensure_ascii=False) + "\n"

@@ -83,10 +83,18 @@ def iam_action(api: str) -> str:
     return entry[0] if entry else api
 
 
-def policy() -> dict[str, object]:
-    return {"Version": "2012-10-17", "Statement": [{
-        "Sid": "CsrbAuditorReadOnly", "Effect": "Allow",
-        "Action": sorted({a for a, _ in OPERATIONS.values()}), "Resource": "*"}]}
+# The dedicated read-only role the audit assumes in member accounts (deploy/aws/ creates it).
+MEMBER_ROLE = "CsrbAuditReadOnly"
+
+
+def policy(member_role: str = MEMBER_ROLE) -> dict[str, object]:
+    """The auditing principal's policy: the reads on every resource; sts:AssumeRole only on
+    the audit role's name in any account (organisation mode), never on ``*``."""
+    reads = sorted({a for a, _ in OPERATIONS.values()} - {"sts:AssumeRole"})
+    return {"Version": "2012-10-17", "Statement": [
+        {"Sid": "CsrbAuditorReadOnly", "Effect": "Allow", "Action": reads, "Resource": "*"},
+        {"Sid": "CsrbAuditorAssumeAuditRole", "Effect": "Allow", "Action": "sts:AssumeRole",
+         "Resource": f"arn:aws:iam::*:role/{member_role}"}]}
 
 
 def permissions() -> Permissions:

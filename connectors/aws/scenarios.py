@@ -86,6 +86,13 @@ CIS_PATTERNS = {
 
 def organization(server: MotoServer, members: list[str]) -> dict[str, str]:
     """An Organization whose management account is the default one; ``{name: account id}``."""
+    import urllib.request
+
+    # moto draws organisation and member account ids from its own random generator; seeding
+    # it (moto's documented /moto-api/seed) makes every run of a scenario give the same ids,
+    # so two demo runs diff as "0 opened, 0 closed".
+    urllib.request.urlopen(urllib.request.Request(f"{server.url}/moto-api/seed?a=14558",
+                                                  method="POST"), timeout=10).read()
     org = server.client("organizations")
     org.create_organization(FeatureSet="ALL")
     ids = {"management": DEMO_ACCOUNT}
@@ -180,9 +187,12 @@ def regional_services(server: MotoServer, creds: Creds, region: str, *, config: 
         cfg.put_delivery_channel(DeliveryChannel={"name": "default",
                                                   "s3BucketName": "config-delivery"})
         cfg.start_configuration_recorder(ConfigurationRecorderName="default")
+    # read here even without flow logs: moto makes the default VPC (a random id) when an
+    # account's region is first used, which must happen now, after the seed, not during the
+    # audit's concurrent reads
+    ec2 = server.client("ec2", region, **creds)
+    vpcs = [v["VpcId"] for v in ec2.describe_vpcs()["Vpcs"]]
     if flow_logs:
-        ec2 = server.client("ec2", region, **creds)
-        vpcs = [v["VpcId"] for v in ec2.describe_vpcs()["Vpcs"]]
         ec2.create_flow_logs(ResourceIds=vpcs, ResourceType="VPC", TrafficType="ALL",
                              LogDestinationType="cloud-watch-logs", LogGroupName="vpc-flow",
                              DeliverLogsPermissionArn="arn:aws:iam::123456789012:role/flow")

@@ -55,7 +55,7 @@ def permissions() -> Permissions:
               "settings (AZ-ACT-001), its Key Vaults and Managed HSMs and their diagnostic "
               "settings (AZ-KV-001)", scope="each subscription in subscriptions"),
     ]
-    return Permissions(provider="m365", grants=grants, document=MANIFEST)
+    return Permissions(provider="m365", grants=grants, document={**MANIFEST, "names": NAMES})
 
 
 # The app registration's application permissions (manifest ``requiredResourceAccess``) and the
@@ -77,4 +77,16 @@ MANIFEST = {
     "directoryRoles": {"Global Reader": "f2ef992c-3afb-46b9-b7cf-a126ee74c451",
                        "Security Reader": "5d6b6bb7-de71-4623-b4af-96380a352509"},
     "azureRoles": {"Reader": "acdd72a7-3385-48ef-bd42-f606fba81ae7"},
+}
+
+# What each id above is, for people (`csrb-auditor permissions --provider m365`); every id in
+# MANIFEST needs its name here (tests/test_deploy.py checks).
+NAMES = {
+    "00000003-0000-0000-c000-000000000000": "Microsoft Graph",
+    "498476ce-e0fe-48b0-b801-37ba7e2685c6": "Organization.Read.All",
+    "dbb9058a-0e50-45d7-ae91-66909b5d4664": "Domain.Read.All",
+    "00000002-0000-0ff1-ce00-000000000000": "Office 365 Exchange Online",
+    "dc50a0fb-09a3-484d-be87-e023b12c6440": "Exchange.ManageAsApp",
+    "c5393580-f805-4401-95e8-94b7a6ef2fc2": "Office 365 Management APIs",
+    "594c1fb6-4f81-4475-ae41-0c394909246c": "ActivityFeed.Read",
 }
