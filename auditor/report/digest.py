@@ -201,5 +201,5 @@ def without_unreachable(findings: list[Finding], gone: list[Unreachable]) -> lis
 
 
 __all__ = ["SIGN_IN", "Fix", "Unreachable", "clip", "cloud_name", "code_spans", "commands",
-           "fix_first", "flagships", "is_command", "missing_by_cloud", "not_recorded", "unreachable", "unwrap",
-           "without_unreachable"]
+           "fix_first", "flagships", "is_command", "missing_by_cloud", "not_recorded",
+           "unreachable", "unwrap", "without_unreachable"]

@@ -25,13 +25,13 @@ from auditor.model import Finding, Report, Severity, Status
 from auditor.report import (
     GAP_STATUSES,
     STATUS_ORDER,
+    digest,
     gaps_first,
     provider_name,
     short_resource,
     status_counts,
     summary_line,
 )
-from auditor.report import digest
 
 if TYPE_CHECKING:
     from rich.console import Console
