@@ -134,10 +134,11 @@ def _deliver(report: Report, fmts: list[str] | None, outputs: list[Path] | None,
     if sum(1 for _, p in pairs if p is None) > 1:
         raise InputError("--format: only one format can go to stdout; give the others "
                          "an --output")
-    for fmt, path in pairs:
+    for fmt, path in sorted(pairs, key=lambda fp: fp[1] is None):   # files first, stdout last
         options: dict[str, Any] = {}
         if fmt == "table":
-            options = {"quiet": quiet, "color": path is None and sys.stdout.isatty()}
+            options = {"quiet": quiet, "color": path is None and sys.stdout.isatty(),
+                       "written": [str(p) for _, p in pairs if p is not None and p != path]}
         data = run.render(report, fmt, **options)
         if path is None:
             emit(data)
