@@ -48,8 +48,9 @@ text-decoration:none;color:inherit}
 .matrix-wrap{margin:0 0 14px}
 .matrix-wrap h3{font-size:15px;margin:10px 0 4px}
 .matrix-scroll{overflow-x:auto;background:#fff;border:1px solid var(--line);border-radius:8px;
-max-width:100%}
-.matrix{border-collapse:collapse;width:auto;min-width:60%}
+width:fit-content;max-width:100%}
+.matrix{border-collapse:collapse;width:auto}
+.matrix th.rule{width:420px}
 .matrix th.corner{position:sticky;left:0;z-index:2;min-width:240px}
 .matrix th,.matrix td{border:1px solid var(--line);padding:5px 8px;text-align:left;
 vertical-align:middle}
@@ -57,7 +58,9 @@ vertical-align:middle}
 .matrix th.prov{text-align:center}
 .matrix th.tenant{font-weight:500;text-align:center}
 .matrix th.unit{font-weight:500;font-size:12px;text-align:center;white-space:normal;
-color:var(--muted);overflow-wrap:normal}
+color:var(--muted);overflow-wrap:anywhere;min-width:58px;max-width:96px;
+line-height:1.2}
+.matrix th.tenant{white-space:normal;overflow-wrap:anywhere}
 .matrix th.rule{position:sticky;left:0;background:#fff;z-index:1}
 .matrix tr.group th{background:#f4f6f9;font-weight:700;padding-top:7px}
 .matrix tr.group th span{font-weight:400;color:var(--muted)}
@@ -65,7 +68,7 @@ color:var(--muted);overflow-wrap:normal}
 .matrix th.rule{font-weight:400;min-width:240px}
 .matrix th.rule code{font-weight:600;margin-right:6px}
 .matrix td.cell{text-align:center;white-space:nowrap;font-size:12px;font-weight:600;
-min-width:64px;padding:5px 4px}
+min-width:58px;padding:5px 4px}
 .matrix td.cell a{color:inherit;text-decoration:none;display:block}
 .matrix td.none{color:#b0b5bd;background:#fafafa}
 .s-fail{background:var(--fail-bg);color:var(--fail)}
