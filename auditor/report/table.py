@@ -69,7 +69,7 @@ def _title(provider: str, tenant: str, fs: list[Finding]) -> str:
 
 
 TOP_FIXES = 10
-END_FIXES = 5
+END_FIXES = 3   # the last screen of an 80x40 terminal holds the whole summary
 
 
 def terminal_width(default: int = 100) -> int:
@@ -166,7 +166,7 @@ def _closing(console: Console, report: Report, findings: list[Finding],
         console.print(f"[green]wrote[/] {escape(path)}", no_wrap=True, overflow="ignore",
                       crop=False, soft_wrap=True)
     console.print("[dim]Next: `csrb-auditor rules show ID` explains a rule; "
-                  "`-f html -o report.html` writes a report to browse and filter.[/]")
+                  "`-f html -o r.html` to browse.[/]")
 
 
 def render(report: Report, *, width: int | None = None, color: bool = False,
