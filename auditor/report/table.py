@@ -165,8 +165,8 @@ def _closing(console: Console, report: Report, findings: list[Finding],
     for path in written:
         console.print(f"[green]wrote[/] {escape(path)}", no_wrap=True, overflow="ignore",
                       crop=False, soft_wrap=True)
-    console.print("[dim]Next: `csrb-auditor rules show ID` explains a rule; "
-                  "`-f html -o r.html` to browse.[/]")
+    console.print("[dim]Next: `csrb-auditor rules show ID` explains a rule; `-f html` for a "
+                  "web page.[/]")
 
 
 def render(report: Report, *, width: int | None = None, color: bool = False,
