@@ -40,6 +40,7 @@ if TYPE_CHECKING:
 LABEL = {Status.FAIL: "fail", Status.NOT_ASSESSED: "not assessed", Status.WAIVED: "waived",
          Status.NOT_APPLICABLE: "n/a", Status.PASS: "pass"}
 NO_CSRB = "not mapped"
+DENSE = 8   # a matrix with more columns lets account and project names wrap
 # nothing may load from anywhere: the page is one file, readable offline
 CSP = ("default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; "
        "img-src data:")
@@ -192,7 +193,8 @@ def _matrix_html(findings: list[Finding], provider: str = "") -> str:
                     f"<th class='rule' scope='row'><code>{_e(rule)}</code> "
                     f"<span>{_e(title)}</span></th>{''.join(cells)}</tr>")
     return ("<div class='matrix-scroll'>"
-            f"<table class='matrix' data-provider-table='{_e(provider)}'><thead>"
+            f"<table class='matrix{' dense' if len(columns) > DENSE else ''}' "
+            f"data-provider-table='{_e(provider)}'><thead>"
             f"<tr><th class='corner' rowspan='{2 if has_units else 1}'>CSRB recommendation and "
             f"rule</th>{''.join(head_t)}</tr>"
             f"{'<tr>' + ''.join(head_u) + '</tr>' if has_units else ''}"

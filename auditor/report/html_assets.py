@@ -9,7 +9,7 @@ CSS = """
 *{box-sizing:border-box}
 body{margin:0;font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:var(--ink);
 background:#f6f7f9}
-header{background:#14233c;color:#fff;padding:18px 28px}
+header{background:#14233c;color:#fff;padding:18px max(28px,calc((100% - 1680px)/2 + 28px))}
 header h1{margin:0 0 4px;font-size:22px}
 header .meta{margin:0;color:#c9d3e3}
 header code{color:#fff}
@@ -58,8 +58,8 @@ vertical-align:middle}
 .matrix th.prov{text-align:center}
 .matrix th.tenant{font-weight:500;text-align:center}
 .matrix th.unit{font-weight:500;font-size:12px;text-align:center;white-space:normal;
-color:var(--muted);overflow-wrap:anywhere;min-width:58px;max-width:96px;
-line-height:1.2}
+color:var(--muted);min-width:58px;line-height:1.2}
+.matrix.dense th.unit{overflow-wrap:anywhere;max-width:72px}
 .matrix th.tenant{white-space:normal;overflow-wrap:anywhere}
 .matrix th.rule{position:sticky;left:0;background:#fff;z-index:1}
 .matrix tr.group th{background:#f4f6f9;font-weight:700;padding-top:7px}
@@ -113,6 +113,7 @@ letter-spacing:.04em}
 pre{background:#f4f6f9;border:1px solid var(--line);border-radius:6px;padding:8px 10px;margin:0;
 white-space:pre-wrap;overflow-wrap:anywhere;font-size:12.5px}
 .remediation{overflow-wrap:anywhere}
+pre.evidence{max-height:360px;overflow:auto}
 pre.cmd{background:#f0f6ff;white-space:pre;overflow-x:auto;overflow-wrap:normal;margin:4px 0;
 padding:6px 10px}
 pre.cmd code{font-size:12.5px}
@@ -154,6 +155,7 @@ main{max-width:none;padding:0}
 .matrix th.rule,.matrix th.corner{position:static}
 .matrix td.cell{min-width:0}
 pre.cmd{white-space:pre-wrap;overflow-wrap:anywhere}
+pre.evidence{max-height:none;overflow:visible}
 .finding.s-pass,.finding.s-not_applicable{display:none}
 .fix,.cloud,.pb,.finding,.matrix tr{break-inside:avoid}
 h2{break-after:avoid}
