@@ -156,6 +156,7 @@ main{max-width:none;padding:0}
 .matrix td.cell{min-width:0}
 pre.cmd{white-space:pre-wrap;overflow-wrap:anywhere}
 pre.evidence{max-height:none;overflow:visible}
+code,pre code{font-size:10px}
 .finding.s-pass,.finding.s-not_applicable{display:none}
 .fix,.cloud,.pb,.finding,.matrix tr{break-inside:avoid}
 h2{break-after:avoid}
