@@ -66,8 +66,9 @@ def test_table_ends_with_the_summary_and_the_paths_written(report: Report) -> No
     tail = out[out.index("── Summary ──"):]
     assert tail.index("7 fail (worst critical)") < tail.index("What is missing") < \
         tail.index("Fix first") < tail.index("wrote /tmp/r.html")
-    last = out.rstrip().splitlines()[-4:]
+    last = out.rstrip().splitlines()[-3:]
     assert last[:2] == ["wrote /tmp/r.html", "wrote /tmp/r.json"]
+    assert last[2].startswith("Next: `csrb-auditor rules show ID`") and len(last[2]) <= 80
     assert not re.search(r"^pass\s", "\n".join(last), re.M)   # never ends on pass rows
 
 
