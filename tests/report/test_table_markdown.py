@@ -87,6 +87,12 @@ def test_table_one_line_per_unreachable_tenant_with_the_sign_in_step() -> None:
     md = markdown.render(report)
     assert "**AWS · broken** could not be reached (29 rules not assessed)" in md
     assert "`aws configure (or aws sso login)`" in md and "AWS-CT-029" not in md
+    from auditor.report import html
+
+    page = html.render(report)
+    assert ("<ul class='unreachable'><li><b>AWS · broken</b> could not be reached (29 rules "
+            "not assessed)") in page
+    assert "Sign in with <code>aws configure (or aws sso login)</code>" in page
 
 
 def test_every_remediation_command_is_one_line_in_table_and_markdown() -> None:
