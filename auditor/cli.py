@@ -153,10 +153,15 @@ def _deliver(report: Report, fmts: list[str] | None, outputs: list[Path] | None,
     if sum(1 for _, p in pairs if p is None) > 1:
         raise InputError("--format: only one format can go to stdout; give the others "
                          "an --output")
-    for fmt, path in pairs:
+    from auditor.files import is_stream_path
+
+    # files first (the table names what was written), stdout and streams such as /dev/stdout
+    # last, in their own order: a stream shares stdout's offset and must not overwrite it
+    for fmt, path in sorted(pairs, key=lambda fp: fp[1] is None or is_stream_path(fp[1])):
         options: dict[str, Any] = {}
         if fmt == "table":
-            options = {"quiet": quiet, "color": path is None and sys.stdout.isatty()}
+            options = {"quiet": quiet, "color": path is None and sys.stdout.isatty(),
+                       "written": [str(p) for _, p in pairs if p is not None and p != path]}
         elif fmt == "sarif" and cfg is not None and Path(cfg.source).is_file():
             from auditor.report.sarif import config_location
 

@@ -60,7 +60,7 @@ def read_bounded(path: Path, limit: int, what: str) -> bytes:
     return b"".join(chunks)
 
 
-def _is_stream_path(path: Path) -> bool:
+def is_stream_path(path: Path) -> bool:
     """Whether ``path`` or any link on the way to its target lies under /dev or /proc
     (``/dev/stdout`` → ``/proc/self/fd/1`` → the file a shell redirected into)."""
     current = os.path.abspath(path)
@@ -132,7 +132,7 @@ def write_file(path: Path, payload: bytes) -> None:
     if st is not None and stat.S_ISDIR(st.st_mode):
         raise InputError(f"{path}: cannot write: it is a directory")
     if st is not None and (not stat.S_ISREG(st.st_mode)
-                           or _is_stream_path(path)):
+                           or is_stream_path(path)):
         _write_through(path, payload, append=stat.S_ISREG(st.st_mode))
         return
     _atomic(Path(os.path.realpath(path)) if path.is_symlink() else path, payload)

@@ -24,6 +24,7 @@ from auditor.playbooks.views import html_section
 from auditor.report import (
     STATUS_ORDER,
     csrb_recommendations,
+    digest,
     evidence_of,
     gaps_first,
     provider_name,
@@ -31,7 +32,7 @@ from auditor.report import (
     summary_line,
     waiver_of,
 )
-from auditor.report.html_assets import CSS, JS
+from auditor.report.html_assets import CSS, JS, PRINT_CSS
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -39,6 +40,7 @@ if TYPE_CHECKING:
 LABEL = {Status.FAIL: "fail", Status.NOT_ASSESSED: "not assessed", Status.WAIVED: "waived",
          Status.NOT_APPLICABLE: "n/a", Status.PASS: "pass"}
 NO_CSRB = "not mapped"
+DENSE = 8   # a matrix with more columns lets account and project names wrap
 # nothing may load from anywhere: the page is one file, readable offline
 CSP = ("default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; "
        "img-src data:")
@@ -125,20 +127,25 @@ def _cell_counts(findings: list[Finding]) -> dict[tuple[str, str], dict[Status, 
     return out
 
 
-def _matrix_html(findings: list[Finding]) -> str:
+def _matrices_html(findings: list[Finding]) -> str:
+    """One matrix per cloud: each as wide as its own tenants, no cell of another cloud."""
+    if not findings:
+        return "<p class='empty'>No findings.</p>"
+    providers = sorted({f.provider for f in findings}, key=lambda p: (p == "cross", p))
+    return "".join(
+        f"<div class='matrix-wrap' data-provider='{_e(p)}'><h3>{_e(provider_name(p))}</h3>"
+        f"{_matrix_html([f for f in findings if f.provider == p], p)}</div>" for p in providers)
+
+
+def _matrix_html(findings: list[Finding], provider: str = "") -> str:
     pivot = coverage_matrix(findings)
     if pivot.empty:
         return "<p class='empty'>No findings.</p>"
     columns = sorted(pivot.columns, key=lambda c: (_split(c)[0] == "cross", _split(c)))
     has_units = any(_split(c)[2] for c in columns)
     all_counts = _cell_counts(findings)
-    head_p: list[str] = []
     head_t: list[str] = []
     head_u: list[str] = []
-    for provider in dict.fromkeys(_split(c)[0] for c in columns):
-        span = sum(1 for c in columns if _split(c)[0] == provider)
-        head_p.append(f"<th colspan='{span}' class='prov' data-provider='{_e(provider)}'>"
-                      f"{_e(provider_name(provider))}</th>")
     for provider, tenant in dict.fromkeys(_split(c)[:2] for c in columns):
         units = [_split(c)[2] for c in columns if _split(c)[:2] == (provider, tenant)]
         whole = units == [""]  # tenant-wide only: its header spans the unit row too
@@ -185,9 +192,11 @@ def _matrix_html(findings: list[Finding]) -> str:
         body.append(f"<tr class='rule-row' data-rec='{_e(rec)}' data-providers='{_e(providers)}'>"
                     f"<th class='rule' scope='row'><code>{_e(rule)}</code> "
                     f"<span>{_e(title)}</span></th>{''.join(cells)}</tr>")
-    return ("<div class='matrix-wrap'><table class='matrix' id='matrix'><thead>"
-            f"<tr><th rowspan='{3 if has_units else 2}'>CSRB recommendation and rule</th>"
-            f"{''.join(head_p)}</tr><tr>{''.join(head_t)}</tr>"
+    return ("<div class='matrix-scroll'>"
+            f"<table class='matrix{' dense' if len(columns) > DENSE else ''}' "
+            f"data-provider-table='{_e(provider)}'><thead>"
+            f"<tr><th class='corner' rowspan='{2 if has_units else 1}'>CSRB recommendation and "
+            f"rule</th>{''.join(head_t)}</tr>"
             f"{'<tr>' + ''.join(head_u) + '</tr>' if has_units else ''}"
             f"</thead><tbody>{''.join(body)}</tbody></table></div>")
 
@@ -239,11 +248,11 @@ def _finding_html(f: Finding) -> str:
                      f"{_e(waiver.get('expires', ''))}"
                      f"{' (expired)' if waiver.get('expired') else ''}</p></div>")
     if f.remediation:
-        parts.append(f"<h4>Remediation</h4><pre class='remediation'>{_e(f.remediation)}</pre>")
+        parts.append(f"<h4>Remediation</h4>{fix_html(f.remediation)}")
     parts.append(f"<h4>Evidence</h4><pre class='evidence'>{_e(evidence)}</pre>")
     if refs:
         parts.append(f"<h4>References</h4><ul class='refs'>{refs}</ul>")
-    is_open = " open" if f.status is Status.FAIL and f.severity.rank >= Severity.HIGH.rank else ""
+    is_open = ""   # the fix-first list leads; hundreds of open findings made the page endless
     return (f"<details class='finding s-{_e(f.status.value)}' id='f-{_e(f.finding_id)}' "
             f"data-status='{_e(f.status.value)}' data-severity='{_e(f.severity.value)}' "
             f"data-provider='{_e(f.provider)}' data-text='{_e(text)}'{is_open}>"
@@ -252,6 +261,70 @@ def _finding_html(f: Finding) -> str:
             f"<code class='rid'>{_e(f.rule_id)}</code><span class='title'>{_e(f.title)}</span>"
             f"<span class='where'>{_e(f.tenant)} · {_e(f.resource)}</span></summary>"
             f"<div class='body'>{''.join(parts)}</div></details>")
+
+
+_SPAN = re.compile(r"(`[^`]+`)")
+
+
+def fix_html(text: str) -> str:
+    """Remediation, unwrapped: prose, ids in ``<code>``, each command a ``<pre>`` of one line
+    (never wrapped: it scrolls), so a copy pastes the whole command."""
+    out = []
+    after_block = False
+    for part in _SPAN.split(digest.unwrap(text)):
+        if len(part) > 1 and part[0] == part[-1] == "`":
+            code = part[1:-1]
+            after_block = digest.is_command(code)
+            out.append(f"<pre class='cmd'><code>{_e(code)}</code></pre>"
+                       if after_block else f"<code>{_e(code)}</code>")
+            continue
+        if after_block:   # no orphan "; " or "." under a command block
+            part = part.lstrip(" ;,.")
+        after_block = False
+        if part.strip():
+            out.append(_e(part))
+    return f"<div class='remediation'>{''.join(out)}</div>"
+
+
+def _fix_li(x: digest.Fix) -> str:
+    return (f"<li class='fix fsev-{_e(x.severity.value)}'><div class='fhead'>"
+            f"{'<span class=star title=flagship>★</span>' if x.flagship else ''}"
+            f"<span class='sev sev-{_e(x.severity.value)}'>{_e(x.severity.value)}</span>"
+            f"<code class='rid'>{_e(x.rule_id)}</code><b>{_e(x.title)}</b>"
+            f"<a class='count' href='?status=fail&amp;q={_e(quote(x.rule_id))}#findings' "
+            f"title='list them'>{x.count} resource{'' if x.count == 1 else 's'}</a></div>"
+            f"<p class='what'><span class='where'>{_e(', '.join(x.tenants))}:</span> "
+            f"{_e(x.what)}</p>{fix_html(x.fix) if x.fix else ''}</li>")
+
+
+TOP_FIXES = 10
+
+
+def _digest_html(report: Report, findings: list[Finding]) -> str:
+    """What is missing per cloud, the tenants that could not be reached, what to fix first."""
+    missing = digest.missing_by_cloud(findings, first=digest.not_recorded(report))
+    clouds = "".join(
+        f"<div class='cloud' data-provider='{_e(p)}'><h3>{_e(digest.cloud_name(p))}</h3><ul>"
+        + "".join(f"<li>{_e(i)}</li>" for i in items) + "</ul>"
+        + (f"<p class='more'>and {more} more failing rules</p>" if more else "") + "</div>"
+        for p, (items, more) in missing.items())
+    gone = "".join(
+        f"<li><b>{_e(provider_name(u.provider))} · {_e(u.tenant)}</b> could not be reached "
+        f"({u.rules} rules not assessed): {_e(digest.clip(u.reason, 240))}. Sign in with "
+        f"<code>{_e(u.sign_in)}</code> and run again.</li>" for u in digest.unreachable(report))
+    fixes = digest.fix_first(findings)
+    top = "".join(_fix_li(x) for x in fixes[:TOP_FIXES])
+    rest = "".join(_fix_li(x) for x in fixes[TOP_FIXES:])
+    more = (f"<details class='more-fixes'><summary>The other {len(fixes) - TOP_FIXES} failing "
+            f"rules</summary><ol class='fixes' start='{TOP_FIXES + 1}'>{rest}</ol></details>"
+            if rest else "")
+    return ("<section id='digest'>"
+            + (f"<h2>What is missing</h2><div class='clouds'>{clouds}</div>" if clouds else "")
+            + (f"<ul class='unreachable'>{gone}</ul>" if gone else "")
+            + (f"<h2>Fix first</h2><p class='hint'>{len(fixes)} failing rules: ★ flagship rules "
+               "first, then by severity and CSRB weight; each rule once, with how many "
+               f"resources fail.</p><ol class='fixes'>{top}</ol>{more}" if fixes else "")
+            + "</section>")
 
 
 def _select(name: str, label: str, options: list[tuple[str, str]]) -> str:
@@ -290,7 +363,7 @@ def render(report: Report, *, title: str = "csrb-auditor report") -> str:
 <meta http-equiv="Content-Security-Policy" content="{CSP}">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{_e(title)} — {_e(stamp)}</title>
-<style>{CSS}{PLAYBOOK_CSS}</style></head>
+<style>{CSS}{PLAYBOOK_CSS}{PRINT_CSS}</style></head>
 <body>
 <header><h1>{_e(title)}</h1>
 <p class="meta">Generated {_e(stamp)} by {_e(report.tool.name)} {_e(report.tool.version)} ·
@@ -298,13 +371,14 @@ retention profile <b>{_e(report.retention_profile or 'default')}</b> · snapshot
 <code title="{_e(report.snapshot_sha256)}">{_e(report.snapshot_sha256[:12])}</code></p></header>
 <main>
 {html_section(report.playbooks)}
+{_digest_html(report, findings)}
 {_summary_html(report, findings)}
 <section id="coverage"><h2>Coverage by CSRB recommendation</h2>
 <p class="hint">Worst status of each rule on each tenant, account or project; "fail 1/2"
 means 1 of the rule's 2 resources there. Select a cell to list its findings.</p>
 <ul class="legend">{''.join(f"<li class='s-{s.value}'>{_e(LABEL[s])}</li>" for s in STATUS_ORDER)}
 <li class='none'>· not run</li></ul>
-{_matrix_html(findings)}</section>
+<div id="matrix">{_matrices_html(findings)}</div></section>
 <section id="findings"><h2>Findings</h2>
 {_filters_html(findings)}
 {errors}

@@ -70,3 +70,11 @@ def markdown_text(text: str, limit: int | None = None) -> str:
         else:
             out.append(escape(chunk, quote=False).translate(_MD_SPECIAL))
     return _MENTION.sub("@\u200b", "".join(out))
+
+
+def terminal_escape(text: str, limit: int = 1000) -> str:
+    """Tenant data for rich markup: sanitised for the terminal, cut to ``limit`` (one long
+    value must not push the other gaps off the screen), then markup-escaped."""
+    from rich.markup import escape
+
+    return escape(clip(terminal_text(text), limit))

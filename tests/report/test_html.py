@@ -220,13 +220,111 @@ def test_chromium_text_filter_matches_every_word_and_opens_the_matches(
         .text_of["shown"] == "0 of 15 findings shown"
 
 
-def test_chromium_screenshot(page_file: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize("size", [(1400, 900), (1920, 1080)])
+def test_chromium_screenshot(page_file: Path, tmp_path: Path, size: tuple[int, int]) -> None:
     """The page renders to a real image; where it goes is printed for a person to look at."""
     shot = Path(os.environ.get("CSRB_HTML_SCREENSHOT", tmp_path / "report.png"))
-    _browse(page_file, "", f"--screenshot={shot}", "--window-size=1280,1400")
+    _browse(page_file, "", f"--screenshot={shot}", f"--window-size={size[0]},{size[1]}")
     data = shot.read_bytes()
     assert data[:8] == b"\x89PNG\r\n\x1a\n"
     width, height = struct.unpack(">II", data[16:24])
-    assert (width, height) == (1280, 1400)
+    assert (width, height) == size
     assert len(data) > 50_000  # a blank or error page compresses to far less
     print(f"screenshot: {shot}")
+
+
+# ---------------------------------------------------------------- leading with the answer
+
+def test_the_answer_comes_before_the_detail_and_each_cloud_has_its_matrix(
+        report: Report) -> None:
+    page = html.render(report)
+    ids = [a["id"] for t, a in Dom(page).elements if t == "section"]
+    assert ids == ["digest", "summary", "coverage", "findings"]   # playbooks first when any
+    dom = Dom(page)
+    assert [a["data-provider"] for a in dom.all("div", "matrix-wrap")] == [
+        "aws", "gcp", "m365", "cross"]
+    assert [a["data-provider"] for a in dom.all("div", "cloud")] == [
+        "aws", "m365", "gcp", "cross"]
+    fixes = dom.all("li", "fix")
+    assert len(fixes) == 7 and "fsev-critical" in (fixes[0]["class"] or "")
+    assert "@media print" in page
+
+
+def test_every_remediation_command_is_one_pre_line_in_html() -> None:
+    from html import escape as esc
+
+    from auditor.report import digest
+    from tests.report.test_digest import report_of_every_rule
+
+    report = report_of_every_rule()
+    page = html.render(report)
+    cmds = {c for f in report.findings for c in digest.commands(f.remediation)}
+    assert not [c for c in cmds
+                if f"<pre class='cmd'><code>{esc(c, quote=True)}</code></pre>" not in page]
+    blocks = page.split("<pre class='cmd'>")[1:]
+    assert blocks and all("\n" not in b.split("</pre>")[0] for b in blocks)
+
+
+def wide_report() -> Report:
+    """Many accounts and projects: the matrix that used to run off a 1400 px screen."""
+    fs = make_findings()
+    base = fs[1]
+    for i in range(14):
+        acct = f"2{i:011d}"
+        fs.append(base.model_copy(update={
+            "finding_id": f"wide{i:028d}", "tenant": "org", "scope": f"{acct}/us-east-1",
+            "resource": f"arn:aws:cloudtrail:us-east-1:{acct}:trail/t"}))
+    gcp = next(f for f in fs if f.rule_id == "GCP-AUD-001")
+    for i in range(9):
+        fs.append(gcp.model_copy(update={
+            "finding_id": f"gwide{i:027d}", "scope": f"projects/acme-project-{i}",
+            "resource": f"projects/acme-project-{i}"}))
+    return make_report(fs)
+
+
+MEASURE = ("<script>(function(){var r={W:document.documentElement.scrollWidth,"
+           "V:innerWidth,cut:[],cards:{}};"
+           "document.querySelectorAll('.matrix-scroll').forEach(function(m){"
+           "var b=m.getBoundingClientRect();if(m.scrollWidth>m.clientWidth+1||b.right>innerWidth)"
+           "{r.cut.push(m.parentNode.dataset.provider);}});"
+           "document.querySelectorAll('#summary .card').forEach(function(c){"
+           "r.cards[c.dataset.count]=c.querySelector('b').textContent;});"
+           "r.fix=document.getElementById('digest').getBoundingClientRect().top<"
+           "document.getElementById('coverage').getBoundingClientRect().top;"
+           "document.title=JSON.stringify(r);})();</script></body>")
+
+
+def _measure(tmp_path: Path, report: Report, size: str, query: str = "") -> dict[str, object]:
+    import json
+    import re
+
+    page = tmp_path / "measure.html"
+    page.write_text(html.render(report).replace("</body>", MEASURE), encoding="utf-8")
+    out = _browse(page, query, "--dump-dom", f"--window-size={size}").stdout
+    m = re.search(r"<title>(\{.*?\})</title>", out)
+    assert m, out[:500]
+    data: dict[str, object] = json.loads(m[1].replace("&quot;", '"'))
+    return data
+
+
+@pytest.mark.parametrize("size", ["1400,900", "1920,1080"])
+def test_chromium_page_fits_the_width(tmp_path: Path, size: str) -> None:
+    r = _measure(tmp_path, wide_report(), size)
+    assert r["W"] == r["V"] == int(size.split(",")[0])   # nothing wider than the window
+    assert r["cut"] == []   # no matrix is cut off or scrolls
+    assert r["fix"] is True
+
+
+def test_chromium_cards_follow_the_filters(tmp_path: Path) -> None:
+    everything = _measure(tmp_path, make_report(), "1400,900")
+    assert everything["cards"] == {"total": "15", "fail": "7", "not_assessed": "2",
+                                   "waived": "1", "pass": "4", "not_applicable": "1"}
+    aws = _measure(tmp_path, make_report(), "1400,900", "?provider=aws")
+    assert aws["cards"] == {"total": "5", "fail": "2", "not_assessed": "1", "waived": "1",
+                            "pass": "1", "not_applicable": "0"}
+
+
+def test_chromium_prints_the_page(tmp_path: Path, page_file: Path) -> None:
+    pdf = tmp_path / "report.pdf"
+    _browse(page_file, "", f"--print-to-pdf={pdf}", "--no-pdf-header-footer")
+    assert pdf.read_bytes()[:5] == b"%PDF-" and pdf.stat().st_size > 20_000
