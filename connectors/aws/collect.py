@@ -359,3 +359,5 @@ def _collect(run: Run, snap: TenantSnapshot, base_creds: Any) -> None:
             snap.add("aws.log_group", scope=arn, error=got)
         else:
             snap.add("aws.log_group", got.model_dump(mode="json"), scope=arn)
+    from connectors.aws import siem  # the paths a SIEM reads the trails by
+    siem.collect(run, snap, trails.values(), accounts, owner_of)

@@ -68,10 +68,13 @@ class Fault:
 _S3_QUERY_OPS = {"logging": "GetBucketLogging", "publicAccessBlock": "GetPublicAccessBlock",
                  "policyStatus": "GetBucketPolicyStatus", "acl": "GetBucketAcl",
                  "versioning": "GetBucketVersioning", "object-lock": "GetObjectLockConfiguration",
-                 "lifecycle": "GetBucketLifecycleConfiguration", "policy": "GetBucketPolicy"}
+                 "lifecycle": "GetBucketLifecycleConfiguration", "policy": "GetBucketPolicy",
+                 "notification": "GetBucketNotificationConfiguration"}
 _REST_OPS = {("guardduty", "GET", "/detector"): "ListDetectors",
              ("securityhub", "GET", "/accounts"): "DescribeHub",
-             ("securityhub", "POST", "/standards/get"): "GetEnabledStandards"}
+             ("securityhub", "POST", "/standards/get"): "GetEnabledStandards",
+             ("securitylake", "GET", "/v1/datalakes"): "ListDataLakes",
+             ("securitylake", "POST", "/v1/datalake/logsources/list"): "ListLogSources"}
 
 
 def _identify(environ: dict[str, Any], body: bytes) -> tuple[str, str, str]:
@@ -185,6 +188,13 @@ class _Simulated:
             for f in faults:
                 if f.matches(service, op, account, text):
                     return self._answer(start_response, service, f.status, f.code, f.message)
+        if service == "securitylake":       # moto has no Security Lake: a documented stand-in
+            from moto.iam.models import get_account_id_from as account_of
+
+            from connectors.aws import sim_securitylake
+
+            return sim_securitylake.answer(environ, body, account_of(akid) if akid
+                                           else DEMO_ACCOUNT, start_response)
         if (service, op) in UNIMPLEMENTED:
             return self._answer(start_response, service, 501, "NotImplemented",
                                 f"the local simulator (moto) does not implement {service}:{op}")
@@ -321,7 +331,10 @@ class MotoServer:
     def reset(self) -> None:
         import urllib.request
 
+        from connectors.aws import sim_securitylake
+
         self.clear_faults()
+        sim_securitylake.reset()
         urllib.request.urlopen(urllib.request.Request(f"{self.url}/moto-api/reset",
                                                       method="POST"), timeout=10).read()
 
