@@ -191,9 +191,9 @@ class _Simulated:
         if service == "securitylake":       # moto has no Security Lake: a documented stand-in
             from moto.iam.models import get_account_id_from as account_of
 
-            from connectors.aws import sim_securitylake
+            from connectors.aws import sim_siem
 
-            return sim_securitylake.answer(environ, body, account_of(akid) if akid
+            return sim_siem.answer(environ, body, account_of(akid) if akid
                                            else DEMO_ACCOUNT, start_response)
         if (service, op) in UNIMPLEMENTED:
             return self._answer(start_response, service, 501, "NotImplemented",
@@ -249,6 +249,9 @@ def patch_moto() -> None:
     if _PATCHED:
         return
     _PATCHED = True
+    from connectors.aws.sim_siem import patch_notifications
+
+    patch_notifications()
     from moto.cloudtrail import models as ct
     from moto.organizations.models import organizations_backends
 
@@ -331,10 +334,10 @@ class MotoServer:
     def reset(self) -> None:
         import urllib.request
 
-        from connectors.aws import sim_securitylake
+        from connectors.aws import sim_siem
 
         self.clear_faults()
-        sim_securitylake.reset()
+        sim_siem.reset()
         urllib.request.urlopen(urllib.request.Request(f"{self.url}/moto-api/reset",
                                                       method="POST"), timeout=10).read()
 

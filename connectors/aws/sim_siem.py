@@ -1,4 +1,7 @@
-"""A loopback stand-in for Amazon Security Lake, which moto does not implement.
+"""The simulator's SIEM paths: a stand-in for Amazon Security Lake (moto has none) and the
+EventBridge flag moto leaves out of ``GetBucketNotificationConfiguration``.
+
+Security Lake: a loopback stand-in.
 
 It answers the two reads the connector makes, in the documented REST-JSON shapes (the
 botocore service model ``securitylake/2018-05-10`` and the API reference):
@@ -14,6 +17,7 @@ and is seeded with ``enable``; ``reset`` clears it with the rest of the simulato
 from __future__ import annotations
 
 import json
+import re
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -73,3 +77,40 @@ def _send(start_response: Callable[..., Any], status: str, doc: dict[str, Any],
         headers.append(("x-amzn-ErrorType", error))
     start_response(status, headers)
     return [payload]
+
+
+_PATCHED = False
+
+
+def patch_notifications() -> None:
+    """moto stores ``EventBridgeConfiguration`` but does not return it. S3 returns an empty
+    ``<EventBridgeConfiguration/>`` element when delivery to EventBridge is on
+    (https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetBucketNotificationConfiguration.html,
+    "EventBridgeConfiguration: Enables delivery of events to Amazon EventBridge")."""
+    global _PATCHED
+    if _PATCHED:
+        return
+    _PATCHED = True
+    from moto.s3.responses import S3Response
+
+    original = S3Response.get_bucket_notification
+
+    def get_bucket_notification(self: Any) -> Any:
+        status, headers, body = original(self)
+        conf = self.backend.get_bucket_notification_configuration(self.bucket_name)
+        if conf is not None and conf.event_bridge is not None and \
+                isinstance(body, (bytes, str)):
+            text = body.decode() if isinstance(body, bytes) else body
+            end = "</NotificationConfiguration>"
+            if "EventBridgeConfiguration" in text:
+                pass
+            elif end in text:
+                text = text.replace(end, f"<EventBridgeConfiguration/>{end}")
+            else:           # an empty configuration is written as one self-closing element
+                text = re.sub(r"<NotificationConfiguration([^>]*)/>", "<NotificationConfiguration"
+                              r"\1><EventBridgeConfiguration/></NotificationConfiguration>", text)
+            body = text.encode() if isinstance(body, bytes) else text
+            headers = {k: v for k, v in dict(headers).items() if k.lower() != "content-length"}
+        return status, headers, body
+
+    S3Response.get_bucket_notification = get_bucket_notification
