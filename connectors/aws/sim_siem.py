@@ -113,4 +113,4 @@ def patch_notifications() -> None:
             headers = {k: v for k, v in dict(headers).items() if k.lower() != "content-length"}
         return status, headers, body
 
-    S3Response.get_bucket_notification = get_bucket_notification
+    S3Response.get_bucket_notification = get_bucket_notification  # type: ignore[method-assign]
