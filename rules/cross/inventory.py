@@ -8,7 +8,9 @@ works; a GCP sink whose filter selects that log type and whose exclusions drop n
 
 Three values everywhere: a figure is known, or ``None`` with the reason in ``note``. A source
 that should exist and does not (an account no logging trail covers) has ``missing`` set; one
-that could not be read has ``unknown`` set. The cross rules never count an unknown as a pass.
+whose recording could not be established has ``unknown`` set (only not_assessed is possible);
+one with stores or paths that could not be read has ``partial`` set (what was seen can pass
+it, never fail it). The cross rules never count an unknown as a pass.
 """
 
 from __future__ import annotations
@@ -58,7 +60,8 @@ class LogSource:
     siem: list[SiemPath] = field(default_factory=list)
     siem_notes: list[str] = field(default_factory=list)     # paths seen and not credited
     siem_unknown: list[str] = field(default_factory=list)   # path reads that failed
-    unknown: list[str] = field(default_factory=list)        # the source is partly unread
+    unknown: list[str] = field(default_factory=list)        # whether it records is unknown
+    partial: list[str] = field(default_factory=list)        # some stores or paths unread
     missing: str = ""                   # no source where one must be, and why
     integrity: bool = True              # judged by CROSS-INT-001
     scope: dict[str, Any] = field(default_factory=dict)     # e.g. the accounts a trail covers

@@ -35,7 +35,7 @@ def sources(tenant: TenantSnapshot, ctx: RuleContext) -> Iterator[LogSource]:
         for suffix, log_type, label in KINDS:
             src = LogSource(tenant.name, "gcp", f"{project.resource} {suffix}",
                             f"{label} audit logs of {project.project_id}",
-                            unknown=list(missing))
+                            partial=list(missing))
             for sink in covering:
                 _route(tenant, project, sink, log_type, src,
                        excl.exclusions if excl is not None and sink.name == "_Default"

@@ -86,19 +86,19 @@ def _entra(tenant: TenantSnapshot) -> LogSource:
                                ENTRA_BUILTIN_DAYS, None, "7 days without Entra ID P1/P2"))
     part, why = _read(tenant, "m365.entra_diagnostic_settings")
     if part is None:
-        src.unknown.append(why)
+        src.partial.append(why)
         return src
     settings = part.as_(DiagnosticSettingList)
     dests = {p.scope: p for p in tenant.all("m365.entra_destination")}
     for s in settings.settings:
         for dest in s.destinations():
             if dest not in dests:
-                src.unknown.append(f"destination {dest} was not collected")
+                src.partial.append(f"destination {dest} was not collected")
     for scope, p in sorted(dests.items()):
         if p.error is not None:
             src.stores.append(LogStore(scope, "unknown", False, None, None, None,
                                        p.error.describe()))
-            src.unknown.append(p.error.describe())
+            src.partial.append(p.error.describe())
             continue
         d = p.as_(DestinationRetention)
         lacking = [c for c in ENTRA_CORE if c not in d.categories]

@@ -17,8 +17,14 @@ def _best(src: LogSource, dim: str) -> tuple[int | None, bool]:
     """The most days any complete store keeps (``dim``: hot_days or total_days), and whether a
     store that might keep more could not be read (unknown figures, or unknown completeness)."""
     known = [getattr(s, dim) for s in src.complete_stores() if getattr(s, dim) is not None]
-    unsure = any(getattr(s, dim) is None for s in src.complete_stores()) or bool(src.unknown)
+    unsure = any(getattr(s, dim) is None for s in src.complete_stores()) or bool(src.partial)
     return (max(known) if known else None), unsure
+
+
+def unread(src: LogSource) -> dict[str, list[str]]:
+    """Evidence of what could not be read about the source."""
+    out = {"unknown": src.unknown[:10], "unread": (src.partial + src.siem_unknown)[:10]}
+    return {k: v for k, v in out.items() if v}
 
 
 def _days(n: int | None) -> str:
@@ -31,9 +37,12 @@ def judge(src: LogSource, hot_min: int, total_min: int, label: str) -> Result:
     not_assessed."""
     evidence = {"source": src.what, "stores": [s.evidence() for s in src.stores],
                 "required_hot_days": hot_min, "required_total_days": total_min,
-                **({"unknown": src.unknown[:10]} if src.unknown else {}), **src.scope}
+                **unread(src), **src.scope}
     if src.missing:
         return failed(src.resource, f"{src.missing} ({label})", **evidence)
+    if src.unknown:
+        return not_assessed(src.resource, f"whether {src.what} is recorded is unknown: "
+                            + "; ".join(src.unknown[:3]), **evidence)
     hot, hot_unsure = _best(src, "hot_days")
     total, total_unsure = _best(src, "total_days")
     hot_ok = hot_min == 0 or (hot is not None and hot >= hot_min)
@@ -44,7 +53,8 @@ def judge(src: LogSource, hot_min: int, total_min: int, label: str) -> Result:
                       + (f", searchable {_days(hot)}" if hot_min else "") + f" ({label})",
                       **evidence)
     if (not hot_ok and hot_unsure) or (not total_ok and total_unsure):
-        why = "; ".join([s.note for s in src.stores if s.note] + src.unknown) or "unknown"
+        why = "; ".join([s.note for s in src.complete_stores() if s.note] + src.partial) \
+            or "unknown"
         return not_assessed(src.resource, f"retention of {src.what} unknown: {why}",
                             **evidence)
     if not src.complete_stores():

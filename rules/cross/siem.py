@@ -10,16 +10,19 @@ from auditor.rule import RuleContext, failed, not_applicable, not_assessed, pass
 from auditor.snapshot import Snapshot
 from rules.cross.inventory import LogSource, inventory
 from rules.cross.inventory_m365 import BUILTIN
+from rules.cross.retention import unread
 
 
 def _siem(src: LogSource, ctx: RuleContext) -> Result:
     evidence = {"source": src.what, "paths": [f"{p.kind}: {p.target}" for p in src.siem],
                 "not_credited": src.siem_notes[:20],
                 "storage": [s.location for s in src.stores if s.kind != BUILTIN],
-                **({"unknown": (src.siem_unknown + src.unknown)[:10]}
-                   if src.siem_unknown or src.unknown else {}), **src.scope}
+                **unread(src), **src.scope}
     if src.missing:
         return failed(src.resource, f"{src.missing}: nothing reaches a SIEM", **evidence)
+    if src.unknown:
+        return not_assessed(src.resource, f"whether {src.what} is recorded is unknown: "
+                            + "; ".join(src.unknown[:3]), **evidence)
     if src.siem:
         p = src.siem[0]
         return passed(src.resource, f"a SIEM reads {src.what} through {p.kind} ({p.target})",
@@ -30,9 +33,9 @@ def _siem(src: LogSource, ctx: RuleContext) -> Result:
                                    "note": att.note}
         return passed(src.resource, f"SIEM ingestion attested by {att.by} on "
                       f"{att.date.isoformat()}", **evidence)
-    if src.siem_unknown or src.unknown:
+    if src.siem_unknown or src.partial:
         return not_assessed(src.resource, "whether a SIEM reads it is unknown: "
-                            + "; ".join((src.siem_unknown + src.unknown)[:3]), **evidence)
+                            + "; ".join((src.siem_unknown + src.partial)[:3]), **evidence)
     stored = " (stored only: a log group or bucket alone is not a SIEM)" \
         if evidence["storage"] else ""
     return failed(src.resource, f"no path a SIEM reads {src.what} by{stored}; or {why}",
@@ -74,17 +77,20 @@ def reaches_siem(snapshot: Snapshot, ctx: RuleContext) -> Iterator[Result]:
 def _integrity(src: LogSource) -> Result:
     stores = [s for s in src.stores if s.kind != BUILTIN]
     evidence = {"source": src.what, "stores": [s.evidence() for s in stores],
-                **({"unknown": src.unknown[:10]} if src.unknown else {}), **src.scope}
+                **unread(src), **src.scope}
     if src.missing:
         return failed(src.resource, f"{src.missing}: no log store to protect", **evidence)
+    if src.unknown:
+        return not_assessed(src.resource, f"whether {src.what} is recorded is unknown: "
+                            + "; ".join(src.unknown[:3]), **evidence)
     locked = [s for s in stores if s.complete and s.immutable]
     if locked:
         return passed(src.resource, f"{src.what} is kept in tamper-resistant "
                       f"{locked[0].location}", **evidence)
     unsure = [s for s in stores if s.complete and s.immutable is None]
-    if unsure or src.unknown:
+    if unsure or src.partial:
         why = "; ".join([s.note or f"immutability of {s.location} unknown" for s in unsure]
-                        + src.unknown)
+                        + src.partial)
         return not_assessed(src.resource, f"tamper resistance unknown: {why}", **evidence)
     if not stores:
         return failed(src.resource, f"{src.what} has no store of its own: nothing is "
