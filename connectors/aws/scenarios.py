@@ -221,6 +221,13 @@ def seed(server: MotoServer, scenario: str, regions: tuple[str, ...]) -> dict[st
                 {"Field": "eventCategory", "Equals": ["Data"]},
                 {"Field": "resources.type", "Equals": ["AWS::S3::Object"]}]}]
     trail(server, mgmt, home, "org-trail", bucket, **params)
+    if good:        # the SIEM's feed (CROSS-SIEM-001): every event of the log group to Kinesis
+        kinesis = server.client("kinesis", home, **mgmt)
+        kinesis.create_stream(StreamName="siem-feed", ShardCount=1)
+        stream = kinesis.describe_stream(StreamName="siem-feed")["StreamDescription"]
+        server.client("logs", home, **mgmt).put_subscription_filter(
+            logGroupName="org-trail", filterName="to-siem", filterPattern="",
+            destinationArn=stream["StreamARN"], roleArn="arn:aws:iam::123456789012:role/cwl")
     cis_alarms(server, mgmt, home, "org-trail", list(CIS_PATTERNS) if good else ["4.1", "4.3"])
     for name, cr in creds.items():
         for i, region in enumerate(regions):
