@@ -121,6 +121,7 @@ def pin_endpoint(events: Any, endpoint: str) -> None:
 
 def _organization(run: Run, caller: Account) -> Organization:
     org_api = caller.client("organizations", HOME)
+    refused: CollectionError | None = None
     try:
         desc = caller.call("organizations", HOME, "DescribeOrganization",
                            org_api.describe_organization, scope=caller.account_id)
@@ -129,14 +130,15 @@ def _organization(run: Run, caller: Account) -> Organization:
             return Organization()
         if not run.target.organization:
             raise
-        desc = {"Organization": {}}
+        desc, refused = {"Organization": {}}, exc.error     # recorded, not ignored
     info = desc.get("Organization") or {}
-    org = Organization(id=info.get("Id"), management_account_id=info.get("MasterAccountId"))
+    org = Organization(id=info.get("Id"), management_account_id=info.get("MasterAccountId"),
+                       describe_error=refused)
     if not run.target.organization:
         return org
     listed = caller.pages("organizations", HOME, "ListAccounts", "Accounts",
                           scope=info.get("Id") or caller.account_id)
-    org.listed = True
+    org.listed, org.listed_by = True, caller.account_id
     for a in listed:
         if not run.ctx.in_shard(a["Id"]):
             continue        # another shard's account (collect --shard K/N)
@@ -265,6 +267,9 @@ def _collect(run: Run, snap: TenantSnapshot, base_creds: Any) -> None:
     try:
         org = _organization(run, caller)
         snap.add("aws.org", org.model_dump(mode="json"))
+        if org.describe_error is not None:      # listed with the run's collection errors too
+            snap.add("aws.org_describe", scope=org.describe_error.scope,
+                     error=org.describe_error)
     except Failed as exc:
         org = None
         snap.add("aws.org", error=exc.error)

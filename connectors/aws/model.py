@@ -100,6 +100,8 @@ class Organization(BaseModel):
     accounts: list[OrgAccount] = Field(default_factory=list)   # listed (organisation mode)
     skipped: list[OrgAccount] = Field(default_factory=list)    # suspended or excluded
     listed: bool = False                                       # accounts were enumerated
+    listed_by: str | None = None                               # the account that listed them
+    describe_error: CollectionError | None = None              # DescribeOrganization refused
 
 
 class PublicAccessBlock(BaseModel):
