@@ -74,20 +74,21 @@ class LogSource:
         return [s for s in self.stores if s.complete]
 
 
-_CACHE: list[tuple[int, int, list[LogSource]]] = []
+# The last inventory built, with the snapshot and findings it was built from: held (not their
+# ids) so a later run can never be handed it by a recycled id.
+_CACHE: list[tuple[Snapshot, dict[str, list[Any]], list[LogSource]]] = []
 
 
 def inventory(snapshot: Snapshot, ctx: RuleContext) -> list[LogSource]:
     """Every log source of every tenant, in tenant order. Built once per snapshot and run (the
     four cross rules share it)."""
-    key = (id(snapshot), id(ctx.findings))
-    for k0, k1, cached in _CACHE:
-        if (k0, k1) == key:
+    for snap, findings, cached in _CACHE:
+        if snap is snapshot and findings is ctx.findings:
             return cached
     out: list[LogSource] = []
     for tenant in snapshot.tenants:
         out.extend(_sources(tenant, ctx))
-    _CACHE[:] = [(key[0], key[1], out)]
+    _CACHE[:] = [(snapshot, ctx.findings, out)]
     return out
 
 

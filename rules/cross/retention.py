@@ -60,9 +60,9 @@ def judge(src: LogSource, hot_min: int, total_min: int, label: str) -> Result:
     if not src.complete_stores():
         return failed(src.resource, f"no store receives all of {src.what} ({label})",
                       **evidence)
-    short = ([f"searchable {_days(hot)} < {hot_min}"] if not hot_ok else []) + \
-        ([f"kept {_days(total)} < {total_min}"] if not total_ok else [])
-    return failed(src.resource, f"longest complete store: {'; '.join(short)} days ({label})",
+    short = ([f"searchable {_days(hot)} < {hot_min} days"] if not hot_ok else []) + \
+        ([f"kept {_days(total)} < {total_min} days"] if not total_ok else [])
+    return failed(src.resource, f"best complete store: {'; '.join(short)} ({label})",
                   **evidence)
 
 

@@ -38,8 +38,8 @@ def _siem(src: LogSource, ctx: RuleContext) -> Result:
                             + "; ".join((src.siem_unknown + src.partial)[:3]), **evidence)
     stored = " (stored only: a log group or bucket alone is not a SIEM)" \
         if evidence["storage"] else ""
-    return failed(src.resource, f"no path a SIEM reads {src.what} by{stored}; or {why}",
-                  **evidence)
+    return failed(src.resource, f"no path a SIEM reads carries {src.what}{stored}; "
+                  f"another path can be credited by attestation: {why}", **evidence)
 
 
 @rule(id="CROSS-SIEM-001", title="Every required source reaches a SIEM", severity="high",
