@@ -282,6 +282,7 @@ def _collect(run: Run, snap: TenantSnapshot, base_creds: Any) -> None:
         states = [AccountState(caller.account_id)]
     snap.targets = [s.account_id for s in states]
     snap.scope = {"accounts": snap.targets, "regions": run.target.regions,
+                  "enumerated": "organization" if run.target.organization else "account",
                   "organization": org.id if org else None,
                   "skipped_accounts": [a.id for a in org.skipped] if org else []}
 

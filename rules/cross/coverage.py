@@ -30,8 +30,12 @@ def enumeration(tenant: TenantSnapshot) -> tuple[bool | None, str, dict[str, obj
     scope by definition."""
     if tenant.provider == "aws":
         org = next((p.as_(Organization) for p in tenant.all("aws.org") if p.observed), None)
-        if org is None or not org.listed:      # not organisation mode: the caller's account
+        mode = tenant.scope.get("enumerated")
+        if mode == "account" or (mode is None and len(tenant.targets) == 1
+                                 and (org is None or not org.listed)):
             return True, "the configured account", {}
+        if org is None or not org.listed:
+            return None, "the Organization's account list was not read", {}
         ev: dict[str, object] = {"listed_by": org.listed_by,
                                  "management_account": org.management_account_id,
                                  "skipped": [a.id for a in org.skipped][:50]}

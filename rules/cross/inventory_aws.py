@@ -89,7 +89,7 @@ def sources(tenant: TenantSnapshot, ctx: RuleContext) -> Iterator[LogSource]:
             stopped = f" ({len(cov)} trail(s) covering it are stopped)" if cov else ""
             src.missing = f"no logging trail covers account {account_id}{stopped}"
         yield src
-    lake = _lake_accounts(tenant)
+    lake = _lake_accounts(tenant, list(regions))
     for arn in sorted(covers):
         yield _trail_source(tenant, ctx, trails[arn], covers[arn], regions, lake)
 
@@ -189,7 +189,8 @@ def _notifications(tenant: TenantSnapshot, bucket: str, src: LogSource) -> None:
             src.siem.append(SiemPath(f"s3 event notification: {n.kind}", n.target_arn))
 
 
-def _lake_accounts(tenant: TenantSnapshot) -> tuple[dict[str, set[str]], list[str]]:
+def _lake_accounts(tenant: TenantSnapshot, audited: list[str]
+                   ) -> tuple[dict[str, set[str]], list[str]]:
     """Per account, the regions whose CloudTrail management events a completed Security Lake
     ingests, and why that may be incomplete (a Security Lake read that failed)."""
     accounts: dict[str, set[str]] = {}
@@ -202,6 +203,7 @@ def _lake_accounts(tenant: TenantSnapshot) -> tuple[dict[str, set[str]], list[st
         for s in got.sources:
             if s.source == TRAIL_EVENTS and s.region in done:
                 accounts.setdefault(s.account, set()).add(s.region)
-    if not tenant.all("aws.security_lake"):
-        unknown.append("aws.security_lake was not collected")
+    read = {p.scope for p in tenant.all("aws.security_lake")}
+    unknown += [f"aws.security_lake was not collected for {a}" for a in audited
+                if a not in read]
     return accounts, unknown

@@ -56,6 +56,8 @@ def _route(tenant: TenantSnapshot, project: ProjectNode, sink: LogSink, log_type
            src: LogSource, extra: list, extra_unknown: str) -> None:  # type: ignore[type-arg]
     if sink.disabled or not selects(sink.filter, log_type):
         return
+    if extra_unknown:           # the project's exclusions are unread: this route may drop it
+        src.partial.append(extra_unknown)
     dropped = _dropped(sink, extra, log_type)
     complete = not dropped and not extra_unknown
     note = f"exclusion {dropped} drops them" if dropped else extra_unknown

@@ -2,7 +2,8 @@
 
 - Unified audit log: kept in Purview for the days M365-RET-001 establishes per record type and
   licensed user (its ``evidence.retention``: that rule owns the per-user semantics); without
-  it, Audit (Standard)'s 180 days is the floor every user has since October 2023. A SIEM reads
+  it, unknown (180 days is no floor: a higher-priority custom policy can keep a Premium
+  user's records for as little as 7 days). A SIEM reads
   it through the Office 365 Management Activity API (all four audit content types enabled).
 - Entra ID logs: kept by Entra itself 30 days (7 without P1/P2), and by each diagnostic
   setting destination; a destination is complete when it receives `AuditLogs` and
@@ -27,7 +28,6 @@ from rules.cross.inventory import LogSource, LogStore, SiemPath
 EXPORT_TYPES = ("Audit.Exchange", "Audit.SharePoint", "Audit.AzureActiveDirectory",
                 "Audit.General")
 ENTRA_CORE = ("AuditLogs", "SignInLogs")
-STANDARD_DAYS = 180       # Audit (Standard) since October 2023
 ENTRA_BUILTIN_DAYS = 30   # Entra ID P1/P2 activity reports; 7 days on the free tier
 BUILTIN = "builtin"       # a provider-run store: judged for retention, not for integrity
 
@@ -63,9 +63,8 @@ def _ual(tenant: TenantSnapshot, ctx: RuleContext) -> LogSource:
         src.stores.append(LogStore("purview audit", BUILTIN, True, kept, kept, None,
                                    "as M365-RET-001 establishes it for every user"))
     else:
-        src.stores.append(LogStore("purview audit", BUILTIN, True, STANDARD_DAYS,
-                                   STANDARD_DAYS, None, "Audit (Standard) floor: M365-RET-001 "
-                                   "gave no figure for every user"))
+        src.stores.append(LogStore("purview audit", BUILTIN, True, None, None, None,
+                                   "M365-RET-001 gave no retention figure for every user"))
     subs, why = _read(tenant, "m365.activity_subscriptions")
     if subs is None:
         src.siem_unknown.append(why)

@@ -26,6 +26,10 @@ def test_aws_organisation_listed_by_the_management_account(moto: MotoServer) -> 
     ok = expect(report, "CROSS-COV-001", "pass", "org", contains="management account")[0]
     assert ok.evidence["listed_by"] == ids["management"]
     assert ok.evidence["targets"] == 2
+    tenant = collect_tenant(moto, name="org", organization=True)
+    tenant.parts = [p for p in tenant.parts if p.name != "aws.org"]    # a lost record
+    expect(audit(tenant), "CROSS-COV-001", "not_assessed", "org",
+           contains="account list was not read")
 
 
 def test_aws_refused_describe_organization_is_recorded(moto: MotoServer) -> None:

@@ -57,6 +57,9 @@ def test_m365_unreadable_inputs_are_not_assessed() -> None:
                contains="Get-AdminAuditLogConfig")
     expect(report, "CROSS-RET-001", "not_assessed", f"dark:{ENTRA}")
     expect(report, "CROSS-INT-001", "not_assessed", f"dark:{ENTRA}")
+    unsure = audit(m365("unsure"), rules=(ual_days(None),))   # no floor to fall back on
+    expect(unsure, "CROSS-RET-001", "not_assessed", f"unsure:{UAL}",
+           contains="M365-RET-001 gave no retention figure")
     hub = m365("hub", destinations=(destination("eventhub", None, None, immutable=None),))
     report = audit(hub, rules=(ual_days(365),))
     expect(report, "CROSS-SIEM-001", "pass", f"hub:{ENTRA}", contains="eventhub")
