@@ -228,7 +228,7 @@ def seed(server: MotoServer, scenario: str, regions: tuple[str, ...]) -> dict[st
         server.client("logs", home, **mgmt).put_subscription_filter(
             logGroupName="org-trail", filterName="to-siem", filterPattern="",
             destinationArn=stream["StreamARN"], roleArn="arn:aws:iam::123456789012:role/cwl")
-        from connectors.aws import sim_siem     # and Security Lake ingesting CloudTrail
+        from connectors.aws import sim_siem  # and Security Lake ingesting CloudTrail
         for region in regions:
             sim_siem.enable(ids["management"], region,
                             [(i, "CLOUD_TRAIL_MGMT") for i in sorted(ids.values())])
