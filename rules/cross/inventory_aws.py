@@ -29,10 +29,22 @@ CREATED = ("s3:ObjectCreated:*", "s3:ObjectCreated:Put")
 TRAIL_EVENTS = "CLOUD_TRAIL_MGMT"
 
 
+_MEMO: list[tuple[list[object], int, dict[tuple[str, type], dict[str, object]]]] = []
+
+
 def _records(tenant: TenantSnapshot, name: str, kind: type[M]) -> dict[str, M | str]:
-    """Each part of ``name`` by scope: its record, or why it is missing."""
-    return {p.scope: p.as_(kind) if p.error is None else p.error.describe()
-            for p in tenant.all(name)}
+    """Each part of ``name`` by scope: its record, or why it is missing. Built once per
+    tenant and kind (an Organization has hundreds of trails, buckets and log groups)."""
+    memo = next((m for parts, n, m in _MEMO
+                 if parts is tenant.parts and n == len(tenant.parts)), None)
+    if memo is None:
+        memo = {}
+        _MEMO[:] = [(tenant.parts, len(tenant.parts), memo)]  # type: ignore[list-item]
+    key = (name, kind)
+    if key not in memo:
+        memo[key] = {p.scope: p.as_(kind) if p.error is None else p.error.describe()
+                     for p in tenant.all(name)}
+    return memo[key]  # type: ignore[return-value]
 
 
 def _organization(tenant: TenantSnapshot) -> Organization | None:

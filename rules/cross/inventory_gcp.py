@@ -9,6 +9,7 @@ Where audit logs go and what a filter selects are the GCP pack's semantics
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import lru_cache
 
 from auditor.rule import RuleContext
 from auditor.snapshot import TenantSnapshot
@@ -20,7 +21,12 @@ from connectors.gcp.model import (
     ProjectNode,
 )
 from rules.cross.inventory import FOREVER, LogSource, LogStore, SiemPath
-from rules.gcp.common import drops, hierarchy, record, selects, sinks_covering
+from rules.gcp import common
+from rules.gcp.common import hierarchy, record, sinks_covering
+
+# Thousands of projects share a handful of filters: parse each filter text once.
+selects = lru_cache(maxsize=4096)(common.selects)
+drops = lru_cache(maxsize=4096)(common.drops)
 
 # (source id suffix, the log type as rules.gcp.common names it, label)
 KINDS = (("admin activity audit logs", "activity", "Admin Activity"),
