@@ -85,11 +85,16 @@ def test_siem_paths_are_what_a_siem_reads(moto: MotoServer) -> None:
     sqs = trail(moto, "notified", group_days=None)
     bridge = trail(moto, "bridged")
     lambda_ = trail(moto, "lambda-only")
+    narrow = trail(moto, "patterned", group_days=0)
     kinesis = moto.client("kinesis")
     kinesis.create_stream(StreamName="siem", ShardCount=1)
     stream = kinesis.describe_stream(StreamName="siem")["StreamDescription"]["StreamARN"]
     moto.client("logs").put_subscription_filter(
         logGroupName="subscribed", filterName="to-siem", filterPattern="",
+        destinationArn=stream, roleArn=f"arn:aws:iam::{ACCOUNT}:role/cwl")
+    moto.client("logs").put_subscription_filter(
+        logGroupName="patterned", filterName="s3-only",
+        filterPattern='{ $.eventSource = "s3.amazonaws.com" }',
         destinationArn=stream, roleArn=f"arn:aws:iam::{ACCOUNT}:role/cwl")
     queue = moto.client("sqs").create_queue(QueueName="siem")["QueueUrl"]
     queue_arn = moto.client("sqs").get_queue_attributes(
@@ -112,6 +117,8 @@ def test_siem_paths_are_what_a_siem_reads(moto: MotoServer) -> None:
     expect(report, "CROSS-SIEM-001", "pass", f"siem:{bridge}", contains="eventbridge")
     lam = expect(report, "CROSS-SIEM-001", "fail", f"siem:{lambda_}")[0]
     assert "Lambda" in lam.evidence["not_credited"][0]
+    part = expect(report, "CROSS-SIEM-001", "fail", f"siem:{narrow}")[0]
+    assert "forwards only events matching" in part.evidence["not_credited"][0]
 
 
 def test_security_lake_credits_every_account_region_it_ingests(moto: MotoServer) -> None:
