@@ -22,51 +22,99 @@ from connectors.gcp.model import (
 )
 from rules.cross.inventory import FOREVER, LogSource, LogStore, SiemPath
 from rules.gcp import common
-from rules.gcp.common import hierarchy, record, sinks_covering
+from rules.gcp.common import hierarchy, record
 
-# Thousands of projects share a handful of filters: parse each filter text once.
-selects = lru_cache(maxsize=4096)(common.selects)
-drops = lru_cache(maxsize=4096)(common.drops)
-
-# (source id suffix, the log type as rules.gcp.common names it, label)
+# (source id suffix, the log type as the GCP pack names it, label)
 KINDS = (("admin activity audit logs", "activity", "Admin Activity"),
          ("data access audit logs", "data_access", "Data Access"))
+# A sink receives every entry of a kind (yes), provably none (no), not provably all
+# (unknown: a narrowing clause; like GCP-SINK-001, it does not count), or we could not read
+# enough to say (unread: an ancestor's sinks or the project's exclusions).
+YES, NO, UNKNOWN, UNREAD = "yes", "no", "unknown", "unread"
+# (sink, {kind: yes|no|unknown|unread}, {kind: why}) for each sink covering a project
+Routes = list[tuple[LogSink, dict[str, str], dict[str, str]]]
+
+
+def _routes(tenant: TenantSnapshot, project: ProjectNode) -> tuple[Routes, list[str]]:
+    """What each covering sink provably receives of the project's audit logs, and what could
+    not be read. The GCP pack's ``routing`` (parsed filters, ``interceptChildren``) when it
+    is installed; else its older filter helpers."""
+    h = hierarchy(tenant)
+    try:
+        from rules.gcp import routing as gcp_routing  # type: ignore[attr-defined,unused-ignore]
+    except ImportError:
+        return _routes_v1(tenant, project)
+    r = gcp_routing.routing(tenant, h, project)
+    out: Routes = []
+    for route in r.routes:
+        trusted = route.sink.name == "_Required" or r.trusted(route)
+        kinds: dict[str, str] = {}
+        why: dict[str, str] = {}
+        for _, kind, _ in KINDS:
+            tri = route.kinds.get(kind)
+            value = str(tri.value) if tri is not None else UNKNOWN
+            kinds[kind] = UNREAD if value == YES and not trusted else value
+            why[kind] = route.why.get(kind, "") or ("" if trusted else
+                                                    "an unread ancestor may intercept it")
+        out.append((route.sink, kinds, why))
+    return out, list(r.missing)
+
+
+# Thousands of projects share a handful of filters: parse each filter text once.
+_selects = lru_cache(maxsize=4096)(getattr(common, "selects", lambda text, kind: False))
+_drops = lru_cache(maxsize=4096)(getattr(common, "drops", lambda text: []))
+
+
+def _routes_v1(tenant: TenantSnapshot, project: ProjectNode) -> tuple[Routes, list[str]]:
+    covering, missing = common.sinks_covering(  # type: ignore[attr-defined,unused-ignore]
+        tenant, hierarchy(tenant), project)
+    excl, excl_why = record(tenant, "gcp.exclusions", project.resource, ExclusionList)
+    out: Routes = []
+    for sink in covering:
+        own_default = sink.name == "_Default" and sink.parent == project.resource
+        extra = excl.exclusions if excl is not None and own_default else []
+        kinds: dict[str, str] = {}
+        why: dict[str, str] = {}
+        for _, kind, _ in KINDS:
+            if sink.disabled or not _selects(sink.filter, kind):
+                kinds[kind], why[kind] = NO, ""
+                continue
+            dropped = next((str(e.name) for e in [*sink.exclusions, *extra] if not e.disabled
+                            and any(t in ("", kind) for t in _drops(e.filter))), "")
+            if dropped:
+                kinds[kind], why[kind] = NO, f"exclusion {dropped} drops them"
+            elif excl is None and own_default:
+                kinds[kind], why[kind] = UNREAD, excl_why
+            else:
+                kinds[kind], why[kind] = YES, ""
+        out.append((sink, kinds, why))
+    return out, missing
 
 
 def sources(tenant: TenantSnapshot, ctx: RuleContext) -> Iterator[LogSource]:
-    h = hierarchy(tenant)
-    for project in h.projects:
-        covering, missing = sinks_covering(tenant, h, project)
-        excl, why = record(tenant, "gcp.exclusions", project.resource, ExclusionList)
-        for suffix, log_type, label in KINDS:
+    for project in hierarchy(tenant).projects:
+        routes, missing = _routes(tenant, project)
+        for suffix, kind, label in KINDS:
             src = LogSource(tenant.name, "gcp", f"{project.resource} {suffix}",
                             f"{label} audit logs of {project.project_id}",
                             partial=list(missing))
-            for sink in covering:
-                _route(tenant, project, sink, log_type, src,
-                       excl.exclusions if excl is not None and sink.name == "_Default"
-                       and sink.parent == project.resource else [],
-                       why if excl is None and sink.name == "_Default" else "")
+            for sink, kinds, why in routes:
+                if kinds[kind] == YES:
+                    _route(tenant, sink, src, True, "")
+                elif kinds[kind] == UNREAD:
+                    src.partial.append(f"{sink.path}: {why[kind]}")
+                    _route(tenant, sink, src, False, why[kind])
+                elif kinds[kind] == UNKNOWN:
+                    why_not = why[kind] or "its filter does not provably select them all"
+                    _route(tenant, sink, src, False, why_not)
+                elif why[kind]:
+                    src.siem_notes.append(f"{sink.path}: {why[kind]}")
             yield src
 
 
-def _dropped(sink: LogSink, extra: list, log_type: str) -> str:   # type: ignore[type-arg]
-    """The name of an enabled exclusion that drops ``log_type`` from the sink, if any."""
-    for e in [*sink.exclusions, *extra]:
-        if not e.disabled and any(t in ("", log_type) for t in drops(e.filter)):
-            return str(e.name)
-    return ""
-
-
-def _route(tenant: TenantSnapshot, project: ProjectNode, sink: LogSink, log_type: str,
-           src: LogSource, extra: list, extra_unknown: str) -> None:  # type: ignore[type-arg]
-    if sink.disabled or not selects(sink.filter, log_type):
-        return
-    if extra_unknown:           # the project's exclusions are unread: this route may drop it
-        src.partial.append(extra_unknown)
-    dropped = _dropped(sink, extra, log_type)
-    complete = not dropped and not extra_unknown
-    note = f"exclusion {dropped} drops them" if dropped else extra_unknown
+def _route(tenant: TenantSnapshot, sink: LogSink, src: LogSource, complete: bool,
+           note: str) -> None:
+    """The store (and SIEM path) a sink that carries the source gives it."""
     dest = sink.destination
     service, _, path = dest.partition("/")
     if service == "pubsub.googleapis.com":

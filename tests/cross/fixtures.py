@@ -130,7 +130,9 @@ def gcp(name: str, *, default_days: int = 30, org_sinks: tuple[LogSink, ...] = (
         LogSink(name="_Required", parent=PROJECT, filter=REQUIRED_FILTER,
                 destination=f"logging.googleapis.com/{BUCKETS}/_Required"),
         LogSink(name="_Default", parent=PROJECT, filter=DEFAULT_FILTER,
-                destination=f"logging.googleapis.com/{BUCKETS}/_Default")])), scope=PROJECT)
+                destination=f"logging.googleapis.com/{BUCKETS}/_Default",
+                # project exclusions are the _Default sink's (sinks.list returns them)
+                exclusions=list((exclusions or ExclusionList()).exclusions))])), scope=PROJECT)
     t.add("gcp.log_buckets", dump(LogBucketList(buckets=[
         LogBucket(name=f"{BUCKETS}/_Required", retention_days=400, locked=True),
         LogBucket(name=f"{BUCKETS}/_Default", retention_days=default_days)])), scope=PROJECT)
