@@ -146,12 +146,31 @@ def _bucket_store(tenant: TenantSnapshot, ctx: RuleContext, t: Trail) -> LogStor
     if b.lifecycle is None:
         why = b.errors["lifecycle"].describe() if "lifecycle" in b.errors else "not read"
         return LogStore(loc, "s3", complete, None, None, immutable, why)
-    # Conservative: the earliest expiry of any enabled rule, whatever its prefix; searchable
-    # (Athena) until the first transition to an archive class.
-    expiry = [r.expiration_days for r in b.lifecycle if r.expiration_days]
-    archive = [r.archive_after_days for r in b.lifecycle if r.archive_after_days]
-    total = min(expiry) if expiry else FOREVER
-    return LogStore(loc, "s3", complete, min([*archive, total]), total, immutable, note)
+    hot, total = _bucket_days(b, ctx)
+    return LogStore(loc, "s3", complete, hot, total, immutable, note)
+
+
+def _bucket_days(b: TrailBucket, ctx: RuleContext) -> tuple[int, int]:
+    """(searchable, kept) days of a log file written now, as AWS-RET-001 reads a lifecycle:
+    every enabled rule counts whatever its prefix (conservative); ``Expiration.Days`` and
+    ``Expiration.Date`` (every object goes that day); on a versioning-enabled bucket an
+    expired version stays retrievable until ``NoncurrentVersionExpiration``; searchable
+    (Athena) until the first transition to an archive class. The date and noncurrent fields
+    come with revision 2 of the AWS connector (read when present)."""
+    rules = b.lifecycle or []
+    current = [r.expiration_days for r in rules if r.expiration_days]
+    for r in rules:
+        date = getattr(r, "expiration_date", None)
+        if date is not None:
+            current.append(max(0, (date - ctx.now).days))
+    total = min(current) if current else FOREVER
+    if current and b.versioning == "Enabled" and \
+            any(hasattr(r, "noncurrent_expiration_days") for r in rules):
+        later = [getattr(r, "noncurrent_expiration_days", None) for r in rules]
+        kept = [d for d in later if d]
+        total = min(FOREVER, total + min(kept)) if kept else FOREVER
+    archive = [r.archive_after_days for r in rules if r.archive_after_days]
+    return min([*archive, total]), total
 
 
 def _group_store(tenant: TenantSnapshot, arn: str, error: str | None) -> LogStore | None:

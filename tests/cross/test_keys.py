@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
+
 from auditor.snapshot import TenantSnapshot
 from connectors.aws.model import (
     AccountTrails,
@@ -64,3 +66,17 @@ def test_signing_key_logs_outlive_the_keys() -> None:
     assert not [f for f in report.findings if "-enc" in f.resource]
     expect(audit(gcp("never")), "CROSS-KEY-001", "not_assessed", "never",
            contains="gcp.kms_keys was not collected")
+
+
+@pytest.mark.skipif("expiration_date" not in LifecycleRule.model_fields,
+                    reason="Expiration.Date arrives with revision 2 of the AWS connector")
+def test_a_date_based_expiry_is_not_kept_forever() -> None:
+    """A lifecycle rule expiring every object on a date keeps nothing past it (revision 2)."""
+    tenant = aws("dated", "4", expire=None, keys=False)
+    dated = LifecycleRule.model_validate({"id": "cut", "expiration_date": "2027-01-05T00:00:00Z"})
+    tenant.parts = [p for p in tenant.parts if p.name != "aws.bucket"]
+    tenant.add("aws.bucket", dump(TrailBucket(name="dated-trail", lifecycle=[dated])),
+               scope="dated-trail")
+    bad = expect(audit(tenant), "CROSS-RET-001", "fail",
+                 "dated:arn:aws:cloudtrail:us-east-1:4:trail/main")[0]
+    assert bad.evidence["total_days"] == 30          # 2026-12-06 -> 2027-01-05
