@@ -121,6 +121,7 @@ def pin_endpoint(events: Any, endpoint: str) -> None:
 
 def _organization(run: Run, caller: Account) -> Organization:
     org_api = caller.client("organizations", HOME)
+    refused: CollectionError | None = None
     try:
         desc = caller.call("organizations", HOME, "DescribeOrganization",
                            org_api.describe_organization, scope=caller.account_id)
@@ -129,14 +130,15 @@ def _organization(run: Run, caller: Account) -> Organization:
             return Organization()
         if not run.target.organization:
             raise
-        desc = {"Organization": {}}
+        desc, refused = {"Organization": {}}, exc.error     # recorded, not ignored
     info = desc.get("Organization") or {}
-    org = Organization(id=info.get("Id"), management_account_id=info.get("MasterAccountId"))
+    org = Organization(id=info.get("Id"), management_account_id=info.get("MasterAccountId"),
+                       describe_error=refused)
     if not run.target.organization:
         return org
     listed = caller.pages("organizations", HOME, "ListAccounts", "Accounts",
                           scope=info.get("Id") or caller.account_id)
-    org.listed = True
+    org.listed, org.listed_by = True, caller.account_id
     for a in listed:
         if not run.ctx.in_shard(a["Id"]):
             continue        # another shard's account (collect --shard K/N)
@@ -279,6 +281,9 @@ def _collect(run: Run, snap: TenantSnapshot, base_creds: Any) -> None:
     try:
         org = _organization(run, caller)
         snap.add("aws.org", org.model_dump(mode="json"))
+        if org.describe_error is not None:      # listed with the run's collection errors too
+            snap.add("aws.org_describe", scope=org.describe_error.scope,
+                     error=org.describe_error)
     except Failed as exc:
         org = None
         snap.add("aws.org", error=exc.error)
@@ -291,6 +296,7 @@ def _collect(run: Run, snap: TenantSnapshot, base_creds: Any) -> None:
         states = [AccountState(caller.account_id)]
     snap.targets = [s.account_id for s in states]
     snap.scope = {"accounts": snap.targets, "regions": run.target.regions,
+                  "enumerated": "organization" if run.target.organization else "account",
                   "organization": org.id if org else None,
                   "skipped_accounts": [a.id for a in org.skipped] if org else []}
 
@@ -383,3 +389,5 @@ def _collect(run: Run, snap: TenantSnapshot, base_creds: Any) -> None:
             snap.add("aws.log_group", scope=arn, error=got)
         else:
             snap.add("aws.log_group", got.model_dump(mode="json"), scope=arn)
+    from connectors.aws import siem  # the paths a SIEM reads the trails by
+    siem.collect(run, snap, trails.values(), accounts, owner_of)

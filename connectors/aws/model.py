@@ -108,6 +108,8 @@ class Organization(BaseModel):
     accounts: list[OrgAccount] = Field(default_factory=list)   # listed (organisation mode)
     skipped: list[OrgAccount] = Field(default_factory=list)    # suspended or excluded
     listed: bool = False                                       # accounts were enumerated
+    listed_by: str | None = None                               # the account that listed them
+    describe_error: CollectionError | None = None              # DescribeOrganization refused
 
 
 class PublicAccessBlock(BaseModel):
@@ -321,3 +323,42 @@ class OrgDetection(BaseModel):
     guardduty_config_error: CollectionError | None = None
     securityhub_admins: list[str] | None = None
     securityhub_admins_error: CollectionError | None = None
+
+# --- Paths a SIEM reads (connectors/aws/siem.py) -------------------------------------------
+# ``aws.log_group_subscriptions`` [log group ARN] (``SubscriptionFilters``),
+# ``aws.bucket_notifications`` [bucket name] (``BucketNotifications``) and
+# ``aws.security_lake`` [account id] (``SecurityLake``): each an error when unreadable.
+
+class SubscriptionFilter(BaseModel):
+    name: str
+    destination_arn: str                # Kinesis, Firehose, Lambda or a cross-account destination
+    pattern: str = ""                   # "" forwards every event
+
+
+class SubscriptionFilters(BaseModel):
+    filters: list[SubscriptionFilter] = Field(default_factory=list)
+
+
+class BucketNotification(BaseModel):
+    kind: str                           # sqs | sns | lambda
+    target_arn: str
+    events: list[str] = Field(default_factory=list)
+    key_filters: list[tuple[str, str]] = Field(default_factory=list)   # (prefix|suffix, value)
+
+
+class BucketNotifications(BaseModel):
+    notifications: list[BucketNotification] = Field(default_factory=list)
+    eventbridge: bool = False           # EventBridgeConfiguration present: every event to the bus
+
+
+class SecurityLakeSource(BaseModel):
+    account: str
+    region: str
+    source: str                         # CLOUD_TRAIL_MGMT | S3_DATA | ... or a custom source
+
+
+class SecurityLake(BaseModel):
+    """Data lakes visible to the account and the log sources they ingest."""
+
+    lakes: dict[str, str] = Field(default_factory=dict)      # region -> createStatus
+    sources: list[SecurityLakeSource] = Field(default_factory=list)

@@ -74,6 +74,14 @@ OPERATIONS: dict[str, tuple[str, str]] = {
                                           "the unified Security Hub enabled?"),
     "securityhub:GetEnabledStandards": ("securityhub:GetEnabledStandards",
                                         "Security Hub standards (evidence)"),
+    "logs:DescribeSubscriptionFilters": ("logs:DescribeSubscriptionFilters",
+                                         "SIEM path: subscription filters on trail log groups"),
+    "s3:GetBucketNotificationConfiguration": ("s3:GetBucketNotification",
+                                              "SIEM path: trail bucket event notifications"),
+    "securitylake:ListDataLakes": ("securitylake:ListDataLakes",
+                                   "SIEM path: Amazon Security Lake data lakes"),
+    "securitylake:ListLogSources": ("securitylake:ListLogSources",
+                                    "SIEM path: whether Security Lake ingests CloudTrail"),
 }
 
 

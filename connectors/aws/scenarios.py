@@ -292,6 +292,17 @@ def seed(server: MotoServer, scenario: str, regions: tuple[str, ...]) -> dict[st
             detection_admin(server, ids["log-archive"], region, members="ALL" if good else "NEW",
                             s3="ALL" if good else "NONE", eks="ALL" if good else "NONE",
                             securityhub=good)
+    if good:        # the SIEM's feed (CROSS-SIEM-001): every event of the log group to Kinesis
+        kinesis = server.client("kinesis", home, **mgmt)
+        kinesis.create_stream(StreamName="siem-feed", ShardCount=1)
+        stream = kinesis.describe_stream(StreamName="siem-feed")["StreamDescription"]
+        server.client("logs", home, **mgmt).put_subscription_filter(
+            logGroupName="org-trail", filterName="to-siem", filterPattern="",
+            destinationArn=stream["StreamARN"], roleArn="arn:aws:iam::123456789012:role/cwl")
+        from connectors.aws import sim_siem  # and Security Lake ingesting CloudTrail
+        for region in regions:
+            sim_siem.enable(ids["management"], region,
+                            [(i, "CLOUD_TRAIL_MGMT") for i in sorted(ids.values())])
     cis_alarms(server, mgmt, home, "org-trail", list(CIS_PATTERNS) if good else ["4.1", "4.3"])
     # A CloudTrail Lake store of the Organization's events (served by the simulator's stub):
     # seven years when hardened, a 90-day "investigation" store otherwise.

@@ -101,6 +101,10 @@ class _Simulated:
         stubbed = self._stubbed(environ, service, op, account, body, start_response)
         if stubbed is not None:
             return stubbed
+        if service == "securitylake":       # moto has no Security Lake: a documented stand-in
+            from connectors.aws import sim_siem
+
+            return sim_siem.answer(environ, body, account, start_response)
         if (service, op) in UNIMPLEMENTED:
             return self._answer(start_response, service, 501, "NotImplemented",
                                 f"the local simulator (moto) does not implement {service}:{op}")
@@ -177,6 +181,9 @@ def patch_moto() -> None:
     if _PATCHED:
         return
     _PATCHED = True
+    from connectors.aws.sim_siem import patch_notifications
+
+    patch_notifications()
     from moto.cloudtrail import models as ct
     from moto.organizations.models import organizations_backends
 
@@ -259,8 +266,11 @@ class MotoServer:
     def reset(self) -> None:
         import urllib.request
 
+        from connectors.aws import sim_siem
+
         self.clear_faults()
         self.app.extras.reset()
+        sim_siem.reset()
         # Resetting every backend can take seconds on a loaded 2-core machine.
         urllib.request.urlopen(urllib.request.Request(f"{self.url}/moto-api/reset",
                                                       method="POST"), timeout=60).read()

@@ -10,13 +10,16 @@ from urllib.parse import parse_qs
 _S3_QUERY_OPS = {"logging": "GetBucketLogging", "publicAccessBlock": "GetPublicAccessBlock",
                  "policyStatus": "GetBucketPolicyStatus", "acl": "GetBucketAcl",
                  "versioning": "GetBucketVersioning", "object-lock": "GetObjectLockConfiguration",
-                 "lifecycle": "GetBucketLifecycleConfiguration", "policy": "GetBucketPolicy"}
+                 "lifecycle": "GetBucketLifecycleConfiguration", "policy": "GetBucketPolicy",
+                 "notification": "GetBucketNotificationConfiguration"}
 _REST_OPS = {("guardduty", "GET", "/detector"): "ListDetectors",
              ("guardduty", "GET", "/admin"): "ListOrganizationAdminAccounts",
              ("securityhub", "GET", "/accounts"): "DescribeHub",
              ("securityhub", "GET", "/hubv2"): "DescribeSecurityHubV2",
              ("securityhub", "GET", "/organization/admin"): "ListOrganizationAdminAccounts",
-             ("securityhub", "POST", "/standards/get"): "GetEnabledStandards"}
+             ("securityhub", "POST", "/standards/get"): "GetEnabledStandards",
+             ("securitylake", "GET", "/v1/datalakes"): "ListDataLakes",
+             ("securitylake", "POST", "/v1/datalake/logsources/list"): "ListLogSources"}
 
 
 def identify(environ: dict[str, Any], body: bytes) -> tuple[str, str, str]:

@@ -251,6 +251,8 @@ def _collect_all(c: Clients, target: GcpTenant, ctx: CollectContext, snap: Tenan
     snap.targets = [p.project_id for p in hierarchy.projects]
     snap.scope = {"organization": hierarchy.organization, "folders": sorted(hierarchy.folders),
                   "projects": snap.targets, "excluded_projects": hierarchy.excluded}
+    from connectors.gcp.coverage import add_visibility  # CROSS-COV-001
+    add_visibility(c, snap, hierarchy.organization if target.organization_id else None)
     nodes = ([hierarchy.organization] if hierarchy.organization else []) + \
         sorted(hierarchy.folders)
     workers = max(1, min(target.max_workers, ctx.max_workers))

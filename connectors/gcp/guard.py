@@ -57,6 +57,7 @@ _REST_APIS = [(re.compile(p), label) for p, label in (
     (r"/keyRings$", "cloudkms.keyRings.list"),
     (r"/locations$", "cloudkms.locations.list"),
     (r"/topics/[^/]+:getIamPolicy$", "pubsub.topics.getIamPolicy"),
+    (r"^/v3/organizations/[^/]+:testIamPermissions$", "organizations.testIamPermissions"),
 )]
 
 

@@ -274,3 +274,15 @@ class CryptoKey(BaseModel):
 class CryptoKeyList(BaseModel):
     keys: list[CryptoKey] = Field(default_factory=list)
     locations: list[str] = Field(default_factory=list)
+
+
+class OrgVisibility(BaseModel):
+    """``gcp.org_visibility`` (scope: the organisation): which of the permissions that make
+    every project and folder visible the audit identity holds on the organisation, from
+    ``organizations.testIamPermissions`` (connectors/gcp/coverage.py)."""
+
+    tested: list[str] = Field(default_factory=list)
+    granted: list[str] = Field(default_factory=list)
+
+    def lacking(self) -> list[str]:
+        return [p for p in self.tested if p not in self.granted]

@@ -13,6 +13,9 @@ PERMISSIONS = {
     "resourcemanager.folders.list": ("folder listing", "roles/browser"),
     "resourcemanager.projects.get": ("SearchProjects / GetProject: the projects in scope",
                                      "roles/browser"),
+    "resourcemanager.projects.list": ("held on the organisation, proves every project is "
+                                      "visible (CROSS-COV-001, testIamPermissions)",
+                                      "roles/browser"),
     "resourcemanager.organizations.getIamPolicy": ("audit configs at organisation level",
                                                    "roles/iam.securityReviewer"),
     "resourcemanager.folders.getIamPolicy": ("audit configs at folder level",

@@ -255,6 +255,20 @@ class RestApi:
         if not body["items"]:
             del body["items"]
         return body
+    def test_permissions(self, path: str, raw: bytes) -> dict[str, Any]:
+        """``POST /v3/organizations/N:testIamPermissions`` -> the subset of the requested
+        permissions the caller holds, ``{}`` when none (proto3 JSON omits an empty list;
+        https://cloud.google.com/resource-manager/reference/rest/v3/organizations/testIamPermissions).
+        The scenario's ``auditorPermissions`` ({resource: [permission]}) says what the audit
+        identity holds; without it, everything asked."""
+        resource = path.removeprefix("/v3/").rsplit(":", 1)[0]
+        if not resource.startswith("organizations/") or self.world.org is None or \
+                self.world.org.get("name") != resource:
+            raise HttpError(403, f"The caller does not have permission on {resource}")
+        asked = (json.loads(raw or b"{}").get("permissions") or [])
+        held = (self.world.raw.get("auditorPermissions") or {}).get(resource)
+        granted = [p for p in asked if held is None or p in held]
+        return {"permissions": granted} if granted else {}
 
     def dataset(self, q: dict[str, str], name: str) -> dict[str, Any]:
         d = self.world.datasets.get(name)
@@ -295,8 +309,7 @@ def _handler_class(api: RestApi) -> type[BaseHTTPRequestHandler]:
             parts = urlsplit(self.path)
             path = parts.path
             length = int(self.headers.get("Content-Length") or 0)
-            if length:
-                self.rfile.read(length)
+            raw = self.rfile.read(length) if length else b""
             world.log(f"{self.command} {path}")
             fault = world.fault_for("http", f"{self.command} {path}")
             endless = fault is not None and fault.code == "ENDLESS_DISTINCT_PAGES"
@@ -306,6 +319,12 @@ def _handler_class(api: RestApi) -> type[BaseHTTPRequestHandler]:
                 else:
                     self._error(fault.status, fault.message or f"injected {fault.status}",
                                 fault.headers)
+                return
+            if self.command == "POST" and path.endswith(":testIamPermissions"):
+                try:
+                    self._send(200, json.dumps(api.test_permissions(path, raw)).encode())
+                except HttpError as exc:
+                    self._error(exc.status, exc.message)
                 return
             if self.command != "GET":
                 self._error(405, f"{self.command} is not simulated")

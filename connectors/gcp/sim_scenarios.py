@@ -217,6 +217,12 @@ def hardened() -> dict[str, Any]:
             "sinks": [{"name": "org-audit-archive", "includeChildren": True,
                        "destination": "storage.googleapis.com/acme-audit-archive",
                        "filter": 'logName:"cloudaudit.googleapis.com"',
+                       "writerIdentity": ORG_WRITER},
+                      # the SIEM's feed (CROSS-SIEM-001): a Pub/Sub sink of all audit logs
+                      {"name": "org-audit-siem", "includeChildren": True,
+                       "destination": "pubsub.googleapis.com/projects/acme-shared-logging/"
+                                      "topics/siem-export",
+                       "filter": 'logName:"cloudaudit.googleapis.com"',
                        "writerIdentity": ORG_WRITER}],
             "settings": {"storageLocation": "us", "disableDefaultSink": False},
             "accessApprovalSettings": {"enrolledServices": [{"cloudProduct": "all",
@@ -234,6 +240,8 @@ def hardened() -> dict[str, Any]:
                                 "effectiveTime": "2023-05-01T00:00:00Z", "isLocked": True},
             "iam": {"bindings": [{"role": "roles/storage.objectCreator",
                                   "members": [ORG_WRITER]}]}}},
+        "pubsubTopics": {"projects/acme-shared-logging/topics/siem-export": {"iam": {
+            "bindings": [{"role": "roles/pubsub.publisher", "members": [ORG_WRITER]}]}}},
     }
 
 

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from rules.cross import coverage, keys, retention
+from rules.cross import coverage, keys, retention, siem
 
 RULES = [
     retention.csrb_minimum,
     retention.profile_everywhere,
-    coverage.reaches_siem,
-    coverage.tamper_resistant,
+    siem.reaches_siem,
+    siem.tamper_resistant,
     coverage.every_target_covered,
     keys.logs_outlive_keys,
 ]

@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import datetime
 
-from auditor.model import Result, Status
+from auditor.model import Result
 from auditor.rule import RuleContext, failed, not_applicable, not_assessed, passed, rule
 from auditor.snapshot import Snapshot, TenantSnapshot
 from connectors.aws.model import AccountTrails, KmsKeys
 from connectors.gcp.model import CryptoKeyList, Hierarchy
-from rules.cross.retention import retention_sources
+from rules.cross.retention import kept_days
 
 AFTER_LIFETIME_DAYS = 730      # CSRB Rec 5: the key's lifetime plus two years
 
@@ -53,14 +53,6 @@ def _signing_keys(tenant: TenantSnapshot) -> Iterator[tuple[str, datetime | None
                     yield c.name, c.create_time, ""
 
 
-def _kept_days(ctx: RuleContext, tenant: str) -> int | None:
-    """The longest total retention any judged log source of the tenant has."""
-    days = [figures["total_days"] for f, figures in retention_sources(ctx)
-            if f.tenant == tenant and figures and f.status is not Status.NOT_ASSESSED
-            and isinstance(figures.get("total_days"), int)]
-    return max(days) if days else None
-
-
 @rule(id="CROSS-KEY-001", title="Key and identity logs outlive the keys", severity="medium",
       provider="cross", references="CSRB: Rec 5")
 def logs_outlive_keys(snapshot: Snapshot, ctx: RuleContext) -> Iterator[Result]:
@@ -93,7 +85,7 @@ def logs_outlive_keys(snapshot: Snapshot, ctx: RuleContext) -> Iterator[Result]:
                 yield not_assessed(f"{tenant.name}:{scope}", why)
         if not keys:
             yield not_applicable(tenant.name, "no customer signing keys")
-        kept = _kept_days(ctx, tenant.name)
+        kept = kept_days(snapshot, ctx, tenant.name)
         for key, created in signing:
             resource = f"{tenant.name}:{key}"
             if created is None or kept is None:

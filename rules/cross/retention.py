@@ -1,65 +1,78 @@
-"""Cross-provider retention: every log source judged against one policy, whatever the cloud.
-
-Provider retention rules put ``evidence["retention"] = {"source", "hot_days", "total_days"}``
-on their findings; these rules read those findings (``ctx.findings``), never the network.
-"""
+"""Cross-provider retention: every log source judged by its longest complete store, against one
+policy whatever the cloud (the inventory is ``rules.cross.inventory``)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
-from auditor.model import Finding, Result, Status
-from auditor.rule import RuleContext, failed, not_assessed, passed, rule
+from auditor.model import Result
+from auditor.rule import RuleContext, failed, not_applicable, not_assessed, passed, rule
 from auditor.snapshot import Snapshot
+from rules.cross.inventory import FOREVER, LogSource, inventory
 
-FOREVER = 36500
-
-
-def retention_sources(ctx: RuleContext) -> Iterator[tuple[Finding, dict[str, Any] | None]]:
-    """Each provider finding that judges a log source's retention, with its figures (``None``
-    when the provider rule could not read them)."""
-    for rule_id, findings in sorted(ctx.findings.items()):
-        if rule_id.startswith("CROSS-"):
-            continue
-        for f in findings:
-            figures = f.evidence.get("retention")
-            if isinstance(figures, dict):
-                yield f, figures
-            elif f.status is Status.NOT_ASSESSED and "-RET-" in rule_id:
-                yield f, None
+CSRB_DAYS = 180
 
 
-def _judge(ctx: RuleContext, hot_min: int, total_min: int, label: str) -> Iterator[Result]:
-    seen = False
-    for f, figures in retention_sources(ctx):
-        seen = True
-        resource = f"{f.tenant}:{f.resource}"
-        if figures is None or figures.get("total_days") is None:
-            yield not_assessed(resource, f"retention unknown ({f.rule_id}: {f.message})",
-                               rule=f.rule_id)
-            continue
-        hot, total = figures.get("hot_days") or 0, figures["total_days"]
-        # An archive (nothing searchable, e.g. an export bucket) is judged on what it keeps;
-        # the searchable copy of the same logs is a source of its own.
-        need_hot = hot_min if hot > 0 else 0
-        evidence = {"rule": f.rule_id, "source": figures.get("source", f.resource),
-                    "hot_days": hot, "total_days": total, "required_hot_days": need_hot,
-                    "required_total_days": total_min}
-        if hot >= need_hot and total >= total_min:
-            yield passed(resource, f"kept {_days(total)} ({label})", **evidence)
-        elif need_hot:
-            yield failed(resource, f"kept {_days(hot)} searchable / {_days(total)} in all; "
-                         f"{label} needs {need_hot} / {total_min} days", **evidence)
-        else:
-            yield failed(resource, f"kept {_days(total)}; {label} needs {total_min} days",
-                         **evidence)
-    if not seen:
-        yield not_assessed("all", "no provider reported the retention of any log source")
+def _best(src: LogSource, dim: str) -> tuple[int | None, bool]:
+    """The most days any complete store keeps (``dim``: hot_days or total_days), and whether a
+    store that might keep more could not be read (unknown figures, or unknown completeness)."""
+    known = [getattr(s, dim) for s in src.complete_stores() if getattr(s, dim) is not None]
+    unsure = any(getattr(s, dim) is None for s in src.complete_stores()) or bool(src.partial)
+    return (max(known) if known else None), unsure
 
 
-def _days(n: int) -> str:
-    return "forever" if n >= FOREVER else f"{n} days"
+def unread(src: LogSource) -> dict[str, list[str]]:
+    """Evidence of what could not be read about the source."""
+    out = {"unknown": src.unknown[:10], "unread": (src.partial + src.siem_unknown)[:10]}
+    return {k: v for k, v in out.items() if v}
+
+
+def _days(n: int | None) -> str:
+    return "unknown" if n is None else "forever" if n >= FOREVER else f"{n} days"
+
+
+def judge(src: LogSource, hot_min: int, total_min: int, label: str) -> Result:
+    """Pass when a complete store keeps ≥ ``total_min`` days and one keeps ≥ ``hot_min``
+    searchable; fail when the source is missing or every store is known to fall short; else
+    not_assessed."""
+    evidence = {"source": src.what, "stores": [s.evidence() for s in src.stores],
+                "required_hot_days": hot_min, "required_total_days": total_min,
+                **unread(src), **src.scope}
+    if src.missing:
+        return failed(src.resource, f"{src.missing} ({label})", **evidence)
+    if src.unknown:
+        return not_assessed(src.resource, f"whether {src.what} is recorded is unknown: "
+                            + "; ".join(src.unknown[:3]), **evidence)
+    hot, hot_unsure = _best(src, "hot_days")
+    total, total_unsure = _best(src, "total_days")
+    hot_ok = hot_min == 0 or (hot is not None and hot >= hot_min)
+    total_ok = total is not None and total >= total_min
+    evidence.update(hot_days=hot, total_days=total)
+    if hot_ok and total_ok:
+        return passed(src.resource, f"kept {_days(total)}"
+                      + (f", searchable {_days(hot)}" if hot_min else "") + f" ({label})",
+                      **evidence)
+    if (not hot_ok and hot_unsure) or (not total_ok and total_unsure):
+        why = "; ".join([s.note for s in src.complete_stores() if s.note] + src.partial) \
+            or "unknown"
+        return not_assessed(src.resource, f"retention of {src.what} unknown: {why}",
+                            **evidence)
+    if not src.complete_stores():
+        return failed(src.resource, f"no store receives all of {src.what} ({label})",
+                      **evidence)
+    short = ([f"searchable {_days(hot)} < {hot_min} days"] if not hot_ok else []) + \
+        ([f"kept {_days(total)} < {total_min} days"] if not total_ok else [])
+    return failed(src.resource, f"best complete store: {'; '.join(short)} ({label})",
+                  **evidence)
+
+
+def _judge_all(snapshot: Snapshot, ctx: RuleContext, hot: int, total: int, label: str
+               ) -> Iterator[Result]:
+    sources = inventory(snapshot, ctx)
+    if not sources:
+        yield not_applicable("all", "no log sources in the snapshot")
+    for src in sources:
+        yield judge(src, hot, total, label)
 
 
 @rule(id="CROSS-RET-001", title="Every customer-data-access log is kept ≥ 180 days",
@@ -67,29 +80,32 @@ def _days(n: int) -> str:
 def csrb_minimum(snapshot: Snapshot, ctx: RuleContext) -> Iterator[Result]:
     """
     What it checks:
-    That every log source the provider rules judged (CloudTrail archive and log groups, the
-    unified audit log, Entra log destinations, GCP log buckets and exports) keeps its
-    records for at least 180 days, the CSRB's floor for default audit logging.
+    That every log source (each CloudTrail trail, a tenant's unified audit log and Entra ID
+    logs, each project's Admin Activity and Data Access audit logs) is kept at least 180
+    days in at least one store that receives all of its events: a 90-day CloudWatch copy of
+    a trail whose bucket keeps years passes. An account no logging trail covers fails.
 
     Why it matters:
     Storm-0558 went unnoticed for weeks and was investigated over months. A log gone after
     30 or 90 days cannot show when an intruder arrived or what it read.
 
     Remediation:
-    Raise the retention of each failing source (see the provider rule named in the
-    evidence), or export it to a store that keeps it ≥ 180 days.
+    Raise the retention of the source's longest store (S3 lifecycle, Purview audit retention
+    policy, Log Analytics table retention, log bucket retention), or route the source to a
+    store that keeps it ≥ 180 days.
     """
-    yield from _judge(ctx, 0, 180, "the CSRB minimum")
+    yield from _judge_all(snapshot, ctx, 0, CSRB_DAYS, "the CSRB minimum")
 
 
 @rule(id="CROSS-RET-002", title="Every log source meets the retention profile",
       severity="high", provider="cross",
-      references="M-21-31: retention; SCuBA: MS.SECURITYSUITE.5.2")
+      references="M-26-14: retention; M-21-31: retention; SCuBA: MS.SECURITYSUITE.5.2")
 def profile_everywhere(snapshot: Snapshot, ctx: RuleContext) -> Iterator[Result]:
     """
     What it checks:
-    That every log source keeps records searchable for the profile's hot days and in all for
-    its total days (`[audit] retention_profile`; M-21-31 by default: 365 / 913 days).
+    That every log source is kept searchable for the profile's hot days and in all for its
+    total days (`[audit] retention_profile`; m-26-14 by default: 180 / 365 days), each by
+    the source's best complete store: the searchable copy and the archive may differ.
 
     Why it matters:
     One policy across clouds: an investigation needs the Entra sign-ins, the mailbox access
@@ -99,4 +115,11 @@ def profile_everywhere(snapshot: Snapshot, ctx: RuleContext) -> Iterator[Result]
     Raise each failing source's retention, or archive it to cold storage for the remainder.
     """
     r = ctx.retention
-    yield from _judge(ctx, r.hot_days, r.total_days, f"profile {r.name}")
+    yield from _judge_all(snapshot, ctx, r.hot_days, r.total_days, f"profile {r.name}")
+
+
+def kept_days(snapshot: Snapshot, ctx: RuleContext, tenant: str) -> int | None:
+    """The longest any complete store of the tenant keeps its source (CROSS-KEY-001)."""
+    days = [s.total_days for src in inventory(snapshot, ctx) if src.tenant == tenant
+            for s in src.complete_stores() if s.total_days is not None]
+    return max(days) if days else None

@@ -1,190 +1,110 @@
-"""Cross-provider rules over provider findings. The provider rules here are small stand-ins
-with the real ids, so each cross rule is shown to pass, fail and be not_assessed."""
+"""Cross-provider rules on hand-built snapshots (tests/cross/fixtures.py): Microsoft 365 and
+GCP log sources, signing keys, coverage. AWS end to end: test_aws_sources.py."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
-from typing import Any
+from datetime import date
 
-from auditor.engine import evaluate
-from auditor.model import Report, Result
-from auditor.rule import PROFILES, RuleContext, rule
-from auditor.snapshot import CollectionError, Snapshot, TenantSnapshot, ToolStamp
-from rules.cross import RULES as CROSS
+from auditor.rule import Attestation
+from connectors.gcp.model import ArchiveBucket, ExclusionList, LogExclusion
+from tests.cross.fixtures import audit, destination, gcp, m365, org_sink, ual_days
 from tests.rulecheck import expect
 
-NOW = datetime(2026, 11, 22, tzinfo=UTC)
+UAL, ENTRA = "unified audit log", "entra id logs"
+ACT, DATA = "projects/p admin activity audit logs", "projects/p data access audit logs"
 
 
-def stand_in(rule_id: str, provider: str, outcomes: dict[str, tuple[str, dict[str, Any]]]
-             ) -> Callable[..., Iterator[Result]]:
-    """A provider rule with a real id whose outcome per tenant is given."""
-
-    @rule(id=rule_id, title=rule_id, severity="high", provider=provider, references="BP: x")
-    def fn(tenant: TenantSnapshot, ctx: RuleContext) -> Iterator[Result]:
-        if tenant.name in outcomes:
-            status, evidence = outcomes[tenant.name]
-            yield Result(status=status, resource=f"{tenant.name}-log", message=status,
-                         evidence=evidence)
-
-    return fn
-
-
-def audit(rules: list[Callable[..., Iterator[Result]]], *tenants: TenantSnapshot,
-          profile: str = "m-21-31") -> Report:
-    snap = Snapshot(tool=ToolStamp(version="t"), created_at=NOW, tenants=list(tenants)).sealed()
-    return evaluate(snap, [*rules, *CROSS], RuleContext(now=NOW, retention=PROFILES[profile]))
+def test_m365_sources_kept_exported_and_immutable() -> None:
+    good = m365("good", destinations=(
+        destination("workspace", 180, 730, immutable=False),
+        destination("storage", 0, 36500, immutable=True)))
+    report = audit(good, rules=(ual_days(365),))
+    for rule_id in ("CROSS-RET-001", "CROSS-RET-002", "CROSS-SIEM-001"):
+        expect(report, rule_id, "pass", f"good:{UAL}")
+        expect(report, rule_id, "pass", f"good:{ENTRA}")
+    expect(report, "CROSS-SIEM-001", "pass", f"good:{UAL}", contains="management activity")
+    expect(report, "CROSS-INT-001", "pass", f"good:{ENTRA}", contains="storageAccounts/a")
+    assert not [f for f in report.findings if f.rule_id == "CROSS-INT-001"
+                and f.resource == f"good:{UAL}"]     # Purview is not a customer store
 
 
-def t(provider: str, name: str, targets: list[str] | None = None) -> TenantSnapshot:
-    return TenantSnapshot(provider=provider, name=name, targets=targets or [name])
+def test_m365_sources_short_unexported_and_mutable() -> None:
+    bare = m365("bare", subscribed=("Audit.Exchange",))
+    report = audit(bare, rules=(ual_days(180),))
+    expect(report, "CROSS-RET-001", "pass", f"bare:{UAL}")            # 180 is the CSRB floor
+    expect(report, "CROSS-RET-002", "fail", f"bare:{UAL}", contains="kept 180 days < 365")
+    expect(report, "CROSS-RET-001", "fail", f"bare:{ENTRA}", contains="kept 30 days")
+    siem = expect(report, "CROSS-SIEM-001", "fail", f"bare:{UAL}")[0]
+    assert "Audit.General" in siem.evidence["not_credited"][0]
+    expect(report, "CROSS-SIEM-001", "fail", f"bare:{ENTRA}")
+    expect(report, "CROSS-INT-001", "fail", f"bare:{ENTRA}", contains="no store of its own")
+    storage_only = m365("cold", destinations=(destination("storage", 0, 36500,
+                                                          immutable=False),))
+    report = audit(storage_only, rules=(ual_days(365),))
+    expect(report, "CROSS-SIEM-001", "fail", f"cold:{ENTRA}", contains="not a SIEM")
+    expect(report, "CROSS-INT-001", "fail", f"cold:{ENTRA}", contains="is immutable")
+    off = audit(m365("off", ingestion=False), rules=(ual_days(365),))
+    for rule_id in ("CROSS-RET-001", "CROSS-SIEM-001"):
+        expect(off, rule_id, "fail", f"off:{UAL}", contains="ingestion is off")
 
 
-def ret(total: int, hot: int | None = None) -> tuple[str, dict[str, Any]]:
-    return "pass", {"retention": {"source": "archive", "hot_days": hot or total,
-                                  "total_days": total}}
+def test_m365_unreadable_inputs_are_not_assessed() -> None:
+    dark = m365("dark", ingestion=None, subs_error=True, destinations=(
+        destination("workspace", None, None, immutable=None),))
+    report = audit(dark, rules=(ual_days(None),))
+    for rule_id in ("CROSS-RET-001", "CROSS-RET-002", "CROSS-SIEM-001"):
+        expect(report, rule_id, "not_assessed", f"dark:{UAL}",
+               contains="Get-AdminAuditLogConfig")
+    expect(report, "CROSS-RET-001", "not_assessed", f"dark:{ENTRA}")
+    expect(report, "CROSS-INT-001", "not_assessed", f"dark:{ENTRA}")
+    unsure = audit(m365("unsure"), rules=(ual_days(None),))   # no floor to fall back on
+    expect(unsure, "CROSS-RET-001", "not_assessed", f"unsure:{UAL}",
+           contains="M365-RET-001 gave no retention figure")
+    hub = m365("hub", destinations=(destination("eventhub", None, None, immutable=None),))
+    report = audit(hub, rules=(ual_days(365),))
+    expect(report, "CROSS-SIEM-001", "pass", f"hub:{ENTRA}", contains="eventhub")
 
 
-def test_retention_across_clouds() -> None:
-    rules = [stand_in("AWS-RET-001", "aws", {"a": ret(36500), "b": ret(90)}),
-             stand_in("GCP-RET-001", "gcp", {"g": ret(400, 400)}),
-             stand_in("M365-RET-001", "m365", {"m": ("not_assessed", {})})]
-    report = audit(rules, t("aws", "a"), t("aws", "b"), t("gcp", "g"), t("m365", "m"))
-    expect(report, "CROSS-RET-001", "pass", "a:a-log")
-    expect(report, "CROSS-RET-001", "fail", "b:b-log", contains="90 days")
-    expect(report, "CROSS-RET-001", "pass", "g:g-log")
-    expect(report, "CROSS-RET-001", "not_assessed", "m:m-log")
-    expect(report, "CROSS-RET-002", "fail", "g:g-log")     # 400 < 913 days total
-    expect(report, "CROSS-RET-002", "pass", "a:a-log")
-    expect(report, "CROSS-RET-002", "not_assessed", "m:m-log")
-    csrb = audit(rules, t("aws", "a"), t("aws", "b"), t("gcp", "g"), profile="csrb")
-    expect(csrb, "CROSS-RET-002", "pass", "g:g-log")
+def test_gcp_built_in_buckets_split_the_audit_logs() -> None:
+    report = audit(gcp("defaults"))
+    expect(report, "CROSS-RET-001", "pass", f"defaults:{ACT}")          # _Required: 400 d
+    expect(report, "CROSS-RET-002", "pass", f"defaults:{ACT}")
+    expect(report, "CROSS-RET-001", "fail", f"defaults:{DATA}", contains="kept 30 days")
+    expect(report, "CROSS-SIEM-001", "fail", f"defaults:{DATA}")
+    expect(report, "CROSS-INT-001", "pass", f"defaults:{ACT}", contains="_Required")
+    expect(report, "CROSS-INT-001", "fail", f"defaults:{DATA}")
+    attested = audit(gcp("defaults"), attestations=(Attestation(
+        rule="CROSS-SIEM-001", scope=f"defaults:{DATA}", by="secops", date=date(2026, 11, 1),
+        note="Chronicle reads the _Default bucket through a feed"),))
+    expect(attested, "CROSS-SIEM-001", "pass", f"defaults:{DATA}", contains="attested")
 
 
-def test_retention_without_any_source_is_not_assessed() -> None:
-    expect(audit([], t("aws", "a")), "CROSS-RET-001", "not_assessed", "all")
+def test_gcp_exports_and_their_limits() -> None:
+    archive = ArchiveBucket(name="archive", retention_seconds=400 * 86400, locked=True)
+    exported = gcp("exported", archive=archive, org_sinks=(
+        org_sink("storage.googleapis.com/archive"),
+        org_sink("pubsub.googleapis.com/projects/siem/topics/audit").model_copy(
+            update={"name": "to-siem"})))
+    report = audit(exported)
+    expect(report, "CROSS-RET-001", "pass", f"exported:{DATA}", contains="kept forever")
+    expect(report, "CROSS-RET-002", "fail", f"exported:{DATA}", contains="searchable 30 days")
+    expect(report, "CROSS-SIEM-001", "pass", f"exported:{DATA}", contains="pub/sub")
+    expect(report, "CROSS-INT-001", "pass", f"exported:{DATA}", contains="gs://archive")
+    dropped = gcp("dropped", default_days=400, exclusions=ExclusionList(exclusions=[
+        LogExclusion(name="no-data-access",
+                     filter='LOG_ID("cloudaudit.googleapis.com/data_access")')]))
+    expect(audit(dropped), "CROSS-RET-001", "fail", f"dropped:{DATA}",
+           contains="no store receives all")
+    dark = audit(gcp("dark", org_sinks_error=True))
+    expect(dark, "CROSS-RET-001", "pass", f"dark:{ACT}")       # what was seen is enough
+    expect(dark, "CROSS-RET-001", "not_assessed", f"dark:{DATA}", contains="logging.sinks")
+    expect(dark, "CROSS-RET-002", "not_assessed", f"dark:{DATA}")
+    expect(dark, "CROSS-SIEM-001", "not_assessed", f"dark:{DATA}")
+    expect(dark, "CROSS-INT-001", "not_assessed", f"dark:{DATA}")
 
 
-def test_siem_delivery_per_tenant() -> None:
-    rules = [stand_in("AWS-CT-008", "aws", {"a": ("fail", {}), "b": ("fail", {}),
-                                            "c": ("not_assessed", {})}),
-             stand_in("AWS-EXP-001", "aws", {"a": ("pass", {}), "b": ("fail", {}),
-                                             "c": ("fail", {})}),
-             stand_in("M365-EXP-001", "m365", {"m": ("pass", {})}),
-             stand_in("ENTRA-DIAG-001", "m365", {"m": ("fail", {})})]
-    report = audit(rules, t("aws", "a"), t("aws", "b"), t("aws", "c"), t("m365", "m"))
-    expect(report, "CROSS-SIEM-001", "pass", "a")            # a log-archive account suffices
-    expect(report, "CROSS-SIEM-001", "fail", "b")
-    expect(report, "CROSS-SIEM-001", "not_assessed", "c")
-    expect(report, "CROSS-SIEM-001", "fail", "m")
-
-
-def test_integrity_per_tenant() -> None:
-    rules = [stand_in("AWS-CT-012", "aws", {"a": ("pass", {}), "b": ("fail", {})}),
-             stand_in("ENTRA-DIAG-006", "m365", {"m": ("pass", {"immutable": True}),
-                                                 "n": ("fail", {"immutable": False}),
-                                                 "o": ("not_assessed", {"immutable": None})})]
-    report = audit(rules, t("aws", "a"), t("aws", "b"), t("m365", "m"), t("m365", "n"),
-                   t("m365", "o"), t("gcp", "g"))
-    expect(report, "CROSS-INT-001", "pass", "a")
-    expect(report, "CROSS-INT-001", "fail", "b")
-    expect(report, "CROSS-INT-001", "pass", "m")
-    expect(report, "CROSS-INT-001", "fail", "n")
-    expect(report, "CROSS-INT-001", "not_assessed", "o")
-    expect(report, "CROSS-INT-001", "not_assessed", "g")      # GCP-RET-002 did not run
-
-
-def test_coverage_of_enumerated_targets() -> None:
-    ok = t("aws", "org", ["111", "222"])
-    ok.add("aws.account", {"x": 1}, scope="111")
-    ok.add("aws.trails", {"x": 1}, scope="222/us-east-1")
-    partial = t("aws", "org2", ["333", "444"])
-    partial.add("aws.account", {"x": 1}, scope="333")
-    partial.add("aws.account", scope="444", error=CollectionError(
-        api="sts:AssumeRole", scope="444", code="AccessDenied", reason="denied"))
-    missing = t("aws", "org3", ["555", "666"])
-    missing.add("aws.account", {"x": 1}, scope="555")
-    crashed = t("gcp", "acme", ["p1"])
-    crashed.add("connector", scope="acme", error=CollectionError(api="gcp connector",
-                                                                 scope="acme", code="Boom"))
-    report = audit([], ok, partial, missing, crashed)
-    expect(report, "CROSS-COV-001", "pass", "org")
-    unreached = expect(report, "CROSS-COV-001", "not_assessed", "org2")[0]
-    assert unreached.evidence["unreached"] == ["444"]
-    absent = expect(report, "CROSS-COV-001", "fail", "org3")[0]
-    assert absent.evidence["absent"] == ["666"]
-    expect(report, "CROSS-COV-001", "not_assessed", "acme", contains="could not be collected")
-    silent = TenantSnapshot(provider="m365", name="contoso")
-    expect(audit([], silent), "CROSS-COV-001", "not_assessed", "contoso")
-
-
-def test_coverage_of_an_empty_audit() -> None:
-    report = audit([])
-    expect(report, "CROSS-COV-001", "not_applicable", "all")
-
-
-def test_signing_key_logs_outlive_the_keys() -> None:
-    from connectors.aws.model import KmsKey, KmsKeys
-    from connectors.gcp.model import CryptoKey, CryptoKeyList
-
-    def aws_keys(name: str) -> TenantSnapshot:
-        tenant = t("aws", name)
-        keys = KmsKeys(keys=[
-            KmsKey(arn=f"arn:aws:kms:us-east-1:1:key/{name}-sign", usage="SIGN_VERIFY",
-                   state="Enabled", created=datetime(2020, 1, 1, tzinfo=UTC)),
-            KmsKey(arn=f"arn:aws:kms:us-east-1:1:key/{name}-enc", usage="ENCRYPT_DECRYPT",
-                   state="Enabled", created=datetime(2020, 1, 1, tzinfo=UTC))])
-        tenant.add("aws.account", {"account_id": "1", "regions": ["us-east-1"]}, scope="1")
-        tenant.add("aws.kms", keys.model_dump(mode="json"), scope="1/us-east-1")
-        return tenant
-
-    denied = t("aws", "denied")
-    denied.add("aws.account", {"account_id": "2", "regions": ["us-east-1", "eu-west-1"]},
-               scope="2")
-    denied.add("aws.kms", scope="2/us-east-1", error=CollectionError(
-        api="kms:ListKeys", scope="2/us-east-1", code="AccessDenied", permission="kms:ListKeys"))
-    gcp = t("gcp", "g")
-    gcp.add("gcp.hierarchy", {"projects": [{"project_id": "p"}]})
-    gcp.add("gcp.kms_keys", CryptoKeyList(keys=[CryptoKey(
-        name="projects/p/locations/global/keyRings/r/cryptoKeys/k", purpose="ENCRYPT_DECRYPT",
-        create_time=datetime(2024, 1, 1, tzinfo=UTC))]).model_dump(mode="json"),
-        scope="projects/p")
-    rules = [stand_in("AWS-RET-001", "aws", {"long": ret(36500), "short": ret(913)})]
-    report = audit(rules, aws_keys("long"), aws_keys("short"), denied, gcp)
-    ok = expect(report, "CROSS-KEY-001", "pass", "long:arn:aws:kms:us-east-1:1:key/long-sign")
-    assert ok[0].evidence["required_days"] == ok[0].evidence["key_age_days"] + 730
-    expect(report, "CROSS-KEY-001", "fail", "short:arn:aws:kms:us-east-1:1:key/short-sign")
-    expect(report, "CROSS-KEY-001", "not_assessed", "denied:2/us-east-1",
-           contains="needs kms:ListKeys")
-    expect(report, "CROSS-KEY-001", "not_assessed", "denied:2/eu-west-1",
-           contains="aws.kms was not collected for 2/eu-west-1")
-    expect(report, "CROSS-KEY-001", "not_applicable", "g")
-    expect(audit([], t("gcp", "never")), "CROSS-KEY-001", "not_assessed", "never",
-           contains="gcp.kms_keys was not collected")
-    assert not [f for f in report.findings if "-enc" in f.resource]
-
-
-def test_archive_is_judged_on_what_it_keeps_and_single_target_coverage() -> None:
-    archive = ("pass", {"retention": {"source": "gs://archive", "hot_days": 0,
-                                      "total_days": 36500}})
-    cold_short = ("fail", {"retention": {"source": "gs://short", "hot_days": 0,
-                                         "total_days": 100}})
-    rules = [stand_in("GCP-RET-002", "gcp", {"g": archive, "h": cold_short})]
-    report = audit(rules, t("gcp", "g"), t("gcp", "h"))
-    expect(report, "CROSS-RET-002", "pass", "g:g-log")
-    expect(report, "CROSS-RET-002", "fail", "h:h-log", contains="needs 913 days")
-    single = t("m365", "contoso", ["8c7f2e1a"])
-    single.add("m365.licences", {"skus": []})
-    expect(audit([], single), "CROSS-COV-001", "pass", "contoso")
-
-
-def test_integrity_with_one_destination_unknown_is_not_assessed() -> None:
-    @rule(id="ENTRA-DIAG-006", title="x", severity="high", provider="m365", references="BP: x")
-    def two_destinations(tenant: TenantSnapshot, ctx: RuleContext) -> Iterator[Result]:
-        yield Result(status="fail", resource="ws", message="m", evidence={"immutable": False})
-        yield Result(status="not_assessed", resource="sa", message="m",
-                     evidence={"immutable": None})
-
-    report = audit([two_destinations], t("m365", "p"))
-    expect(report, "CROSS-INT-001", "not_assessed", "p")
+def test_an_empty_audit_has_no_sources() -> None:
+    report = audit()
+    for rule_id in ("CROSS-RET-001", "CROSS-RET-002", "CROSS-SIEM-001", "CROSS-INT-001",
+                    "CROSS-COV-001"):
+        expect(report, rule_id, "not_applicable", "all")

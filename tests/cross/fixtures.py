@@ -1,0 +1,147 @@
+"""Hand-built tenant snapshots from the connectors' typed records, for the cross rules.
+
+Shapes follow the connectors' models; the sink filters of ``_Required``/``_Default`` are the
+GCP simulator's (connectors/gcp/sim_world.py), which cite Google's routing documentation.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from auditor.engine import evaluate
+from auditor.model import Report, Result, RuleFn
+from auditor.rule import PROFILES, Attestation, RuleContext, rule
+from auditor.snapshot import CollectionError, Snapshot, TenantSnapshot, ToolStamp
+from connectors.gcp.model import (
+    ArchiveBucket,
+    ExclusionList,
+    Hierarchy,
+    LogBucket,
+    LogBucketList,
+    LogSink,
+    ProjectNode,
+    SinkList,
+)
+from connectors.gcp.sim_world import DEFAULT_FILTER, REQUIRED_FILTER
+from connectors.m365.model import (
+    AdminAuditConfig,
+    DestinationRetention,
+    DiagnosticSetting,
+    DiagnosticSettingList,
+    LogCategory,
+    Subscription,
+    SubscriptionList,
+)
+from rules.cross import RULES as CROSS
+
+NOW = datetime(2026, 12, 6, tzinfo=UTC)
+EXPORT = ("Audit.Exchange", "Audit.SharePoint", "Audit.AzureActiveDirectory", "Audit.General")
+WS = "/subscriptions/s/resourceGroups/r/providers/Microsoft.OperationalInsights/workspaces/w"
+SA = "/subscriptions/s/resourceGroups/r/providers/Microsoft.Storage/storageAccounts/a"
+EH = "/subscriptions/s/resourceGroups/r/providers/Microsoft.EventHub/namespaces/n/" \
+     "authorizationrules/RootManageSharedAccessKey"
+
+
+def audit(*tenants: TenantSnapshot, rules: tuple[RuleFn, ...] = (), profile: str = "m-26-14",
+          attestations: tuple[Attestation, ...] = ()) -> Report:
+    snap = Snapshot(tool=ToolStamp(version="t"), created_at=NOW, tenants=list(tenants)).sealed()
+    return evaluate(snap, [*rules, *CROSS], RuleContext(
+        now=NOW, retention=PROFILES[profile], attestations=attestations))
+
+
+def denied(api: str, scope: str = "", permission: str = "") -> CollectionError:
+    return CollectionError(api=api, scope=scope, code="AccessDenied", reason="denied",
+                           permission=permission)
+
+
+def dump(record: Any) -> Any:
+    return record.model_dump(mode="json")
+
+
+# ---------------------------------------------------------------- Microsoft 365
+def m365(name: str, *, ingestion: bool | None = True, subscribed: tuple[str, ...] = EXPORT,
+         destinations: tuple[DestinationRetention, ...] = (),
+         subs_error: bool = False) -> TenantSnapshot:
+    t = TenantSnapshot(provider="m365", name=name, targets=[f"{name}-tenant-id"])
+    if ingestion is None:
+        t.add("m365.admin_audit_config", error=denied("exchange:Get-AdminAuditLogConfig"))
+    else:
+        t.add("m365.admin_audit_config", dump(AdminAuditConfig(
+            unified_audit_log_ingestion_enabled=ingestion)))
+    if subs_error:
+        t.add("m365.activity_subscriptions", error=denied(
+            "management:subscriptions/list", permission="ActivityFeed.Read"))
+    else:
+        t.add("m365.activity_subscriptions", dump(SubscriptionList(subscriptions=[
+            Subscription(content_type=c, status="enabled") for c in subscribed])))
+    settings = [DiagnosticSetting(name=f"s{i}", **{_field(d.kind): d.id},
+                                  logs=[LogCategory(category=c, enabled=True)
+                                        for c in d.categories])
+                for i, d in enumerate(destinations)]
+    t.add("m365.entra_diagnostic_settings", dump(DiagnosticSettingList(settings=settings)))
+    for d in destinations:
+        t.add("m365.entra_destination", dump(d), scope=d.id)
+    return t
+
+
+def _field(kind: str) -> str:
+    return {"workspace": "workspace_id", "storage": "storage_account_id",
+            "eventhub": "event_hub_rule_id"}[kind]
+
+
+def destination(kind: str, hot: int | None, total: int | None, *, immutable: bool | None,
+                categories: tuple[str, ...] = ("AuditLogs", "SignInLogs")
+                ) -> DestinationRetention:
+    return DestinationRetention(id={"workspace": WS, "storage": SA, "eventhub": EH}[kind],
+                                kind=kind, categories=list(categories), hot_days=hot,
+                                total_days=total, immutable=immutable)
+
+
+def ual_days(days: int | None) -> RuleFn:
+    """M365-RET-001 as it reports retention evidence (``evidence.retention``)."""
+
+    @rule(id="M365-RET-001", title="x", severity="high", provider="m365", references="BP: x")
+    def stand_in(tenant: TenantSnapshot, ctx: RuleContext) -> list[Result]:
+        return [Result(status="pass" if days else "not_assessed", resource="ual", message="m",
+                       evidence={"retention": {"source": "ual", "hot_days": days,
+                                               "total_days": days}})]
+    return stand_in
+
+
+# ---------------------------------------------------------------- GCP
+PROJECT = "projects/p"
+BUCKETS = "projects/p/locations/global/buckets"
+
+
+def gcp(name: str, *, default_days: int = 30, org_sinks: tuple[LogSink, ...] = (),
+        archive: ArchiveBucket | None = None, org_sinks_error: bool = False,
+        exclusions: ExclusionList | None = None) -> TenantSnapshot:
+    t = TenantSnapshot(provider="gcp", name=name, targets=[PROJECT])
+    t.add("gcp.hierarchy", dump(Hierarchy(organization="organizations/1", projects=[
+        ProjectNode(project_id="p", parent="organizations/1")])))
+    if org_sinks_error:
+        t.add("gcp.sinks", scope="organizations/1", error=denied(
+            "logging.sinks.list", "organizations/1", "logging.sinks.list"))
+    else:
+        t.add("gcp.sinks", dump(SinkList(resource="organizations/1", sinks=list(org_sinks))),
+              scope="organizations/1")
+    t.add("gcp.sinks", dump(SinkList(resource=PROJECT, sinks=[
+        LogSink(name="_Required", parent=PROJECT, filter=REQUIRED_FILTER,
+                destination=f"logging.googleapis.com/{BUCKETS}/_Required"),
+        LogSink(name="_Default", parent=PROJECT, filter=DEFAULT_FILTER,
+                destination=f"logging.googleapis.com/{BUCKETS}/_Default",
+                # project exclusions are the _Default sink's (sinks.list returns them)
+                exclusions=list((exclusions or ExclusionList()).exclusions))])), scope=PROJECT)
+    t.add("gcp.log_buckets", dump(LogBucketList(buckets=[
+        LogBucket(name=f"{BUCKETS}/_Required", retention_days=400, locked=True),
+        LogBucket(name=f"{BUCKETS}/_Default", retention_days=default_days)])), scope=PROJECT)
+    t.add("gcp.exclusions", dump(exclusions or ExclusionList()), scope=PROJECT)
+    if archive is not None:
+        t.add("gcp.storage_bucket", dump(archive), scope=f"gs://{archive.name}")
+    return t
+
+
+def org_sink(destination: str, flt: str = 'logName:"cloudaudit.googleapis.com"') -> LogSink:
+    return LogSink(name="org-audit", parent="organizations/1", destination=destination,
+                   filter=flt, include_children=True)
