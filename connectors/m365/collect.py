@@ -25,7 +25,8 @@ if TYPE_CHECKING:
 ORDER = ("m365.organization", "m365.licences", "m365.domains", "m365.admin_audit_config",
          "m365.organization_config", "m365.mailboxes", "m365.audit_bypass",
          "m365.ual_retention_policies", "m365.activity_subscriptions",
-         "m365.entra_diagnostic_settings", "m365.entra_destination")
+         "m365.entra_diagnostic_settings", "m365.entra_destination",
+         "m365.user_licences")
 
 
 def credential(target: M365Tenant, ctx: CollectContext) -> Any:
@@ -119,7 +120,8 @@ def collect(target: M365Tenant, ctx: CollectContext) -> TenantSnapshot:
     jobs = [
         _guarded(lambda: collect_graph(target.url("graph"), tenant, cred, cloud.scope("graph"),
                                        target.timeout, graph_calls),
-                 ("m365.organization", "m365.licences", "m365.domains"), "graph", tenant),
+                 ("m365.organization", "m365.licences", "m365.domains", "m365.user_licences"),
+                 "graph", tenant),
         _guarded(lambda: exo.mailboxes(ctx.progress), ("m365.mailboxes",),
                  "exchange:Get-Mailbox", tenant),
         _guarded(exo.audit_bypass, ("m365.audit_bypass",),

@@ -90,6 +90,32 @@ def bypass_rows(gen: dict[str, Any]) -> tuple[int, Any]:
     return total, lambda i: _bypass_row(i, i < bypassed)
 
 
+def user_row(i: int, gen: dict[str, Any], select: list[str] | None) -> dict[str, Any]:
+    """Graph ``user`` ``i`` of a generated population. Shape: Graph v1.0 "List users" and the
+    assignedLicense resource type (``{"disabledPlans": [guid], "skuId": guid}``); without
+    ``$select`` Graph returns a default property set that does NOT include
+    ``assignedLicenses`` (Graph "user resource type": "Returned only on $select").
+    ``gen["mix"]`` assigns licences in order: ``[{"sku": part, "count": n, "disabled":
+    [plan names]}]``; users beyond the mix hold no licence."""
+    start = 0
+    assigned: list[dict[str, Any]] = []
+    for m in gen.get("mix") or []:
+        if start <= i < start + int(m["count"]):
+            assigned = [{"disabledPlans": [_uuid("plan", p) for p in m.get("disabled", [])],
+                         "skuId": _uuid("sku", m["sku"])}]
+            break
+        start += int(m["count"])
+    upn = f"user{i:06d}@{gen.get('domain', DOMAIN)}"
+    full = {"id": _uuid("aad", i), "displayName": f"User {i}", "userPrincipalName": upn,
+            "mail": upn, "givenName": None, "surname": None, "jobTitle": None,
+            "mobilePhone": None, "officeLocation": None, "preferredLanguage": None,
+            "businessPhones": [], "assignedLicenses": assigned}
+    if not select:
+        full.pop("assignedLicenses")
+        return full
+    return {k: full[k] for k in select if k in full}
+
+
 def _sku(part: str, plans: list[str], units: int) -> dict[str, Any]:
     sku_id = _uuid("sku", part)
     return {"accountId": TENANT_ID, "accountName": "Contoso", "appliesTo": "User",
@@ -170,6 +196,8 @@ def scenario(name: str = "storm-0558", *, mailboxes: int | None = None,
         "organization": [org], "domains": domains,
         "subscribedSkus": [_sku("SPE_E5" if hard else "SPE_E3", SPE_E5 if hard else SPE_E3,
                                 count)],
+        "users": {"generate": {"count": count, "domain": DOMAIN, "mix": [
+            {"sku": "SPE_E5" if hard else "SPE_E3", "count": count}]}},
         "exchange": {
             "Get-AdminAuditLogConfig": [{"Identity": "Admin Audit Log Settings",
                                          "AdminAuditLogEnabled": True,
@@ -184,9 +212,10 @@ def scenario(name: str = "storm-0558", *, mailboxes: int | None = None,
                 "Identity": "Keep audit 10 years", "Name": "Keep audit 10 years",
                 "Description": "CSRB Rec 10 / M-21-31", "Enabled": True, "Priority": 1,
                 "RetentionDuration": "TenYears", "Mode": "Enforce",
-                "RecordTypes": ["ExchangeAdmin", "ExchangeItem", "ExchangeItemGroup",
-                                "SharePoint", "SharePointFileOperation",
-                                "AzureActiveDirectory", "AzureActiveDirectoryStsLogon"],
+                "RecordTypes": ["ExchangeAdmin", "ExchangeItem", "ExchangeItemAggregated",
+                                "ExchangeItemGroup", "SharePoint", "SharePointFileOperation",
+                                "AzureActiveDirectory", "AzureActiveDirectoryAccountLogon",
+                                "AzureActiveDirectoryStsLogon"],
                 "Operations": [], "UserIds": []}],
         },
         "subscriptions": [{"contentType": c, "status": "enabled",

@@ -19,14 +19,14 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from connectors.m365.scenarios import bypass_rows, mailbox_row, scenario
+from connectors.m365.scenarios import bypass_rows, mailbox_row, scenario, user_row
 
 TOKEN_ENV = "CSRB_M365_SIM_TOKEN"
 COMPLIANCE_CMDLETS = {"Get-UnifiedAuditLogRetentionPolicy"}
 _INVOKE = re.compile(r"^/adminapi/beta/([^/]+)/InvokeCommand$", re.I)
 _BANNER = re.compile(r"^/adminapi/beta/([^/]+)/EXOBanner\('AutogenSession'\)$", re.I)
 _MGMT = re.compile(r"^/api/v1\.0/([^/]+)/activity/feed/subscriptions/list$", re.I)
-_GRAPH = re.compile(r"^/v1\.0/(organization|subscribedSkus|domains)$")
+_GRAPH = re.compile(r"^/v1\.0/(organization|subscribedSkus|domains|users)$")
 
 _DENIED = {
     "graph": ("Authorization_RequestDenied", "Insufficient privileges to complete the "
@@ -229,6 +229,8 @@ class _Handler(BaseHTTPRequestHandler):
                 return self._send(200, None, raw=b'{"value": [ {"oops"')
             return self._error(kind, fault.status, fault.retry_after)
         endless = fault is not None and fault.endless
+        if kind == "graph" and path.endswith("/users"):
+            return self._users(sim, query, endless)
         if kind == "graph":
             return self._graph(sim, path.rsplit("/", 1)[-1], query, endless)
         if key == "compliance:EXOBanner":
@@ -250,6 +252,25 @@ class _Handler(BaseHTTPRequestHandler):
                                "value": page}
         if endless or skip + size < len(items):
             doc["@odata.nextLink"] = f"{sim.url}/v1.0/{name}?$skiptoken={skip + size}"
+        self._send(200, doc)
+
+    def _users(self, sim: Simulator, query: dict[str, list[str]], endless: bool) -> None:
+        """Graph v1.0 "List users": ``$top`` up to 999 (default 100), ``$select`` honoured, the
+        nextLink carrying the same ``$select``/``$top`` plus a ``$skiptoken``."""
+        gen = (sim.data.get("users") or {}).get("generate") or {"count": 0}
+        select = [f for f in ",".join(query.get("$select") or []).split(",") if f]
+        size = min(int((query.get("$top") or ["100"])[0]), 999)
+        skip = int((query.get("$skiptoken") or ["0"])[0])
+        end = min(skip + size, int(gen["count"]))
+        doc: dict[str, Any] = {
+            "@odata.context": f"{sim.url}/v1.0/$metadata#users"
+                              + (f"({','.join(select)})" if select else ""),
+            "value": [] if endless else [user_row(i, gen, select) for i in range(skip, end)]}
+        if endless or end < int(gen["count"]):
+            keep = "".join(f"&${k}={query[f'${k}'][0]}" for k in ("select", "top")
+                           if query.get(f"${k}"))
+            doc["@odata.nextLink"] = (f"{sim.url}/v1.0/users?$skiptoken="
+                                      f"{end if not endless else skip}{keep}")
         self._send(200, doc)
 
     def _invoke(self, sim: Simulator, body: Any, query: dict[str, list[str]],

@@ -15,7 +15,6 @@ RULES = [
     mailbox.audit_bypass,
     mailbox.cis_action_set,
     ual.ual_retention,
-    ual.audit_tier,
     ual.ual_export,
     entra.diag_destination,
     entra.signin_export,
