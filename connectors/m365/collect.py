@@ -26,7 +26,7 @@ ORDER = ("m365.organization", "m365.licences", "m365.domains", "m365.admin_audit
          "m365.organization_config", "m365.mailboxes", "m365.audit_bypass",
          "m365.ual_retention_policies", "m365.activity_subscriptions",
          "m365.entra_diagnostic_settings", "m365.entra_destination",
-         "m365.user_licences")
+         "m365.user_licences", "m365.mailboxes_audit_disabled")
 
 
 def credential(target: M365Tenant, ctx: CollectContext) -> Any:
@@ -123,6 +123,8 @@ def collect(target: M365Tenant, ctx: CollectContext) -> TenantSnapshot:
                  ("m365.organization", "m365.licences", "m365.domains", "m365.user_licences"),
                  "graph", tenant),
         _guarded(lambda: exo.mailboxes(ctx.progress), ("m365.mailboxes",),
+                 "exchange:Get-Mailbox", tenant),
+        _guarded(exo.audit_disabled, ("m365.mailboxes_audit_disabled",),
                  "exchange:Get-Mailbox", tenant),
         _guarded(exo.audit_bypass, ("m365.audit_bypass",),
                  "exchange:Get-MailboxAuditBypassAssociation", tenant),

@@ -12,6 +12,7 @@ from connectors.m365.model import (
     RETENTION_DURATION_DAYS,
     AdminAuditConfig,
     AuditBypass,
+    AuditDisabledMailboxes,
     MailboxAudit,
     OrganizationConfig,
     RetentionPolicy,
@@ -30,6 +31,10 @@ KNOWN_ACTIONS = (
     "UpdateFolderPermissions", "UpdateInboxRules",
 )
 MAILBOX_KINDS = ("UserMailbox", "SharedMailbox")
+# Microsoft Learn "Manage mailbox auditing" (purview/audit-mailboxes): the AuditEnabled value a
+# mailbox shows is not reliable; the server-side filter reads the stored setting.
+AUDIT_OFF_FILTER = "AuditEnabled -eq 'False'"
+FIRST_NAMES = 50
 _TIMESPAN = re.compile(r"^(?:(\d+)\.)?(\d+):(\d+):(\d+)")
 
 
@@ -153,6 +158,28 @@ class Exchange:
             return Outcome("m365.mailboxes", None, exc.error)
         return Outcome("m365.mailboxes", reducer.out.model_dump(), None)
 
+    def audit_disabled(self) -> Outcome:
+        """User and shared mailboxes with auditing off, by the server-side ``-Filter``."""
+        name = "m365.mailboxes_audit_disabled"
+        params = {"ResultSize": "Unlimited", "RecipientTypeDetails": list(MAILBOX_KINDS),
+                  "Filter": AUDIT_OFF_FILTER}
+        out = AuditDisabledMailboxes(method=f"Get-Mailbox -ResultSize Unlimited "
+                                            f"-RecipientTypeDetails UserMailbox,SharedMailbox "
+                                            f"-Filter \"{AUDIT_OFF_FILTER}\"")
+        try:
+            for page in self.rows("Get-Mailbox", params):
+                for row in page:
+                    if str(row.get("RecipientTypeDetails") or "") not in MAILBOX_KINDS:
+                        continue
+                    out.count += 1
+                    if len(out.first) < FIRST_NAMES:
+                        out.first.append(str(row.get("UserPrincipalName")
+                                             or row.get("PrimarySmtpAddress")
+                                             or row.get("Identity") or "?"))
+        except ApiFailed as exc:
+            return Outcome(name, None, exc.error)
+        return Outcome(name, out.model_dump(), None)
+
     def audit_bypass(self) -> Outcome:
         out = AuditBypass()
         try:
@@ -166,18 +193,39 @@ class Exchange:
         return Outcome("m365.audit_bypass", out.model_dump(), None)
 
 
+def regional_compliance(location: str, base: str) -> str | None:
+    """The Security & Compliance REST host for an autogen redirect's ``Location``.
+
+    The redirect points at ``<prefix>.admin.protection.outlook.com:446``, which does not serve
+    the REST API; the same prefix under the front door's domain does
+    (``<prefix>.ps.compliance.protection.outlook.com``, port 443). Source: ScubaGear
+    ``EXORestHelper.psm1`` ``Get-ComplianceApiEndpoint`` ("The redirect points to
+    <prefix>.admin.protection.outlook.com:446 but the REST API is served from
+    <prefix>.ps.compliance.protection.outlook.com:443"). A Location of any other shape is used
+    as given (scheme and host)."""
+    parsed = urlparse(location)
+    host = parsed.hostname or ""
+    prefix, _, rest = host.partition(".")
+    front = urlparse(base).hostname or ""
+    at = front.find("ps.compliance.")
+    if prefix and rest.startswith("admin.protection.") and at >= 0:
+        return f"https://{prefix}.{front[at:]}"
+    if parsed.scheme in ("https", "http") and parsed.netloc:
+        return f"{parsed.scheme}://{parsed.netloc}"
+    return None
+
+
 def discover_compliance(http: Http, base: str, tenant: str, scope: str) -> str:
-    """The regional Security & Compliance host: the ``Location`` of the EXOBanner redirect
-    (not followed); ``base`` itself when there is no redirect."""
+    """The regional Security & Compliance host from the ``Location`` of the EXOBanner
+    redirect (not followed; see ``regional_compliance``); ``base`` itself when there is no
+    redirect."""
     url = f"{base}/adminapi/beta/{tenant}/EXOBanner('AutogenSession')?Version=3.4.0"
     resp = http.send("compliance:EXOBanner", scope, "GET", url, where=tenant,
                      permission=NEEDS["compliance"], ok=(200, 301, 302, 303, 307, 308),
                      headers={"X-AnchorMailbox": f"UPN:SystemMailbox@{tenant}"})
     location = resp.headers.get("Location")
     if resp.is_redirect and location:
-        parsed = urlparse(location)
-        if parsed.scheme in ("https", "http") and parsed.netloc:
-            return f"{parsed.scheme}://{parsed.netloc}"
+        return regional_compliance(location, base) or base
     return base
 
 

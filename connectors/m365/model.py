@@ -9,6 +9,8 @@ Parts written by the M365 connector (each observed, or with a ``CollectionError`
 - ``m365.organization_config`` (Exchange ``Get-OrganizationConfig``): ``OrganizationConfig``.
 - ``m365.mailboxes`` (Exchange ``Get-Mailbox``): ``MailboxAudit`` (columnar, action bitmasks).
 - ``m365.audit_bypass`` (Exchange ``Get-MailboxAuditBypassAssociation``): ``AuditBypass``.
+- ``m365.mailboxes_audit_disabled`` (Exchange ``Get-Mailbox -Filter "AuditEnabled -eq
+  'False'"``): ``AuditDisabledMailboxes``.
 - ``m365.ual_retention_policies`` (S&C ``Get-UnifiedAuditLogRetentionPolicy``):
   ``RetentionPolicyList``.
 - ``m365.activity_subscriptions`` (Management Activity ``subscriptions/list``):
@@ -257,3 +259,12 @@ def licence_key(assigned: Iterable[tuple[str, Iterable[str]]]) -> str:
         off = "+".join(sorted(str(d).lower() for d in disabled))
         parts.append(f"{str(sku).lower()}/{off}" if off else str(sku).lower())
     return ";".join(sorted(parts))
+
+
+class AuditDisabledMailboxes(BaseModel):
+    """User and shared mailboxes the server-side filter finds with auditing off (the
+    per-mailbox ``AuditEnabled`` property is not trusted; see the connector)."""
+
+    count: int = 0
+    first: list[str] = Field(default_factory=list)      # the first 50 names
+    method: str = ""

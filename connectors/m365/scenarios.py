@@ -41,13 +41,23 @@ def _uuid(*parts: object) -> str:
     return str(uuid.uuid5(uuid.NAMESPACE_URL, "/".join(map(str, parts))))
 
 
-def mailbox_row(i: int, gen: dict[str, Any]) -> dict[str, Any]:
-    """Get-Mailbox output for mailbox ``i`` of a generated population (deterministic)."""
+def audit_off(i: int, gen: dict[str, Any]) -> bool:
+    """Whether mailbox ``i`` has auditing switched off (the stored setting)."""
+    return bool(gen.get("disabled_every") and i % gen["disabled_every"] == 3)
+
+
+def mailbox_row(i: int, gen: dict[str, Any], filtered: bool = False) -> dict[str, Any]:
+    """Get-Mailbox output for mailbox ``i`` of a generated population (deterministic).
+
+    ``AuditEnabled`` reads True on every mailbox in the plain listing: Microsoft Learn "Manage
+    mailbox auditing" (purview/audit-mailboxes) warns the property does not show whether a
+    mailbox is audited and points to ``Get-Mailbox -Filter "AuditEnabled -eq ..."``, which
+    reads the stored setting. ``filtered``: the row as that server-side filter returns it."""
     domain = gen.get("domain", DOMAIN)
     shared = i % 15 == 14
     upn = f"{'shared' if shared else 'user'}{i:06d}@{domain}"
     customised = gen.get("customised_every") and i % gen["customised_every"] == 7
-    disabled = gen.get("disabled_every") and i % gen["disabled_every"] == 3
+    disabled = audit_off(i, gen)
     if gen.get("hardened"):
         admin = [*DEFAULT_ADMIN, "Copy", "FolderBind", "Move"]
         delegate = [*DEFAULT_DELEGATE, "FolderBind", "Move"]
@@ -67,7 +77,8 @@ def mailbox_row(i: int, gen: dict[str, Any]) -> dict[str, Any]:
         "RecipientTypeDetails": "SharedMailbox" if shared else "UserMailbox",
         "RecipientType": "UserMailbox", "ExchangeGuid": guid, "Guid": _uuid("obj", i),
         "ExternalDirectoryObjectId": _uuid("aad", i), "IsMailboxEnabled": True,
-        "AuditEnabled": not disabled, "AuditLogAgeLimit": "90.00:00:00",
+        "AuditEnabled": not disabled if filtered else True,
+        "AuditLogAgeLimit": "90.00:00:00",
         "AuditAdmin": admin, "AuditDelegate": delegate, "AuditOwner": owner,
         "DefaultAuditSet": default_set, "LitigationHoldEnabled": False,
         "RetentionPolicy": "Default MRM Policy", "ArchiveStatus": "None",

@@ -19,7 +19,13 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from connectors.m365.scenarios import bypass_rows, mailbox_row, scenario, user_row
+from connectors.m365.scenarios import (
+    audit_off,
+    bypass_rows,
+    mailbox_row,
+    scenario,
+    user_row,
+)
 
 TOKEN_ENV = "CSRB_M365_SIM_TOKEN"
 COMPLIANCE_CMDLETS = {"Get-UnifiedAuditLogRetentionPolicy"}
@@ -77,7 +83,8 @@ class Simulator:
     url: str = ""
     requests: list[Recorded] = field(default_factory=list)
     faults: dict[str, Fault] = field(default_factory=dict)
-    banner_location: str | None = None        # EXOBanner redirect target (a regional host)
+    banner_location: str | None = None        # EXOBanner redirect target, overriding:
+    compliance_prefix: str = "nam12b"         # the region the autogen redirect names
     _server: ThreadingHTTPServer | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -234,8 +241,7 @@ class _Handler(BaseHTTPRequestHandler):
         if kind == "graph":
             return self._graph(sim, path.rsplit("/", 1)[-1], query, endless)
         if key == "compliance:EXOBanner":
-            target = sim.banner_location or sim.url
-            return self._send(302, {}, {"Location": f"{target}{self.path}"})
+            return self._banner(sim)
         if kind == "exchange":
             return self._invoke(sim, body, query, endless)
         if kind == "management":
@@ -253,6 +259,15 @@ class _Handler(BaseHTTPRequestHandler):
         if endless or skip + size < len(items):
             doc["@odata.nextLink"] = f"{sim.url}/v1.0/{name}?$skiptoken={skip + size}"
         self._send(200, doc)
+
+    def _banner(self, sim: Simulator) -> None:
+        """The autogen redirect of the S&C front door: 302 to
+        ``<prefix>.admin.protection.outlook.com:446`` with the request's path (observed by
+        ScubaGear, EXORestHelper.psm1 Get-ComplianceApiEndpoint, and by CIPP users; that host
+        does not serve the REST API, the same prefix under ps.compliance... does)."""
+        target = sim.banner_location or \
+            f"https://{sim.compliance_prefix}.admin.protection.outlook.com:446"
+        self._send(302, {}, {"Location": f"{target}{self.path}"})
 
     def _users(self, sim: Simulator, query: dict[str, list[str]], endless: bool) -> None:
         """Graph v1.0 "List users": ``$top`` up to 999 (default 100), ``$select`` honoured, the
@@ -281,7 +296,10 @@ class _Handler(BaseHTTPRequestHandler):
         source = (sim.data.get("exchange") or {}).get(cmdlet)
         if source is None:
             return self._error("exchange", 400)
-        count, row = _rows(cmdlet, source)
+        try:
+            count, row = _rows(cmdlet, source, _parameters(body))
+        except ValueError:
+            return self._error("exchange", 400)
         prefer = self.headers.get("Prefer") or ""
         m = re.search(r"odata\.maxpagesize=(\d+)", prefer)
         size = min(int(m.group(1)) if m else 1000, 1000)
@@ -346,14 +364,47 @@ def _classify(path: str, body: Any) -> tuple[str, str]:
     return "unknown", "unknown"
 
 
-def _rows(cmdlet: str, source: Any) -> tuple[int, Any]:
-    """(count, row(i)) for a cmdlet: a literal list, or a generated population."""
+def _parameters(body: Any) -> dict[str, Any]:
+    try:
+        params = body["CmdletInput"].get("Parameters") or {}
+    except (KeyError, TypeError, AttributeError):
+        return {}
+    return params if isinstance(params, dict) else {}
+
+
+# The one -Filter the connector sends. Exchange answers other OPATH filters too; the simulator
+# refuses them (HTTP 400, as Exchange does for a filter it cannot parse) rather than guess.
+_AUDIT_FILTER = re.compile(r"^\s*AuditEnabled\s+-eq\s+'?\$?(true|false)'?\s*$", re.I)
+
+
+def _audit_filter(params: dict[str, Any]) -> bool | None:
+    """The AuditEnabled value a ``Filter`` parameter selects (None: no filter)."""
+    text = params.get("Filter")
+    if text is None:
+        return None
+    m = _AUDIT_FILTER.match(str(text))
+    if not m:
+        raise ValueError(f"unsupported filter {text!r}")
+    return m.group(1).lower() == "true"
+
+
+def _rows(cmdlet: str, source: Any, params: dict[str, Any] | None = None
+          ) -> tuple[int, Any]:
+    """(count, row(i)) for a cmdlet: a literal list, or a generated population; Get-Mailbox
+    honours ``-Filter "AuditEnabled -eq '...'"`` on the stored setting."""
+    want = _audit_filter(params or {}) if cmdlet == "Get-Mailbox" else None
     if isinstance(source, dict) and "generate" in source:
         gen = source["generate"]
         if cmdlet == "Get-MailboxAuditBypassAssociation":
             return bypass_rows(gen)
-        return int(gen["count"]), lambda i: mailbox_row(i, gen)
+        if want is None:
+            return int(gen["count"]), lambda i: mailbox_row(i, gen)
+        keep = [i for i in range(int(gen["count"])) if audit_off(i, gen) is not want]
+        return len(keep), lambda j: mailbox_row(keep[j], gen, filtered=True)
     rows = list(source)
+    if want is not None:
+        rows = [r for r in rows if bool(r.get("AuditEnabledStored", r.get("AuditEnabled")))
+                is want]
     return len(rows), rows.__getitem__
 
 

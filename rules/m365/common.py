@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, TypeVar
 
 from auditor.snapshot import CollectionError, NotCollected, TenantSnapshot
-from connectors.m365.model import RetentionPolicy
+from connectors.m365.model import Licences, RetentionPolicy
 
 T = TypeVar("T")
 FIRST = 50          # failing mailboxes listed in evidence; the total is always given
@@ -111,3 +111,21 @@ def effective_retention(record_type: str, operation: str | None,
     return {"record_type": record_type, "operation": operation, "winning_policy": winner,
             "premium_days": days, "users_short": short, "min_days": min(days_seen or [days]),
             "estimated": estimated}
+
+
+def exchange_scope_gap(tenant: TenantSnapshot, seen: int, what: str) -> str | None:
+    """Why an empty Exchange answer cannot be trusted, or ``None`` when it can: Exchange
+    returned nothing (``seen`` = 0) while the tenant has Exchange licences in use (an app role
+    scoped by RBAC for Applications sees only its scope), or the licences are unknown."""
+    if seen:
+        return None
+    lic, err = maybe(tenant, "m365.licences", Licences)
+    if lic is None:
+        return (f"Exchange returned no {what}, and whether the tenant has Exchange users is "
+                f"unknown ({err.describe() if err else 'licences not collected'})")
+    used = sum(s.consumed_units for s in lic.with_plan("EXCHANGE_S_"))
+    if used:
+        return (f"Exchange returned no {what} although {used} Exchange licences are assigned: "
+                f"the app's Exchange role may be scoped (RBAC for Applications management "
+                f"scope) or the read incomplete; none of 0 proves nothing")
+    return None
