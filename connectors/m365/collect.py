@@ -12,7 +12,7 @@ from auditor.connector import CollectContext
 from auditor.snapshot import CollectionError, TenantSnapshot
 from connectors.m365 import CLOUDS
 from connectors.m365.arm import Arm
-from connectors.m365.exchange import Exchange, retention_policies
+from connectors.m365.exchange import COMPLIANCE_PARTS, Exchange, compliance_parts
 from connectors.m365.graph import collect_graph
 from connectors.m365.model import Subscription, SubscriptionList
 from connectors.m365.permissions import NEEDS
@@ -26,7 +26,7 @@ ORDER = ("m365.organization", "m365.licences", "m365.domains", "m365.admin_audit
          "m365.organization_config", "m365.mailboxes", "m365.audit_bypass",
          "m365.ual_retention_policies", "m365.activity_subscriptions",
          "m365.entra_diagnostic_settings", "m365.entra_destination",
-         "m365.user_licences", "m365.mailboxes_audit_disabled")
+         "m365.user_licences", "m365.mailboxes_audit_disabled", "m365.protection_alerts")
 
 
 def credential(target: M365Tenant, ctx: CollectContext) -> Any:
@@ -132,11 +132,11 @@ def collect(target: M365Tenant, ctx: CollectContext) -> TenantSnapshot:
                  "exchange:Get-AdminAuditLogConfig", tenant),
         _guarded(exo.organization_config, ("m365.organization_config",),
                  "exchange:Get-OrganizationConfig", tenant),
-        _guarded(lambda: retention_policies(http, target.endpoints.compliance and
-                                            target.url("compliance"),
-                                            cloud.urls["compliance"], tenant,
-                                            cloud.scope("compliance")),
-                 ("m365.ual_retention_policies",), "compliance", tenant),
+        _guarded(lambda: compliance_parts(http, target.endpoints.compliance and
+                                          target.url("compliance"),
+                                          cloud.urls["compliance"], tenant,
+                                          cloud.scope("compliance")),
+                 tuple(COMPLIANCE_PARTS), "compliance", tenant),
         _guarded(lambda: _subscriptions(http, target.url("management"), tenant,
                                         cloud.scope("management")),
                  ("m365.activity_subscriptions",), "management", tenant),

@@ -15,6 +15,8 @@ from connectors.m365.model import (
     AuditDisabledMailboxes,
     MailboxAudit,
     OrganizationConfig,
+    ProtectionAlert,
+    ProtectionAlertList,
     RetentionPolicy,
     RetentionPolicyList,
 )
@@ -229,27 +231,72 @@ def discover_compliance(http: Http, base: str, tenant: str, scope: str) -> str:
     return base
 
 
+def _retention_policies(ex: Exchange) -> RetentionPolicyList:
+    policies = []
+    for page in ex.rows("Get-UnifiedAuditLogRetentionPolicy", {}, api="compliance"):
+        for r in page:
+            duration = str(r.get("RetentionDuration") or "")
+            priority = r.get("Priority")
+            policies.append(RetentionPolicy(
+                name=str(r.get("Name") or r.get("Identity") or "?"),
+                enabled=as_bool(r.get("Enabled")) is not False,
+                retention_duration=duration,
+                days=RETENTION_DURATION_DAYS.get(duration),
+                priority=int(priority) if isinstance(priority, int | str)
+                and str(priority).isdigit() else None,
+                record_types=as_list(r.get("RecordTypes")),
+                operations=as_list(r.get("Operations")),
+                user_ids=as_list(r.get("UserIds"))))
+    return RetentionPolicyList(policies=policies)
+
+
+def _protection_alerts(ex: Exchange) -> ProtectionAlertList:
+    # Get-ProtectionAlert (Security & Compliance): Name, Disabled, NotifyUser (addresses, or
+    # the TenantAdmins group on Microsoft's default policies), NotificationEnabled, Severity,
+    # IsSystemRule. Source: Microsoft Learn "Get-ProtectionAlert"; ScubaGear reads Name and
+    # Disabled for MS.SECURITYSUITE.4.1 (Rego/SecuritySuiteConfig.rego).
+    alerts = []
+    for page in ex.rows("Get-ProtectionAlert", {}, api="compliance"):
+        for r in page:
+            alerts.append(ProtectionAlert(
+                name=str(r.get("Name") or r.get("Identity") or "?"),
+                disabled=as_bool(r.get("Disabled")),
+                notify_user=as_list(r.get("NotifyUser")),
+                notification_enabled=as_bool(r.get("NotificationEnabled")),
+                severity=str(r.get("Severity") or ""),
+                is_system_rule=as_bool(r.get("IsSystemRule"))))
+    return ProtectionAlertList(alerts=alerts)
+
+
+COMPLIANCE_PARTS = {"m365.ual_retention_policies": _retention_policies,
+                    "m365.protection_alerts": _protection_alerts}
+
+
+def compliance_parts(http: Http, base: str | None, discover_from: str, tenant: str,
+                     scope: str) -> list[Outcome]:
+    """Every Security & Compliance part, the regional host discovered once (``base`` set:
+    used as-is)."""
+    try:
+        host = base or discover_compliance(http, discover_from, tenant, scope)
+    except ApiFailed as exc:
+        return [Outcome(name, None, exc.error) for name in COMPLIANCE_PARTS]
+    ex = Exchange(http, host, tenant, scope)
+    out = []
+    for name, read in COMPLIANCE_PARTS.items():
+        try:
+            out.append(Outcome(name, read(ex).model_dump(), None))
+        except ApiFailed as exc:
+            out.append(Outcome(name, None, exc.error))
+    return out
+
+
 def retention_policies(http: Http, base: str | None, discover_from: str, tenant: str,
                        scope: str) -> Outcome:
+    """The retention policies alone (the regional host discovered unless ``base``)."""
     name = "m365.ual_retention_policies"
     try:
         host = base or discover_compliance(http, discover_from, tenant, scope)
-        ex = Exchange(http, host, tenant, scope)
-        policies = []
-        for page in ex.rows("Get-UnifiedAuditLogRetentionPolicy", {}, api="compliance"):
-            for r in page:
-                duration = str(r.get("RetentionDuration") or "")
-                priority = r.get("Priority")
-                policies.append(RetentionPolicy(
-                    name=str(r.get("Name") or r.get("Identity") or "?"),
-                    enabled=as_bool(r.get("Enabled")) is not False,
-                    retention_duration=duration,
-                    days=RETENTION_DURATION_DAYS.get(duration),
-                    priority=int(priority) if isinstance(priority, int | str)
-                    and str(priority).isdigit() else None,
-                    record_types=as_list(r.get("RecordTypes")),
-                    operations=as_list(r.get("Operations")),
-                    user_ids=as_list(r.get("UserIds"))))
+        return Outcome(name, _retention_policies(Exchange(http, host, tenant, scope))
+                       .model_dump(), None)
     except ApiFailed as exc:
         return Outcome(name, None, exc.error)
-    return Outcome(name, RetentionPolicyList(policies=policies).model_dump(), None)

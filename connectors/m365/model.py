@@ -13,6 +13,7 @@ Parts written by the M365 connector (each observed, or with a ``CollectionError`
   'False'"``): ``AuditDisabledMailboxes``.
 - ``m365.ual_retention_policies`` (S&C ``Get-UnifiedAuditLogRetentionPolicy``):
   ``RetentionPolicyList``.
+- ``m365.protection_alerts`` (S&C ``Get-ProtectionAlert``): ``ProtectionAlertList``.
 - ``m365.activity_subscriptions`` (Management Activity ``subscriptions/list``):
   ``SubscriptionList``.
 - ``m365.entra_diagnostic_settings`` (ARM ``microsoft.aadiam/diagnosticSettings``):
@@ -268,3 +269,18 @@ class AuditDisabledMailboxes(BaseModel):
     count: int = 0
     first: list[str] = Field(default_factory=list)      # the first 50 names
     method: str = ""
+
+
+class ProtectionAlert(BaseModel):
+    """One Purview alert policy (``Get-ProtectionAlert``)."""
+
+    name: str
+    disabled: bool | None = None
+    notify_user: list[str] = Field(default_factory=list)
+    notification_enabled: bool | None = None
+    severity: str = ""
+    is_system_rule: bool | None = None
+
+
+class ProtectionAlertList(BaseModel):
+    alerts: list[ProtectionAlert] = Field(default_factory=list)

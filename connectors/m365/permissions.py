@@ -40,8 +40,9 @@ def permissions() -> Permissions:
               scope="Office 365 Exchange Online"),
         Grant("directory-role", "Global Reader",
               "lets the app run Get-AdminAuditLogConfig, Get-OrganizationConfig, Get-Mailbox, "
-              "Get-MailboxAuditBypassAssociation and Get-UnifiedAuditLogRetentionPolicy "
-              "(M365-UAL-001, M365-MBX-*, M365-RET-001)"),
+              "Get-MailboxAuditBypassAssociation, and in Security & Compliance "
+              "Get-UnifiedAuditLogRetentionPolicy and Get-ProtectionAlert "
+              "(M365-UAL-001, M365-MBX-*, M365-RET-001, M365-ALERT-001)"),
         Grant("management-application", "ActivityFeed.Read",
               "Office 365 Management Activity API subscriptions/list: is the unified audit log "
               "exported to a SIEM (M365-EXP-001)", scope="Office 365 Management APIs"),

@@ -176,6 +176,33 @@ def _table(name: str, hot: int, total: int) -> dict[str, Any]:
         "provisioningState": "Succeeded"}}
 
 
+# Microsoft's default alert policies that SCuBA MS.SECURITYSUITE.4.1 requires (ScubaGear
+# Rego/SecuritySuiteConfig.rego BaseRequiredAlerts, plus the URL-click alert where the tenant
+# has it), and two others every tenant has. Names: Microsoft Learn "Alert policies in the
+# Microsoft Defender portal" (default alert policies).
+SCUBA_ALERTS = ["Suspicious email sending patterns detected", "Suspicious connector activity",
+                "Suspicious Email Forwarding Activity", "Messages have been delayed",
+                "Tenant restricted from sending unprovisioned email",
+                "Tenant restricted from sending email",
+                "A potentially malicious URL click was detected"]
+OTHER_ALERTS = ["Elevation of Exchange admin privilege", "User restricted from sending email"]
+
+
+def protection_alert(name: str, *, disabled: bool = False,
+                     notify: list[str] | None = None) -> dict[str, Any]:
+    """Get-ProtectionAlert output for one policy. Fields: Microsoft Learn "Get-ProtectionAlert"
+    / "New-ProtectionAlert" (Name, Category, Severity, NotifyUser, NotificationEnabled,
+    Disabled, IsSystemRule, Operation, AggregationType, Threshold, TimeWindow); Microsoft's
+    default policies notify the TenantAdmins group."""
+    return {"Identity": f"FFO.extest.microsoft.com/Microsoft Exchange Hosted Organizations/"
+                        f"contoso.onmicrosoft.com/Configuration/{name}",
+            "Name": name, "Category": "ThreatManagement", "Severity": "Medium",
+            "NotifyUser": ["TenantAdmins"] if notify is None else notify,
+            "NotificationEnabled": bool(notify is None or notify), "Disabled": disabled,
+            "IsSystemRule": True, "Operation": [], "AggregationType": "None",
+            "Threshold": 0, "TimeWindow": 60, "Comment": "", "Filter": None}
+
+
 def scenario(name: str = "storm-0558", *, mailboxes: int | None = None,
              bypassed: int | None = None) -> dict[str, Any]:
     """The named scenario as a plain dict (it can also be written to and read from JSON)."""
@@ -219,6 +246,13 @@ def scenario(name: str = "storm-0558", *, mailboxes: int | None = None,
                                         "AuditDisabled": False}],
             "Get-Mailbox": {"generate": gen},
             "Get-MailboxAuditBypassAssociation": {"generate": gen},
+            # storm: the connector alert switched off, delayed-message alerts to nobody
+            "Get-ProtectionAlert": [
+                protection_alert(a, notify=["soc@contoso.com"]) for a in
+                SCUBA_ALERTS + OTHER_ALERTS] if hard else [
+                protection_alert(a, disabled=a == "Suspicious connector activity",
+                                 notify=[] if a == "Messages have been delayed" else None)
+                for a in SCUBA_ALERTS[:-1] + OTHER_ALERTS],
             "Get-UnifiedAuditLogRetentionPolicy": [] if not hard else [{
                 "Identity": "Keep audit 10 years", "Name": "Keep audit 10 years",
                 "Description": "CSRB Rec 10 / M-21-31", "Enabled": True, "Priority": 1,

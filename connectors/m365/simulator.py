@@ -28,7 +28,7 @@ from connectors.m365.scenarios import (
 )
 
 TOKEN_ENV = "CSRB_M365_SIM_TOKEN"
-COMPLIANCE_CMDLETS = {"Get-UnifiedAuditLogRetentionPolicy"}
+COMPLIANCE_CMDLETS = {"Get-UnifiedAuditLogRetentionPolicy", "Get-ProtectionAlert"}
 _INVOKE = re.compile(r"^/adminapi/beta/([^/]+)/InvokeCommand$", re.I)
 _BANNER = re.compile(r"^/adminapi/beta/([^/]+)/EXOBanner\('AutogenSession'\)$", re.I)
 _MGMT = re.compile(r"^/api/v1\.0/([^/]+)/activity/feed/subscriptions/list$", re.I)

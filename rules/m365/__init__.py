@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from rules.m365 import entra, mailbox, ual
+from rules.m365 import alerts, entra, mailbox, ual
 
 RULES = [
     ual.ual_ingestion,
@@ -16,6 +16,7 @@ RULES = [
     mailbox.cis_action_set,
     ual.ual_retention,
     ual.ual_export,
+    alerts.protection_alerts,
     entra.diag_destination,
     entra.signin_export,
     entra.graph_activity_export,

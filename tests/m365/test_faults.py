@@ -30,6 +30,7 @@ READS = {
                              "M365-MBX-006", "M365-MBX-008"},
     "exchange:Get-MailboxAuditBypassAssociation": {"M365-MBX-007"},
     "compliance:Get-UnifiedAuditLogRetentionPolicy": {"M365-RET-001"},
+    "compliance:Get-ProtectionAlert": {"M365-ALERT-001"},
     "management:subscriptions": {"M365-EXP-001"},
     "arm:diagnosticSettings": {"ENTRA-DIAG-001", "ENTRA-DIAG-002", "ENTRA-DIAG-003",
                                "ENTRA-DIAG-004", "ENTRA-DIAG-005", "ENTRA-DIAG-006"},
