@@ -136,6 +136,9 @@ def mailbox_audit_enabled(tenant: TenantSnapshot, ctx: RuleContext) -> Iterator[
     gap = exchange_scope_gap(tenant, total, "user or shared mailboxes")
     if gap:
         yield not_assessed(resource, gap, **ev)
+    elif not total:
+        yield not_applicable(resource, "no user or shared mailboxes, and no Exchange licence "
+                                       "in use", **ev)
     else:
         yield passed(resource, f"the server-side filter finds none of {total} mailboxes "
                                f"with auditing off", **ev)
