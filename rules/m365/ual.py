@@ -161,6 +161,15 @@ def ual_retention(tenant: TenantSnapshot, ctx: RuleContext) -> Iterator[Result]:
                            + (pol_err.describe() if pol_err else "not collected"),
                            retention=retention(UAL_SOURCE, None, None), **base)
         return
+    odd = [f"{p.name} ({p.retention_duration or 'no RetentionDuration'})"
+           for p in (pols.policies if pols and premium else [])
+           if p.enabled and p.days is None
+           and {r.lower() for r in p.record_types} & {t.lower() for t in EVIDENCE_TYPES}]
+    if odd:
+        yield not_assessed(res, "retention policies with a duration this tool does not know: "
+                                + ", ".join(odd), retention=retention(UAL_SOURCE, None, None),
+                           **base)
+        return
     judged = [effective_retention(rt, op, pols.policies if pols else [], premium, standard,
                                   need) for rt, op in EVIDENCE_TYPES.items()]
     low = min(j["min_days"] for j in judged)

@@ -129,6 +129,9 @@ def test_retention_not_assessed_when_licences_or_policies_are_unreadable() -> No
     r = audit_variant(base="hardened",
                       faults={"compliance:Get-UnifiedAuditLogRetentionPolicy": 403})
     expect(r, "M365-RET-001", "not_assessed", contains="Compliance Administrator")
+    r = audit_variant(_policies(_policy("Odd", 1, "FortyDays", ["ExchangeItem"])),
+                      base="hardened")
+    expect(r, "M365-RET-001", "not_assessed", contains="Odd (FortyDays)")
     # no user holds Premium: the policies cannot change anyone's retention
     r = audit_variant(faults={"compliance:Get-UnifiedAuditLogRetentionPolicy": 403})
     expect(r, "M365-RET-001", "fail", contains="300 of 300")
