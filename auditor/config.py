@@ -74,9 +74,11 @@ class AttestationEntry(_Strict):
     by: str = Field(min_length=1)
     date: date
     note: str = ""
+    retention_days: int | None = Field(default=None, ge=1, le=36500)
 
     def to_attestation(self) -> Attestation:
-        return Attestation(self.rule, self.scope, self.by, self.date, self.note)
+        return Attestation(self.rule, self.scope, self.by, self.date, self.note,
+                           self.retention_days)
 
 
 class OutputSection(_Strict):

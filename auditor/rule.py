@@ -109,6 +109,7 @@ class Attestation:
     by: str
     date: date
     note: str = ""
+    retention_days: int | None = None      # an attested kept copy (e.g. SIEM retention)
 
 
 ATTESTATION_MAX_AGE = timedelta(days=365)

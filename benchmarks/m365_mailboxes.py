@@ -80,6 +80,9 @@ def main() -> int:
     print(f"mailboxes collected      {len(mbx.data['names']) if mbx.data else 0:>10,}")
     print(f"bypass associations read {bypass.data['checked'] if bypass.data else 0:>10,} "
           f"({len(bypass.data['bypassed']) if bypass.data else 0:,} bypassing)")
+    users = next((p for p in tenant.parts if p.name == "m365.user_licences"), None)
+    print(f"users' licences counted  {users.data['users'] if users and users.data else 0:>10,} "
+          f"({len(users.data['by_licences']) if users and users.data else 0} licence sets kept)")
     print(f"API calls                {calls:>10,}   (simulator saw {requests:,} requests)")
     print(f"collection               {t1 - t0:>10.2f} s  ({calls / (t1 - t0):,.0f} calls/s)")
     print(f"evaluation               {t2 - t1:>10.2f} s  ({len(report.findings)} findings)")

@@ -13,7 +13,11 @@ from auditor.snapshot import CollectionError, TenantSnapshot
 from connectors.m365 import CLOUDS
 from connectors.m365.arm import Arm
 from connectors.m365.azure import collect_azure
-from connectors.m365.exchange import Exchange, retention_policies
+from connectors.m365.exchange import (
+    COMPLIANCE_PARTS,
+    Exchange,
+    compliance_parts,
+)
 from connectors.m365.graph import collect_graph
 from connectors.m365.model import Subscription, SubscriptionList
 from connectors.m365.permissions import NEEDS
@@ -28,7 +32,8 @@ ORDER = ("m365.organization", "m365.licences", "m365.domains", "m365.admin_audit
          "m365.ual_retention_policies", "m365.activity_subscriptions",
          "m365.entra_diagnostic_settings", "m365.entra_destination",
          "m365.entra_diagnostic_categories", "m365.azure_subscriptions",
-         "m365.azure_activity_log", "m365.azure_key_vaults", "m365.azure_resource_diagnostics")
+         "m365.azure_activity_log", "m365.azure_key_vaults", "m365.azure_resource_diagnostics",
+         "m365.user_licences", "m365.mailboxes_audit_disabled", "m365.protection_alerts")
 
 
 def credential(target: M365Tenant, ctx: CollectContext) -> Any:
@@ -122,8 +127,11 @@ def collect(target: M365Tenant, ctx: CollectContext) -> TenantSnapshot:
     jobs = [
         _guarded(lambda: collect_graph(target.url("graph"), tenant, cred, cloud.scope("graph"),
                                        target.timeout, graph_calls),
-                 ("m365.organization", "m365.licences", "m365.domains"), "graph", tenant),
+                 ("m365.organization", "m365.licences", "m365.domains", "m365.user_licences"),
+                 "graph", tenant),
         _guarded(lambda: exo.mailboxes(ctx.progress), ("m365.mailboxes",),
+                 "exchange:Get-Mailbox", tenant),
+        _guarded(exo.audit_disabled, ("m365.mailboxes_audit_disabled",),
                  "exchange:Get-Mailbox", tenant),
         _guarded(exo.audit_bypass, ("m365.audit_bypass",),
                  "exchange:Get-MailboxAuditBypassAssociation", tenant),
@@ -131,11 +139,11 @@ def collect(target: M365Tenant, ctx: CollectContext) -> TenantSnapshot:
                  "exchange:Get-AdminAuditLogConfig", tenant),
         _guarded(exo.organization_config, ("m365.organization_config",),
                  "exchange:Get-OrganizationConfig", tenant),
-        _guarded(lambda: retention_policies(http, target.endpoints.compliance and
-                                            target.url("compliance"),
-                                            cloud.urls["compliance"], tenant,
-                                            cloud.scope("compliance")),
-                 ("m365.ual_retention_policies",), "compliance", tenant),
+        _guarded(lambda: compliance_parts(http, target.endpoints.compliance and
+                                          target.url("compliance"),
+                                          cloud.urls["compliance"], tenant,
+                                          cloud.scope("compliance")),
+                 tuple(COMPLIANCE_PARTS), "compliance", tenant),
         _guarded(lambda: _subscriptions(http, target.url("management"), tenant,
                                         cloud.scope("management")),
                  ("m365.activity_subscriptions",), "management", tenant),

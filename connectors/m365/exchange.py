@@ -12,8 +12,11 @@ from connectors.m365.model import (
     RETENTION_DURATION_DAYS,
     AdminAuditConfig,
     AuditBypass,
+    AuditDisabledMailboxes,
     MailboxAudit,
     OrganizationConfig,
+    ProtectionAlert,
+    ProtectionAlertList,
     RetentionPolicy,
     RetentionPolicyList,
 )
@@ -30,6 +33,10 @@ KNOWN_ACTIONS = (
     "UpdateFolderPermissions", "UpdateInboxRules",
 )
 MAILBOX_KINDS = ("UserMailbox", "SharedMailbox")
+# Microsoft Learn "Manage mailbox auditing" (purview/audit-mailboxes): the AuditEnabled value a
+# mailbox shows is not reliable; the server-side filter reads the stored setting.
+AUDIT_OFF_FILTER = "AuditEnabled -eq 'False'"
+FIRST_NAMES = 50
 _TIMESPAN = re.compile(r"^(?:(\d+)\.)?(\d+):(\d+):(\d+)")
 
 
@@ -153,6 +160,28 @@ class Exchange:
             return Outcome("m365.mailboxes", None, exc.error)
         return Outcome("m365.mailboxes", reducer.out.model_dump(), None)
 
+    def audit_disabled(self) -> Outcome:
+        """User and shared mailboxes with auditing off, by the server-side ``-Filter``."""
+        name = "m365.mailboxes_audit_disabled"
+        params = {"ResultSize": "Unlimited", "RecipientTypeDetails": list(MAILBOX_KINDS),
+                  "Filter": AUDIT_OFF_FILTER}
+        out = AuditDisabledMailboxes(method=f"Get-Mailbox -ResultSize Unlimited "
+                                            f"-RecipientTypeDetails UserMailbox,SharedMailbox "
+                                            f"-Filter \"{AUDIT_OFF_FILTER}\"")
+        try:
+            for page in self.rows("Get-Mailbox", params):
+                for row in page:
+                    if str(row.get("RecipientTypeDetails") or "") not in MAILBOX_KINDS:
+                        continue
+                    out.count += 1
+                    if len(out.first) < FIRST_NAMES:
+                        out.first.append(str(row.get("UserPrincipalName")
+                                             or row.get("PrimarySmtpAddress")
+                                             or row.get("Identity") or "?"))
+        except ApiFailed as exc:
+            return Outcome(name, None, exc.error)
+        return Outcome(name, out.model_dump(), None)
+
     def audit_bypass(self) -> Outcome:
         out = AuditBypass()
         try:
@@ -166,42 +195,108 @@ class Exchange:
         return Outcome("m365.audit_bypass", out.model_dump(), None)
 
 
+def regional_compliance(location: str, base: str) -> str | None:
+    """The Security & Compliance REST host for an autogen redirect's ``Location``.
+
+    The redirect points at ``<prefix>.admin.protection.outlook.com:446``, which does not serve
+    the REST API; the same prefix under the front door's domain does
+    (``<prefix>.ps.compliance.protection.outlook.com``, port 443). Source: ScubaGear
+    ``EXORestHelper.psm1`` ``Get-ComplianceApiEndpoint`` ("The redirect points to
+    <prefix>.admin.protection.outlook.com:446 but the REST API is served from
+    <prefix>.ps.compliance.protection.outlook.com:443"). A Location of any other shape is used
+    as given (scheme and host)."""
+    parsed = urlparse(location)
+    host = parsed.hostname or ""
+    prefix, _, rest = host.partition(".")
+    front = urlparse(base).hostname or ""
+    at = front.find("ps.compliance.")
+    if prefix and rest.startswith("admin.protection.") and at >= 0:
+        return f"https://{prefix}.{front[at:]}"
+    if parsed.scheme in ("https", "http") and parsed.netloc:
+        return f"{parsed.scheme}://{parsed.netloc}"
+    return None
+
+
 def discover_compliance(http: Http, base: str, tenant: str, scope: str) -> str:
-    """The regional Security & Compliance host: the ``Location`` of the EXOBanner redirect
-    (not followed); ``base`` itself when there is no redirect."""
+    """The regional Security & Compliance host from the ``Location`` of the EXOBanner
+    redirect (not followed; see ``regional_compliance``); ``base`` itself when there is no
+    redirect."""
     url = f"{base}/adminapi/beta/{tenant}/EXOBanner('AutogenSession')?Version=3.4.0"
     resp = http.send("compliance:EXOBanner", scope, "GET", url, where=tenant,
                      permission=NEEDS["compliance"], ok=(200, 301, 302, 303, 307, 308),
                      headers={"X-AnchorMailbox": f"UPN:SystemMailbox@{tenant}"})
     location = resp.headers.get("Location")
     if resp.is_redirect and location:
-        parsed = urlparse(location)
-        if parsed.scheme in ("https", "http") and parsed.netloc:
-            return f"{parsed.scheme}://{parsed.netloc}"
+        return regional_compliance(location, base) or base
     return base
+
+
+def _retention_policies(ex: Exchange) -> RetentionPolicyList:
+    policies = []
+    for page in ex.rows("Get-UnifiedAuditLogRetentionPolicy", {}, api="compliance"):
+        for r in page:
+            duration = str(r.get("RetentionDuration") or "")
+            priority = r.get("Priority")
+            policies.append(RetentionPolicy(
+                name=str(r.get("Name") or r.get("Identity") or "?"),
+                enabled=as_bool(r.get("Enabled")) is not False,
+                retention_duration=duration,
+                days=RETENTION_DURATION_DAYS.get(duration),
+                priority=int(priority) if isinstance(priority, int | str)
+                and str(priority).isdigit() else None,
+                record_types=as_list(r.get("RecordTypes")),
+                operations=as_list(r.get("Operations")),
+                user_ids=as_list(r.get("UserIds"))))
+    return RetentionPolicyList(policies=policies)
+
+
+def _protection_alerts(ex: Exchange) -> ProtectionAlertList:
+    # Get-ProtectionAlert (Security & Compliance): Name, Disabled, NotifyUser (addresses, or
+    # the TenantAdmins group on Microsoft's default policies), NotificationEnabled, Severity,
+    # IsSystemRule. Source: Microsoft Learn "Get-ProtectionAlert"; ScubaGear reads Name and
+    # Disabled for MS.SECURITYSUITE.4.1 (Rego/SecuritySuiteConfig.rego).
+    alerts = []
+    for page in ex.rows("Get-ProtectionAlert", {}, api="compliance"):
+        for r in page:
+            alerts.append(ProtectionAlert(
+                name=str(r.get("Name") or r.get("Identity") or "?"),
+                disabled=as_bool(r.get("Disabled")),
+                notify_user=as_list(r.get("NotifyUser")),
+                notification_enabled=as_bool(r.get("NotificationEnabled")),
+                severity=str(r.get("Severity") or ""),
+                is_system_rule=as_bool(r.get("IsSystemRule"))))
+    return ProtectionAlertList(alerts=alerts)
+
+
+COMPLIANCE_PARTS = {"m365.ual_retention_policies": _retention_policies,
+                    "m365.protection_alerts": _protection_alerts}
+
+
+def compliance_parts(http: Http, base: str | None, discover_from: str, tenant: str,
+                     scope: str) -> list[Outcome]:
+    """Every Security & Compliance part, the regional host discovered once (``base`` set:
+    used as-is)."""
+    try:
+        host = base or discover_compliance(http, discover_from, tenant, scope)
+    except ApiFailed as exc:
+        return [Outcome(name, None, exc.error) for name in COMPLIANCE_PARTS]
+    ex = Exchange(http, host, tenant, scope)
+    out = []
+    for name, read in COMPLIANCE_PARTS.items():
+        try:
+            out.append(Outcome(name, read(ex).model_dump(), None))
+        except ApiFailed as exc:
+            out.append(Outcome(name, None, exc.error))
+    return out
 
 
 def retention_policies(http: Http, base: str | None, discover_from: str, tenant: str,
                        scope: str) -> Outcome:
+    """The retention policies alone (the regional host discovered unless ``base``)."""
     name = "m365.ual_retention_policies"
     try:
         host = base or discover_compliance(http, discover_from, tenant, scope)
-        ex = Exchange(http, host, tenant, scope)
-        policies = []
-        for page in ex.rows("Get-UnifiedAuditLogRetentionPolicy", {}, api="compliance"):
-            for r in page:
-                duration = str(r.get("RetentionDuration") or "")
-                priority = r.get("Priority")
-                policies.append(RetentionPolicy(
-                    name=str(r.get("Name") or r.get("Identity") or "?"),
-                    enabled=as_bool(r.get("Enabled")) is not False,
-                    retention_duration=duration,
-                    days=RETENTION_DURATION_DAYS.get(duration),
-                    priority=int(priority) if isinstance(priority, int | str)
-                    and str(priority).isdigit() else None,
-                    record_types=as_list(r.get("RecordTypes")),
-                    operations=as_list(r.get("Operations")),
-                    user_ids=as_list(r.get("UserIds"))))
+        return Outcome(name, _retention_policies(Exchange(http, host, tenant, scope))
+                       .model_dump(), None)
     except ApiFailed as exc:
         return Outcome(name, None, exc.error)
-    return Outcome(name, RetentionPolicyList(policies=policies).model_dump(), None)

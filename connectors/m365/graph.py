@@ -1,8 +1,10 @@
-"""Microsoft Graph with msgraph-sdk: organization, subscribedSkus, domains (one asyncio.run)."""
+"""Microsoft Graph with msgraph-sdk: organization, subscribedSkus, domains, users' licences
+(one asyncio.run)."""
 
 from __future__ import annotations
 
 import asyncio
+import json
 from collections import Counter
 from typing import Any
 from urllib.parse import urlparse
@@ -11,7 +13,15 @@ import httpx
 
 from auditor.snapshot import CollectionError
 from connectors.m365.guard import check_request_async
-from connectors.m365.model import Domain, DomainList, Licences, Organization, Sku
+from connectors.m365.model import (
+    Domain,
+    DomainList,
+    Licences,
+    Organization,
+    Sku,
+    UserLicences,
+    licence_key,
+)
 from connectors.m365.permissions import NEEDS
 from connectors.m365.transport import MAX_EMPTY_PAGES, MAX_PAGES, Outcome
 
@@ -65,10 +75,62 @@ def _sku(s: Any) -> Sku:
     plans = [p.service_plan_name for p in s.service_plans or []
              if p.service_plan_name and (p.provisioning_status or "Success") != "Disabled"]
     prepaid = s.prepaid_units
-    return Sku(sku_part_number=s.sku_part_number or s.sku_id or "?",
+    ids = {p.service_plan_name: str(p.service_plan_id) for p in s.service_plans or []
+           if p.service_plan_name and p.service_plan_id}
+    return Sku(sku_part_number=s.sku_part_number or str(s.sku_id or "") or "?",
                applies_to=s.applies_to or "", capability_status=s.capability_status or "",
                consumed_units=s.consumed_units or 0,
-               enabled_units=(prepaid.enabled or 0) if prepaid else 0, plans=sorted(plans))
+               enabled_units=(prepaid.enabled or 0) if prepaid else 0, plans=sorted(plans),
+               sku_id=str(s.sku_id or ""), plan_ids=dict(sorted(ids.items())))
+
+
+USERS_PAGE = 999        # the largest $top Graph accepts for users
+
+
+async def _user_licences(graph: Any, adapter: Any) -> UserLicences:
+    """Every user's ``assignedLicenses``, page by page (``@odata.nextLink``), reduced to counts
+    per licence combination as each page arrives: no page outlives its loop turn (Graph
+    "List users", ``$select`` and ``$top``). The pages go through msgraph-sdk's request
+    pipeline (auth, retries, errors as ``ODataError``) but are read as plain JSON: kiota's
+    ``User`` model deserialisation costs tens of milliseconds per user, hours for 300,000."""
+    from kiota_abstractions.base_request_configuration import RequestConfiguration
+    from kiota_abstractions.method import Method
+    from kiota_abstractions.request_information import RequestInformation
+    from msgraph.generated.models.o_data_errors.o_data_error import ODataError
+    from msgraph.generated.users.users_request_builder import UsersRequestBuilder
+
+    errors = {"XXX": ODataError}
+    params = UsersRequestBuilder.UsersRequestBuilderGetQueryParameters(
+        select=["id", "assignedLicenses"], top=USERS_PAGE)
+    request = graph.users.to_get_request_information(
+        RequestConfiguration(query_parameters=params))
+    out = UserLicences()
+    seen: set[str] = set()
+    empty = 0
+    while True:
+        raw = await adapter.send_primitive_async(request, "bytes", errors)
+        try:
+            doc = json.loads(raw or b"{}")
+            users = doc.get("value") or []
+        except (ValueError, AttributeError) as exc:
+            raise ValueError(f"users page is not a JSON object with 'value': {exc}") from None
+        for user in users:
+            key = licence_key((str(a.get("skuId") or ""), a.get("disabledPlans") or [])
+                              for a in user.get("assignedLicenses") or [])
+            out.by_licences[key] = out.by_licences.get(key, 0) + 1
+        out.users += len(users)
+        link = doc.get("@odata.nextLink")
+        if not link:
+            break
+        empty = 0 if users else empty + 1
+        if link in seen or empty > MAX_EMPTY_PAGES or len(seen) > MAX_PAGES:
+            raise PagingLoop("@odata.nextLink never ends (a repeated link or empty pages)")
+        seen.add(link)
+        request = RequestInformation(Method.GET)
+        request.url = link
+        request.headers.try_add("Accept", "application/json")
+    out.by_licences = dict(sorted(out.by_licences.items()))
+    return out
 
 
 async def _collect(base: str, tenant_id: str, credential: Any, scope: str, timeout: float,
@@ -92,17 +154,20 @@ async def _collect(base: str, tenant_id: str, credential: Any, scope: str, timeo
     graph = GraphServiceClient(request_adapter=adapter)
     out: list[Outcome] = []
     try:
-        jobs = {"organization": _all(graph.organization),
-                "subscribedSkus": _all(graph.subscribed_skus),
-                "domains": _all(graph.domains)}
-        results = await asyncio.gather(*jobs.values(), return_exceptions=True)
+        jobs: dict[str, Any] = {"organization": _all(graph.organization),
+                                "subscribedSkus": _all(graph.subscribed_skus),
+                                "domains": _all(graph.domains),
+                                "users": _user_licences(graph, adapter)}
+        results: list[Any] = await asyncio.gather(*jobs.values(), return_exceptions=True)
         for api, res in zip(jobs, results, strict=True):
             part = {"organization": "m365.organization", "subscribedSkus": "m365.licences",
-                    "domains": "m365.domains"}[api]
+                    "domains": "m365.domains", "users": "m365.user_licences"}[api]
             if isinstance(res, BaseException):
                 if not isinstance(res, Exception):
                     raise res
                 out.append(Outcome(part, None, _error(api, tenant_id, res)))
+            elif isinstance(res, UserLicences):
+                out.append(Outcome(part, res.model_dump(), None))
             elif api == "organization":
                 out.append(Outcome(part, _organization(res, tenant_id).model_dump(), None))
             elif api == "subscribedSkus":

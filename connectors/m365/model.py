@@ -4,12 +4,16 @@ Parts written by the M365 connector (each observed, or with a ``CollectionError`
 - ``m365.organization`` (Graph ``organization``): ``Organization``.
 - ``m365.licences`` (Graph ``subscribedSkus``): ``Licences``.
 - ``m365.domains`` (Graph ``domains``): ``DomainList``.
+- ``m365.user_licences`` (Graph ``users?$select=id,assignedLicenses``): ``UserLicences``.
 - ``m365.admin_audit_config`` (Exchange ``Get-AdminAuditLogConfig``): ``AdminAuditConfig``.
 - ``m365.organization_config`` (Exchange ``Get-OrganizationConfig``): ``OrganizationConfig``.
 - ``m365.mailboxes`` (Exchange ``Get-Mailbox``): ``MailboxAudit`` (columnar, action bitmasks).
 - ``m365.audit_bypass`` (Exchange ``Get-MailboxAuditBypassAssociation``): ``AuditBypass``.
+- ``m365.mailboxes_audit_disabled`` (Exchange ``Get-Mailbox -Filter "AuditEnabled -eq
+  'False'"``): ``AuditDisabledMailboxes``.
 - ``m365.ual_retention_policies`` (S&C ``Get-UnifiedAuditLogRetentionPolicy``):
   ``RetentionPolicyList``.
+- ``m365.protection_alerts`` (S&C ``Get-ProtectionAlert``): ``ProtectionAlertList``.
 - ``m365.activity_subscriptions`` (Management Activity ``subscriptions/list``):
   ``SubscriptionList``.
 - ``m365.entra_diagnostic_settings`` (ARM ``microsoft.aadiam/diagnosticSettings``):
@@ -49,6 +53,8 @@ class Sku(BaseModel):
     consumed_units: int = 0
     enabled_units: int = 0
     plans: list[str] = Field(default_factory=list)
+    sku_id: str = ""                                          # joins users' assignedLicenses
+    plan_ids: dict[str, str] = Field(default_factory=dict)    # plan name -> servicePlanId
 
 
 class Licences(BaseModel):
@@ -297,3 +303,61 @@ class KeyVault(BaseModel):
 
 class KeyVaultList(BaseModel):
     vaults: list[KeyVault] = Field(default_factory=list)
+
+
+class UserLicences(BaseModel):
+    """How many users hold each combination of licences, never the users themselves (a
+    300,000-user tenant reduces to a few dozen keys). A key is the user's assigned licences,
+    sorted, ``;``-separated, each ``skuId`` or ``skuId/disabledPlanId+disabledPlanId``;
+    ``""`` is a user without licences."""
+
+    users: int = 0
+    by_licences: dict[str, int] = Field(default_factory=dict)
+
+    def count_with_plan(self, skus: list[Sku], plan: str) -> int:
+        """Users for whom ``plan`` is assigned and not disabled, through any of ``skus``."""
+        plan_of = {s.sku_id.lower(): s.plan_ids.get(plan, "").lower() for s in skus
+                   if plan in s.plans and s.sku_id}
+        total = 0
+        for key, n in self.by_licences.items():
+            for lic in filter(None, key.split(";")):
+                sku, _, disabled = lic.partition("/")
+                pid = plan_of.get(sku.lower())
+                off = disabled.lower().split("+") if disabled else []
+                if pid is not None and not (pid and pid in off):
+                    total += n
+                    break
+        return total
+
+
+def licence_key(assigned: Iterable[tuple[str, Iterable[str]]]) -> str:
+    """The ``UserLicences`` key of one user's ``assignedLicenses`` (skuId, disabledPlans)."""
+    parts = []
+    for sku, disabled in assigned:
+        off = "+".join(sorted(str(d).lower() for d in disabled))
+        parts.append(f"{str(sku).lower()}/{off}" if off else str(sku).lower())
+    return ";".join(sorted(parts))
+
+
+class AuditDisabledMailboxes(BaseModel):
+    """User and shared mailboxes the server-side filter finds with auditing off (the
+    per-mailbox ``AuditEnabled`` property is not trusted; see the connector)."""
+
+    count: int = 0
+    first: list[str] = Field(default_factory=list)      # the first 50 names
+    method: str = ""
+
+
+class ProtectionAlert(BaseModel):
+    """One Purview alert policy (``Get-ProtectionAlert``)."""
+
+    name: str
+    disabled: bool | None = None
+    notify_user: list[str] = Field(default_factory=list)
+    notification_enabled: bool | None = None
+    severity: str = ""
+    is_system_rule: bool | None = None
+
+
+class ProtectionAlertList(BaseModel):
+    alerts: list[ProtectionAlert] = Field(default_factory=list)

@@ -9,6 +9,7 @@ NEEDS = {
     "graph:organization": "Graph application permission Organization.Read.All",
     "graph:subscribedSkus": "Graph application permission Organization.Read.All",
     "graph:domains": "Graph application permission Domain.Read.All",
+    "graph:users": "Graph application permission User.Read.All",
     "exchange": "Exchange.ManageAsApp (Office 365 Exchange Online application permission) "
                 "+ the Global Reader directory role",
     "compliance": "Exchange.ManageAsApp + the Global Reader or Compliance Administrator "
@@ -28,18 +29,22 @@ def permissions() -> Permissions:
     grants = [
         Grant("graph-application", "Organization.Read.All",
               "organization and subscribedSkus: the tenant, Audit (Premium) and Entra ID P1/P2 "
-              "service plans (M365-LIC-001, ENTRA-LIC-001, M365-RET-001)"),
+              "service plans (ENTRA-LIC-001, M365-RET-001)"),
         Grant("graph-application", "Domain.Read.All",
               "domains: whether a domain is federated, so ADFS sign-in logs are expected "
               "(ENTRA-DIAG-005)"),
+        Grant("graph-application", "User.Read.All",
+              "users?$select=id,assignedLicenses: which users hold Audit (Premium), whose "
+              "audit records a retention policy can keep beyond 180 days (M365-RET-001)"),
         Grant("exchange-application", "Exchange.ManageAsApp",
               "app-only access to the Exchange Online and Security & Compliance admin API "
               "(InvokeCommand with Get-* cmdlets only)",
               scope="Office 365 Exchange Online"),
         Grant("directory-role", "Global Reader",
               "lets the app run Get-AdminAuditLogConfig, Get-OrganizationConfig, Get-Mailbox, "
-              "Get-MailboxAuditBypassAssociation and Get-UnifiedAuditLogRetentionPolicy "
-              "(M365-UAL-001, M365-MBX-*, M365-RET-001)"),
+              "Get-MailboxAuditBypassAssociation, and in Security & Compliance "
+              "Get-UnifiedAuditLogRetentionPolicy and Get-ProtectionAlert "
+              "(M365-UAL-001, M365-MBX-*, M365-RET-001, M365-ALERT-001)"),
         Grant("management-application", "ActivityFeed.Read",
               "Office 365 Management Activity API subscriptions/list: is the unified audit log "
               "exported to a SIEM (M365-EXP-001)", scope="Office 365 Management APIs"),
@@ -66,7 +71,8 @@ MANIFEST = {
          "resourceAccess": [
              # Organization.Read.All
              {"id": "498476ce-e0fe-48b0-b801-37ba7e2685c6", "type": "Role"},
-             {"id": "dbb9058a-0e50-45d7-ae91-66909b5d4664", "type": "Role"}]},  # Domain.Read.All
+             {"id": "dbb9058a-0e50-45d7-ae91-66909b5d4664", "type": "Role"},  # Domain.Read.All
+             {"id": "df021288-bdef-4463-88db-98f22de89214", "type": "Role"}]},  # User.Read.All
         {"resourceAppId": "00000002-0000-0ff1-ce00-000000000000",          # Exchange Online
          "resourceAccess": [
              {"id": "dc50a0fb-09a3-484d-be87-e023b12c6440", "type": "Role"}]},  # ManageAsApp
@@ -85,6 +91,7 @@ NAMES = {
     "00000003-0000-0000-c000-000000000000": "Microsoft Graph",
     "498476ce-e0fe-48b0-b801-37ba7e2685c6": "Organization.Read.All",
     "dbb9058a-0e50-45d7-ae91-66909b5d4664": "Domain.Read.All",
+    "df021288-bdef-4463-88db-98f22de89214": "User.Read.All",
     "00000002-0000-0ff1-ce00-000000000000": "Office 365 Exchange Online",
     "dc50a0fb-09a3-484d-be87-e023b12c6440": "Exchange.ManageAsApp",
     "c5393580-f805-4401-95e8-94b7a6ef2fc2": "Office 365 Management APIs",

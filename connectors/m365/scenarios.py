@@ -43,13 +43,23 @@ def _uuid(*parts: object) -> str:
     return str(uuid.uuid5(uuid.NAMESPACE_URL, "/".join(map(str, parts))))
 
 
-def mailbox_row(i: int, gen: dict[str, Any]) -> dict[str, Any]:
-    """Get-Mailbox output for mailbox ``i`` of a generated population (deterministic)."""
+def audit_off(i: int, gen: dict[str, Any]) -> bool:
+    """Whether mailbox ``i`` has auditing switched off (the stored setting)."""
+    return bool(gen.get("disabled_every") and i % gen["disabled_every"] == 3)
+
+
+def mailbox_row(i: int, gen: dict[str, Any], filtered: bool = False) -> dict[str, Any]:
+    """Get-Mailbox output for mailbox ``i`` of a generated population (deterministic).
+
+    ``AuditEnabled`` reads True on every mailbox in the plain listing: Microsoft Learn "Manage
+    mailbox auditing" (purview/audit-mailboxes) warns the property does not show whether a
+    mailbox is audited and points to ``Get-Mailbox -Filter "AuditEnabled -eq ..."``, which
+    reads the stored setting. ``filtered``: the row as that server-side filter returns it."""
     domain = gen.get("domain", DOMAIN)
     shared = i % 15 == 14
     upn = f"{'shared' if shared else 'user'}{i:06d}@{domain}"
     customised = gen.get("customised_every") and i % gen["customised_every"] == 7
-    disabled = gen.get("disabled_every") and i % gen["disabled_every"] == 3
+    disabled = audit_off(i, gen)
     if gen.get("hardened"):
         admin = [*DEFAULT_ADMIN, "Copy", "FolderBind", "Move"]
         delegate = [*DEFAULT_DELEGATE, "FolderBind", "Move"]
@@ -69,7 +79,8 @@ def mailbox_row(i: int, gen: dict[str, Any]) -> dict[str, Any]:
         "RecipientTypeDetails": "SharedMailbox" if shared else "UserMailbox",
         "RecipientType": "UserMailbox", "ExchangeGuid": guid, "Guid": _uuid("obj", i),
         "ExternalDirectoryObjectId": _uuid("aad", i), "IsMailboxEnabled": True,
-        "AuditEnabled": not disabled, "AuditLogAgeLimit": "90.00:00:00",
+        "AuditEnabled": not disabled if filtered else True,
+        "AuditLogAgeLimit": "90.00:00:00",
         "AuditAdmin": admin, "AuditDelegate": delegate, "AuditOwner": owner,
         "DefaultAuditSet": default_set, "LitigationHoldEnabled": False,
         "RetentionPolicy": "Default MRM Policy", "ArchiveStatus": "None",
@@ -90,6 +101,32 @@ def bypass_rows(gen: dict[str, Any]) -> tuple[int, Any]:
     bypassed = int(gen.get("bypassed", 0))
     total = max(int(gen.get("count", 0)), bypassed)
     return total, lambda i: _bypass_row(i, i < bypassed)
+
+
+def user_row(i: int, gen: dict[str, Any], select: list[str] | None) -> dict[str, Any]:
+    """Graph ``user`` ``i`` of a generated population. Shape: Graph v1.0 "List users" and the
+    assignedLicense resource type (``{"disabledPlans": [guid], "skuId": guid}``); without
+    ``$select`` Graph returns a default property set that does NOT include
+    ``assignedLicenses`` (Graph "user resource type": "Returned only on $select").
+    ``gen["mix"]`` assigns licences in order: ``[{"sku": part, "count": n, "disabled":
+    [plan names]}]``; users beyond the mix hold no licence."""
+    start = 0
+    assigned: list[dict[str, Any]] = []
+    for m in gen.get("mix") or []:
+        if start <= i < start + int(m["count"]):
+            assigned = [{"disabledPlans": [_uuid("plan", p) for p in m.get("disabled", [])],
+                         "skuId": _uuid("sku", m["sku"])}]
+            break
+        start += int(m["count"])
+    upn = f"user{i:06d}@{gen.get('domain', DOMAIN)}"
+    full = {"id": _uuid("aad", i), "displayName": f"User {i}", "userPrincipalName": upn,
+            "mail": upn, "givenName": None, "surname": None, "jobTitle": None,
+            "mobilePhone": None, "officeLocation": None, "preferredLanguage": None,
+            "businessPhones": [], "assignedLicenses": assigned}
+    if not select:
+        full.pop("assignedLicenses")
+        return full
+    return {k: full[k] for k in select if k in full}
 
 
 def _sku(part: str, plans: list[str], units: int) -> dict[str, Any]:
@@ -141,6 +178,33 @@ def _table(name: str, hot: int, total: int) -> dict[str, Any]:
         "provisioningState": "Succeeded"}}
 
 
+# Microsoft's default alert policies that SCuBA MS.SECURITYSUITE.4.1 requires (ScubaGear
+# Rego/SecuritySuiteConfig.rego BaseRequiredAlerts, plus the URL-click alert where the tenant
+# has it), and two others every tenant has. Names: Microsoft Learn "Alert policies in the
+# Microsoft Defender portal" (default alert policies).
+SCUBA_ALERTS = ["Suspicious email sending patterns detected", "Suspicious connector activity",
+                "Suspicious Email Forwarding Activity", "Messages have been delayed",
+                "Tenant restricted from sending unprovisioned email",
+                "Tenant restricted from sending email",
+                "A potentially malicious URL click was detected"]
+OTHER_ALERTS = ["Elevation of Exchange admin privilege", "User restricted from sending email"]
+
+
+def protection_alert(name: str, *, disabled: bool = False,
+                     notify: list[str] | None = None) -> dict[str, Any]:
+    """Get-ProtectionAlert output for one policy. Fields: Microsoft Learn "Get-ProtectionAlert"
+    / "New-ProtectionAlert" (Name, Category, Severity, NotifyUser, NotificationEnabled,
+    Disabled, IsSystemRule, Operation, AggregationType, Threshold, TimeWindow); Microsoft's
+    default policies notify the TenantAdmins group."""
+    return {"Identity": f"FFO.extest.microsoft.com/Microsoft Exchange Hosted Organizations/"
+                        f"contoso.onmicrosoft.com/Configuration/{name}",
+            "Name": name, "Category": "ThreatManagement", "Severity": "Medium",
+            "NotifyUser": ["TenantAdmins"] if notify is None else notify,
+            "NotificationEnabled": bool(notify is None or notify), "Disabled": disabled,
+            "IsSystemRule": True, "Operation": [], "AggregationType": "None",
+            "Threshold": 0, "TimeWindow": 60, "Comment": "", "Filter": None}
+
+
 def scenario(name: str = "storm-0558", *, mailboxes: int | None = None,
              bypassed: int | None = None) -> dict[str, Any]:
     """The named scenario as a plain dict (it can also be written to and read from JSON)."""
@@ -172,6 +236,8 @@ def scenario(name: str = "storm-0558", *, mailboxes: int | None = None,
         "organization": [org], "domains": domains,
         "subscribedSkus": [_sku("SPE_E5" if hard else "SPE_E3", SPE_E5 if hard else SPE_E3,
                                 count)],
+        "users": {"generate": {"count": count, "domain": DOMAIN, "mix": [
+            {"sku": "SPE_E5" if hard else "SPE_E3", "count": count}]}},
         "exchange": {
             "Get-AdminAuditLogConfig": [{"Identity": "Admin Audit Log Settings",
                                          "AdminAuditLogEnabled": True,
@@ -182,13 +248,21 @@ def scenario(name: str = "storm-0558", *, mailboxes: int | None = None,
                                         "AuditDisabled": False}],
             "Get-Mailbox": {"generate": gen},
             "Get-MailboxAuditBypassAssociation": {"generate": gen},
+            # storm: the connector alert switched off, delayed-message alerts to nobody
+            "Get-ProtectionAlert": [
+                protection_alert(a, notify=["soc@contoso.com"]) for a in
+                SCUBA_ALERTS + OTHER_ALERTS] if hard else [
+                protection_alert(a, disabled=a == "Suspicious connector activity",
+                                 notify=[] if a == "Messages have been delayed" else None)
+                for a in SCUBA_ALERTS[:-1] + OTHER_ALERTS],
             "Get-UnifiedAuditLogRetentionPolicy": [] if not hard else [{
                 "Identity": "Keep audit 10 years", "Name": "Keep audit 10 years",
                 "Description": "CSRB Rec 10 / M-21-31", "Enabled": True, "Priority": 1,
                 "RetentionDuration": "TenYears", "Mode": "Enforce",
-                "RecordTypes": ["ExchangeAdmin", "ExchangeItem", "ExchangeItemGroup",
-                                "SharePoint", "SharePointFileOperation",
-                                "AzureActiveDirectory", "AzureActiveDirectoryStsLogon"],
+                "RecordTypes": ["ExchangeAdmin", "ExchangeItem", "ExchangeItemAggregated",
+                                "ExchangeItemGroup", "SharePoint", "SharePointFileOperation",
+                                "AzureActiveDirectory", "AzureActiveDirectoryAccountLogon",
+                                "AzureActiveDirectoryStsLogon"],
                 "Operations": [], "UserIds": []}],
         },
         "subscriptions": [{"contentType": c, "status": "enabled",

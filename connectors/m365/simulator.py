@@ -20,14 +20,15 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from connectors.m365 import sim_arm
-from connectors.m365.scenarios import bypass_rows, mailbox_row, scenario
+from connectors.m365.scenarios import scenario, user_row
+from connectors.m365.simrows import cmdlet_rows, parameters
 
 TOKEN_ENV = "CSRB_M365_SIM_TOKEN"
-COMPLIANCE_CMDLETS = {"Get-UnifiedAuditLogRetentionPolicy"}
+COMPLIANCE_CMDLETS = {"Get-UnifiedAuditLogRetentionPolicy", "Get-ProtectionAlert"}
 _INVOKE = re.compile(r"^/adminapi/beta/([^/]+)/InvokeCommand$", re.I)
 _BANNER = re.compile(r"^/adminapi/beta/([^/]+)/EXOBanner\('AutogenSession'\)$", re.I)
 _MGMT = re.compile(r"^/api/v1\.0/([^/]+)/activity/feed/subscriptions/list$", re.I)
-_GRAPH = re.compile(r"^/v1\.0/(organization|subscribedSkus|domains)$")
+_GRAPH = re.compile(r"^/v1\.0/(organization|subscribedSkus|domains|users)$")
 
 _DENIED = {
     "graph": ("Authorization_RequestDenied", "Insufficient privileges to complete the "
@@ -78,7 +79,8 @@ class Simulator:
     url: str = ""
     requests: list[Recorded] = field(default_factory=list)
     faults: dict[str, Fault] = field(default_factory=dict)
-    banner_location: str | None = None        # EXOBanner redirect target (a regional host)
+    banner_location: str | None = None        # EXOBanner redirect target, overriding:
+    compliance_prefix: str = "nam12b"         # the region the autogen redirect names
     _server: ThreadingHTTPServer | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -230,11 +232,12 @@ class _Handler(BaseHTTPRequestHandler):
                 return self._send(200, None, raw=b'{"value": [ {"oops"')
             return self._error(kind, fault.status, fault.retry_after)
         endless = fault is not None and fault.endless
+        if kind == "graph" and path.endswith("/users"):
+            return self._users(sim, query, endless)
         if kind == "graph":
             return self._graph(sim, path.rsplit("/", 1)[-1], query, endless)
         if key == "compliance:EXOBanner":
-            target = sim.banner_location or sim.url
-            return self._send(302, {}, {"Location": f"{target}{self.path}"})
+            return self._banner(sim)
         if kind == "exchange":
             return self._invoke(sim, body, query, endless)
         if kind == "management":
@@ -253,6 +256,34 @@ class _Handler(BaseHTTPRequestHandler):
             doc["@odata.nextLink"] = f"{sim.url}/v1.0/{name}?$skiptoken={skip + size}"
         self._send(200, doc)
 
+    def _banner(self, sim: Simulator) -> None:
+        """The autogen redirect of the S&C front door: 302 to
+        ``<prefix>.admin.protection.outlook.com:446`` with the request's path (observed by
+        ScubaGear, EXORestHelper.psm1 Get-ComplianceApiEndpoint, and by CIPP users; that host
+        does not serve the REST API, the same prefix under ps.compliance... does)."""
+        target = sim.banner_location or \
+            f"https://{sim.compliance_prefix}.admin.protection.outlook.com:446"
+        self._send(302, {}, {"Location": f"{target}{self.path}"})
+
+    def _users(self, sim: Simulator, query: dict[str, list[str]], endless: bool) -> None:
+        """Graph v1.0 "List users": ``$top`` up to 999 (default 100), ``$select`` honoured, the
+        nextLink carrying the same ``$select``/``$top`` plus a ``$skiptoken``."""
+        gen = (sim.data.get("users") or {}).get("generate") or {"count": 0}
+        select = [f for f in ",".join(query.get("$select") or []).split(",") if f]
+        size = min(int((query.get("$top") or ["100"])[0]), 999)
+        skip = int((query.get("$skiptoken") or ["0"])[0])
+        end = min(skip + size, int(gen["count"]))
+        doc: dict[str, Any] = {
+            "@odata.context": f"{sim.url}/v1.0/$metadata#users"
+                              + (f"({','.join(select)})" if select else ""),
+            "value": [] if endless else [user_row(i, gen, select) for i in range(skip, end)]}
+        if endless or end < int(gen["count"]):
+            keep = "".join(f"&${k}={query[f'${k}'][0]}" for k in ("select", "top")
+                           if query.get(f"${k}"))
+            doc["@odata.nextLink"] = (f"{sim.url}/v1.0/users?$skiptoken="
+                                      f"{end if not endless else skip}{keep}")
+        self._send(200, doc)
+
     def _invoke(self, sim: Simulator, body: Any, query: dict[str, list[str]],
                 endless: bool) -> None:
         cmdlet = _cmdlet(body)
@@ -261,7 +292,10 @@ class _Handler(BaseHTTPRequestHandler):
         source = (sim.data.get("exchange") or {}).get(cmdlet)
         if source is None:
             return self._error("exchange", 400)
-        count, row = _rows(cmdlet, source)
+        try:
+            count, row = cmdlet_rows(cmdlet, source, parameters(body))
+        except ValueError:
+            return self._error("exchange", 400)
         prefer = self.headers.get("Prefer") or ""
         m = re.search(r"odata\.maxpagesize=(\d+)", prefer)
         size = min(int(m.group(1)) if m else 1000, 1000)
@@ -334,17 +368,6 @@ def _classify(path: str, body: Any) -> tuple[str, str]:
                 return "arm", key
         return "arm", "arm:resource"
     return "unknown", "unknown"
-
-
-def _rows(cmdlet: str, source: Any) -> tuple[int, Any]:
-    """(count, row(i)) for a cmdlet: a literal list, or a generated population."""
-    if isinstance(source, dict) and "generate" in source:
-        gen = source["generate"]
-        if cmdlet == "Get-MailboxAuditBypassAssociation":
-            return bypass_rows(gen)
-        return int(gen["count"]), lambda i: mailbox_row(i, gen)
-    rows = list(source)
-    return len(rows), rows.__getitem__
 
 
 def load_scenario(name_or_path: str | dict[str, Any]) -> dict[str, Any]:

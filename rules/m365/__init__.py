@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from rules.m365 import azure, entra, mailbox, ual
+from rules.m365 import alerts, azure, entra, mailbox, ual
 
 RULES = [
     ual.ual_ingestion,
@@ -15,8 +15,8 @@ RULES = [
     mailbox.audit_bypass,
     mailbox.cis_action_set,
     ual.ual_retention,
-    ual.audit_tier,
     ual.ual_export,
+    alerts.protection_alerts,
     entra.diag_destination,
     entra.signin_export,
     entra.graph_activity_export,

@@ -11,11 +11,12 @@ from auditor.snapshot import TenantSnapshot
 from connectors.m365.model import (
     ALL_DEFAULT,
     AuditBypass,
+    AuditDisabledMailboxes,
     Mailbox,
     MailboxAudit,
     OrganizationConfig,
 )
-from rules.m365.common import FIRST, listing, part, tenant_id
+from rules.m365.common import FIRST, exchange_scope_gap, listing, maybe, part, tenant_id
 
 MBX = "m365.mailboxes"
 LOGONS = ("Owner", "Delegate", "Admin")
@@ -32,7 +33,12 @@ def _judge(tenant: TenantSnapshot, what: str, good: str,
     mbx = _mailboxes(tenant)
     resource = f"{tenant_id(tenant)}/mailboxes"
     if not len(mbx):
-        yield not_applicable(resource, "no user or shared mailboxes")
+        gap = exchange_scope_gap(tenant, 0, "user or shared mailboxes")
+        if gap:
+            yield not_assessed(resource, gap, checked=0)
+        else:
+            yield not_applicable(resource, "no user or shared mailboxes, and no Exchange "
+                                           "licence in use")
         return
     bad: list[str] = []
     count = 0
@@ -91,24 +97,51 @@ def org_auditing(tenant: TenantSnapshot, ctx: RuleContext) -> Iterator[Result]:
         yield passed(res, "mailbox auditing is on for the organisation", AuditDisabled=False)
 
 
-@rule(id="M365-MBX-002", title="Auditing is on for every mailbox", severity="high",
-      provider="m365", needs=[MBX], references="CIS M365 4.0: 6.1.2")
+@rule(id="M365-MBX-002", title="Auditing is on for every mailbox (CIS conformance)",
+      severity="low", provider="m365", needs=["m365.mailboxes_audit_disabled"],
+      references="CIS M365 4.0: 6.1.2")
 def mailbox_audit_enabled(tenant: TenantSnapshot, ctx: RuleContext) -> Iterator[Result]:
     """
     What it checks:
-    That every user and shared mailbox (`Get-Mailbox -ResultSize Unlimited`) has
-    `AuditEnabled` = True. Evidence lists the first 50 failing mailboxes and the count.
+    That no user or shared mailbox has auditing switched off, read with the server-side filter
+    `Get-Mailbox -ResultSize Unlimited -RecipientTypeDetails UserMailbox,SharedMailbox
+    -Filter "AuditEnabled -eq 'False'"` (Microsoft documents that the `AuditEnabled` value a
+    mailbox shows is not reliable). Evidence: the first 50, the count and the method.
 
     Why it matters:
-    A mailbox with auditing off leaves no trace of mailbox access: exactly the mailboxes an
-    intruder would pick.
+    CIS asks for it. With organisation auditing on (M365-MBX-001), the default actions are
+    audited whatever the mailbox says, so this is conformance rather than a blind spot; it
+    matters where the organisation switch is ever turned off.
 
     Remediation:
-    PowerShell: `Get-Mailbox -ResultSize Unlimited -Filter {AuditEnabled -eq $false} |
-    Set-Mailbox -AuditEnabled $true`.
+    PowerShell: `Get-Mailbox -ResultSize Unlimited -RecipientTypeDetails
+    UserMailbox,SharedMailbox -Filter "AuditEnabled -eq 'False'" | Set-Mailbox
+    -AuditEnabled $true`.
     """
-    yield from _judge(tenant, "auditing disabled", "auditing enabled",
-                      lambda r: None if r.audit_enabled else "")
+    off = part(tenant, "m365.mailboxes_audit_disabled", AuditDisabledMailboxes)
+    resource = f"{tenant_id(tenant)}/mailboxes"
+    mbx, _ = maybe(tenant, MBX, MailboxAudit)
+    total = len(mbx) if mbx is not None else None
+    ev = {**listing(off.first, total if total is not None else off.count, off.count),
+          "method": off.method}
+    if off.count:
+        of = f" of {total}" if total is not None else ""
+        yield failed(resource, f"{off.count}{of} mailboxes have auditing off", **ev)
+        return
+    if total is None:
+        yield not_assessed(resource, "the filter found none, but how many mailboxes it "
+                                     "searched is unknown (the Get-Mailbox listing was not "
+                                     "collected)", **ev)
+        return
+    gap = exchange_scope_gap(tenant, total, "user or shared mailboxes")
+    if gap:
+        yield not_assessed(resource, gap, **ev)
+    elif not total:
+        yield not_applicable(resource, "no user or shared mailboxes, and no Exchange licence "
+                                       "in use", **ev)
+    else:
+        yield passed(resource, f"the server-side filter finds none of {total} mailboxes "
+                               f"with auditing off", **ev)
 
 
 @rule(id="M365-MBX-003", title="MailItemsAccessed is audited", severity="critical",
@@ -228,8 +261,11 @@ def audit_bypass(tenant: TenantSnapshot, ctx: RuleContext) -> Iterator[Result]:
     bp = part(tenant, "m365.audit_bypass", AuditBypass)
     res = f"{tenant_id(tenant)}/MailboxAuditBypassAssociation"
     ev = listing(bp.bypassed, bp.checked)
+    gap = exchange_scope_gap(tenant, bp.checked, "audit bypass associations")
     if bp.bypassed:
         yield failed(res, f"{len(bp.bypassed)} accounts bypass mailbox auditing", **ev)
+    elif gap:
+        yield not_assessed(res, gap, **ev)
     else:
         yield passed(res, f"none of {bp.checked} associations bypasses auditing", **ev)
 

@@ -1,5 +1,4 @@
-"""The Microsoft 365 unified audit log: is it on, how long is it kept, is it exported, and
-which audit tier the tenant pays for."""
+"""The Microsoft 365 unified audit log: is it on, how long is it kept, is it exported."""
 
 from __future__ import annotations
 
@@ -13,16 +12,21 @@ from connectors.m365.model import (
     Licences,
     RetentionPolicyList,
     SubscriptionList,
+    UserLicences,
 )
-from rules.m365.common import maybe, part, retention, tenant_id
+from rules.m365.common import (
+    EVIDENCE_TYPES,
+    PREMIUM_PLAN,
+    UAL_SOURCE,
+    effective_retention,
+    maybe,
+    part,
+    retention,
+    tenant_id,
+)
 
-PREMIUM_PLAN = "M365_ADVANCED_AUDITING"
 EXPORT_TYPES = ("Audit.Exchange", "Audit.SharePoint", "Audit.AzureActiveDirectory",
                 "Audit.General")
-FAMILIES = ("Exchange", "SharePoint", "AzureActiveDirectory")
-STANDARD_DAYS = 180          # Audit (Standard) default since October 2023
-PREMIUM_DAYS = 365           # Audit (Premium) default for Exchange, SharePoint, Entra records
-UAL_SOURCE = "Microsoft 365 unified audit log"
 
 
 @rule(id="M365-UAL-001", title="Unified audit log ingestion is on", severity="critical",
@@ -57,10 +61,6 @@ def ual_ingestion(tenant: TenantSnapshot, ctx: RuleContext) -> Iterator[Result]:
                      UnifiedAuditLogIngestionEnabled=False)
 
 
-def _exported(subs: SubscriptionList | None) -> bool:
-    return subs is not None and set(EXPORT_TYPES) <= subs.enabled()
-
-
 @rule(id="M365-EXP-001", title="The unified audit log is exported to a SIEM", severity="high",
       provider="m365", flagship=True, needs=["m365.activity_subscriptions"],
       references="PB: SIEM ingestion; SCuBA: MS.AAD.4.1; M-21-31: EL1; BP: central collection")
@@ -91,101 +91,95 @@ def ual_export(tenant: TenantSnapshot, ctx: RuleContext) -> Iterator[Result]:
         yield passed(res, "all audit content types are subscribed", **ev)
 
 
-def _ual_days(premium: bool, policies: RetentionPolicyList | None) -> tuple[int, list[str]]:
-    """The shortest retention over Exchange, SharePoint and Entra records, and the policies
-    giving it. Custom policies take effect only with Audit (Premium)."""
-    default = PREMIUM_DAYS if premium else STANDARD_DAYS
-    worst, used = None, []
-    for fam in FAMILIES:
-        best = default
-        for p in (policies.policies if policies and premium else []):
-            if (p.enabled and p.days and not p.user_ids and not p.operations
-                    and any(r.startswith(fam) for r in p.record_types) and p.days > best):
-                best = p.days
-                used.append(p.name)
-        worst = best if worst is None else min(worst, best)
-    return worst or default, sorted(set(used))
-
-
 @rule(id="M365-RET-001", title="Audit log kept for the retention profile", severity="high",
       provider="m365", flagship=True,
-      needs=["m365.licences|m365.ual_retention_policies|m365.activity_subscriptions"],
-      references="SCuBA: MS.SECURITYSUITE.5.2; M-21-31: EL1; CSRB: Rec 10")
+      needs=["m365.licences|m365.user_licences|m365.ual_retention_policies"],
+      references="SCuBA: MS.SECURITYSUITE.5.2; M-26-14: retention; CSRB: Rec 10")
 def ual_retention(tenant: TenantSnapshot, ctx: RuleContext) -> Iterator[Result]:
     """
     What it checks:
-    That Exchange, SharePoint and Entra audit records are kept for the retention profile's
-    total: by an enabled `Get-UnifiedAuditLogRetentionPolicy` (Security & Compliance) covering
-    all users, with the Audit (Premium) service plan (`M365_ADVANCED_AUDITING`) present; or
-    by the export of M365-EXP-001. Without either, the tenant default (180 days; 365 with
-    Audit (Premium)) is compared.
+    That every user's audit records of the kinds an investigation needs — record types
+    `ExchangeItemAggregated` (`MailItemsAccessed`), `ExchangeItem` (`Send`), `ExchangeAdmin`,
+    `AzureActiveDirectory`, `AzureActiveDirectoryStsLogon` and `SharePointFileOperation` — are
+    kept for the retention profile's total. Per record type, the enabled
+    `Get-UnifiedAuditLogRetentionPolicy` with the lowest `Priority` number that matches it
+    wins (a policy with `UserIds` only for those users); it applies only to users holding
+    Audit (Premium) (service plan `M365_ADVANCED_AUDITING`, read from each user's
+    `assignedLicenses` in Graph); Premium users without a matching policy keep 365 days, all
+    other users 180. An attested SIEM copy (`[[attestations]] rule = "M365-RET-001"`, scope =
+    the tenant id, `retention_days`) counts as the kept copy. An export subscription alone
+    does not: the SIEM's retention is unknown.
 
     Why it matters:
     Intrusions are found months late. Storm-0558 began in May 2023 and was detected in June;
-    investigations of older intrusions ran into logs already deleted.
+    investigations of older intrusions ran into logs already deleted. A long policy that a
+    higher-priority short one overrides, or that applies to users without the licence, keeps
+    nothing longer.
 
     Remediation:
-    Portal: Microsoft Purview > Audit > Audit retention policies > New (record types Exchange,
-    SharePoint, AzureActiveDirectory; duration ≥ profile). PowerShell:
-    `New-UnifiedAuditLogRetentionPolicy -Name Keep -RecordTypes ExchangeItem,SharePoint,
-    AzureActiveDirectory -RetentionDuration TenYears -Priority 1`; or export (M365-EXP-001).
+    Assign Audit (Premium) (Microsoft 365 E5, E5 Compliance or the add-on) to every user, then
+    Portal: Microsoft Purview > Audit > Audit retention policies > New (record types above,
+    duration ≥ profile, priority above any shorter policy). PowerShell:
+    `New-UnifiedAuditLogRetentionPolicy -Name Keep -RecordTypes ExchangeItemAggregated,
+    ExchangeItem,ExchangeAdmin,AzureActiveDirectory,AzureActiveDirectoryStsLogon,
+    SharePointFileOperation -RetentionDuration TenYears -Priority 1`. Or keep the log in a
+    SIEM for the profile and attest it in config.
     """
     need = ctx.retention.total_days
+    tid = tenant_id(tenant)
+    res = f"{tid}/unified-audit-log"
+    att, why_not = ctx.attestation("M365-RET-001", tid)
+    if att is not None and (att.retention_days or 0) >= need:
+        kept = int(att.retention_days or 0)
+        yield passed(res, f"an attested kept copy keeps {kept} days (profile {need})",
+                     retention=retention(UAL_SOURCE, kept, kept), profile_total_days=need,
+                     attestation={"by": att.by, "date": att.date.isoformat(),
+                                  "retention_days": kept, "note": att.note})
+        return
+    if att is not None:
+        why_not = (f"the attestation by {att.by} gives retention_days = {att.retention_days}, "
+                   f"under the profile's {need}")
     lic, lic_err = maybe(tenant, "m365.licences", Licences)
+    users, users_err = maybe(tenant, "m365.user_licences", UserLicences)
     pols, pol_err = maybe(tenant, "m365.ual_retention_policies", RetentionPolicyList)
-    subs, subs_err = maybe(tenant, "m365.activity_subscriptions", SubscriptionList)
-    res = f"{tenant_id(tenant)}/unified-audit-log"
-    premium = bool(lic and lic.with_plan(PREMIUM_PLAN))
-    days, used = _ual_days(premium, pols)
-    unknown = [e.describe() for e in (lic_err, pol_err if premium else None) if e]
-    known = None if unknown else days          # without the licence or policies: unknown
-    ev = {"retention": retention(UAL_SOURCE, known, known), "audit_premium": premium,
-          "policies": used, "exported": _exported(subs), "profile_total_days": need}
-    if days >= need and not unknown:
-        yield passed(res, f"kept {days} days (profile {need})", **ev)
-    elif _exported(subs):
-        kept = f"kept {days} days in the tenant" if known else "tenant retention unknown"
-        yield passed(res, f"{kept}, and exported to a SIEM through the Management Activity "
-                          f"API (its retention is the SIEM's)", **ev)
-    elif unknown or subs_err:
-        reasons = unknown + ([subs_err.describe()] if subs_err else [])
-        yield not_assessed(res, "retention could not be established: " + "; ".join(reasons),
-                           **ev)
+    base = {"profile_total_days": need, "attestation": why_not}
+    if lic is None or users is None:
+        errs = [e.describe() for e in (lic_err, users_err) if e] or ["licences not collected"]
+        yield not_assessed(res, "who holds Audit (Premium) is unknown: " + "; ".join(errs),
+                           retention=retention(UAL_SOURCE, None, None), **base)
+        return
+    premium = users.count_with_plan(lic.active(), PREMIUM_PLAN)
+    standard = users.users - premium
+    if not users.users:
+        yield not_assessed(res, "Graph returned no users, so no user's retention can be "
+                                "established", retention=retention(UAL_SOURCE, None, None),
+                           **base)
+        return
+    if premium and pols is None:
+        yield not_assessed(res, f"{premium} users hold Audit (Premium) but the retention "
+                                f"policies are unknown: "
+                           + (pol_err.describe() if pol_err else "not collected"),
+                           retention=retention(UAL_SOURCE, None, None), **base)
+        return
+    odd = [f"{p.name} ({p.retention_duration or 'no RetentionDuration'})"
+           for p in (pols.policies if pols and premium else [])
+           if p.enabled and p.days is None
+           and {r.lower() for r in p.record_types} & {t.lower() for t in EVIDENCE_TYPES}]
+    if odd:
+        yield not_assessed(res, "retention policies with a duration this tool does not know: "
+                                + ", ".join(odd), retention=retention(UAL_SOURCE, None, None),
+                           **base)
+        return
+    judged = [effective_retention(rt, op, pols.policies if pols else [], premium, standard,
+                                  need) for rt, op in EVIDENCE_TYPES.items()]
+    low = min(j["min_days"] for j in judged)
+    ev = {**base, "retention": retention(UAL_SOURCE, low, low), "users": users.users,
+          "premium_users": premium, "record_types": judged}
+    short = [j for j in judged if j["users_short"]]
+    if short:
+        worst = max(j["users_short"] for j in short)
+        yield failed(res, f"up to {worst} of {users.users} users keep audit records less than "
+                          f"{need} days ({', '.join(j['record_type'] for j in short)}; "
+                          f"shortest {low} days)", **ev)
     else:
-        yield failed(res, f"kept {days} days, profile needs {need}; not exported", **ev)
-
-
-@rule(id="M365-LIC-001", title="Audit (Premium) licensing", severity="low", provider="m365",
-      needs=["m365.licences"], references="CSRB: Rec 4")
-def audit_tier(tenant: TenantSnapshot, ctx: RuleContext) -> Iterator[Result]:
-    """
-    What it checks:
-    Which audit tier the tenant has (service plan `M365_ADVANCED_AUDITING` in Graph
-    `subscribedSkus`) and how many Exchange-licensed users lack Audit (Premium).
-
-    Why it matters:
-    In 2023 `MailItemsAccessed`, `Send`, searches and one-year retention came only with
-    Audit (Premium); the CSRB (Rec 4) holds that such logging must not be a paid add-on.
-    Users without it may still lack premium events and retention.
-
-    Remediation:
-    Assign Microsoft 365 E5, E5 Compliance or the Audit (Premium) add-on to the users
-    (Microsoft 365 admin center > Billing > Licenses), or confirm that the expanded standard
-    logging covers the events you need.
-    """
-    lic = part(tenant, "m365.licences", Licences)
-    premium = sum(s.consumed_units for s in lic.with_plan(PREMIUM_PLAN))
-    mail_users = sum(s.consumed_units for s in lic.with_plan("EXCHANGE_S_")
-                     if s.applies_to in ("", "User"))
-    without = max(0, mail_users - premium)
-    tier = "Audit (Premium)" if premium and not without else \
-        "Audit (Premium) for some users" if premium else "Audit (Standard)"
-    res = f"{tenant_id(tenant)}/licences"
-    ev = {"tier": tier, "premium_users": premium, "exchange_users": mail_users,
-          "users_without_premium": without,
-          "skus": sorted(s.sku_part_number for s in lic.with_plan(PREMIUM_PLAN))}
-    if premium and not without:
-        yield passed(res, f"{tier} for all {mail_users} Exchange users", **ev)
-    else:
-        yield failed(res, f"{tier}: {without} of {mail_users} Exchange users without "
-                          f"Audit (Premium)", **ev)
+        yield passed(res, f"every user's records kept ≥ {need} days (shortest {low})", **ev)

@@ -49,4 +49,4 @@ def test_example_config_documents_the_m365_tenant() -> None:
 
     cfg = load_config(Path(__file__).parents[2] / "config.example.toml", tenant_models())
     (m365,) = [t for t in cfg.tenants if t["provider"] == "m365"]
-    assert m365["auth"] == "certificate" and m365["cloud"] == "global"
+    assert m365["auth"] == "azure_cli" and m365["cloud"] == "global"   # runs as is after az login

@@ -21,7 +21,8 @@ from tests.m365.conftest import NOW, collect, report_of
 
 # Which rules read which endpoint (fault key) — the contract the fault tests check.
 READS = {
-    "graph:subscribedSkus": {"M365-LIC-001", "ENTRA-LIC-001", "M365-RET-001"},
+    "graph:subscribedSkus": {"ENTRA-LIC-001", "M365-RET-001"},
+    "graph:users": {"M365-RET-001"},
     "graph:domains": {"ENTRA-DIAG-005"},
     "exchange:Get-AdminAuditLogConfig": {"M365-UAL-001"},
     "exchange:Get-OrganizationConfig": {"M365-MBX-001"},
@@ -29,7 +30,8 @@ READS = {
                              "M365-MBX-006", "M365-MBX-008"},
     "exchange:Get-MailboxAuditBypassAssociation": {"M365-MBX-007"},
     "compliance:Get-UnifiedAuditLogRetentionPolicy": {"M365-RET-001"},
-    "management:subscriptions": {"M365-EXP-001", "M365-RET-001"},
+    "compliance:Get-ProtectionAlert": {"M365-ALERT-001"},
+    "management:subscriptions": {"M365-EXP-001"},
     "arm:diagnosticSettings": {"ENTRA-DIAG-001", "ENTRA-DIAG-002", "ENTRA-DIAG-003",
                                "ENTRA-DIAG-004", "ENTRA-DIAG-005", "ENTRA-DIAG-006"},
     "arm:workspace": {"ENTRA-DIAG-006"},
@@ -39,7 +41,7 @@ READS = {
     "arm:diagnosticSettingsCategories": {"ENTRA-DIAG-002", "ENTRA-DIAG-004", "ENTRA-DIAG-005"},
 }
 # Rules that may still pass with one input faulted because another input decides them.
-ALTERNATIVES = {"M365-RET-001"}
+ALTERNATIVES: set[str] = set()
 # Endpoints read for one resource of a rule only (the rule's other results do not need them).
 ONLY = {"graph:domains": "adfs-sign-in-logs", "arm:workspace": WORKSPACE, "arm:table": WORKSPACE,
         "arm:managementPolicies": STORAGE, "arm:containers": STORAGE}
@@ -69,14 +71,15 @@ def test_each_fault_on_get_mailbox(fault: dict[str, Any]) -> None:
     msg = next(f.message for f in report.findings if f.rule_id == "M365-MBX-003")
     if fault.get("status") in (401, 403):
         assert "Exchange.ManageAsApp" in msg
+    # two reads hit Get-Mailbox (the listing and the AuditEnabled filter), each retried
     if fault.get("status") in (429, 500, 503):
-        assert tries == 4          # retried, honouring Retry-After, then given up
+        assert tries == 8          # retried, honouring Retry-After, then given up
     if fault.get("malformed"):
         assert "MalformedResponse" in msg
     if fault.get("endless"):
-        assert "PagingLoop" in msg and tries <= 5
+        assert "PagingLoop" in msg and tries <= 10
     if fault.get("reset"):
-        assert "RemoteProtocolError" in msg and tries == 4
+        assert "RemoteProtocolError" in msg and tries == 8
     if fault.get("delay"):
         assert "ReadTimeout" in msg
 
