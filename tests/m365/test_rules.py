@@ -147,3 +147,10 @@ def test_hardened_destinations_carry_retention_and_immutability() -> None:
     ws = [x for x in r.findings if x.rule_id == "ENTRA-DIAG-006" and x.resource != STORAGE]
     assert ws[0].evidence["immutable"] is False
     assert ws[0].evidence["retention"]["total_days"] == 1095
+
+
+def test_export_unreadable_is_not_assessed_never_pass() -> None:
+    """A denied Management Activity API read says so (ActivityFeed.Read), never 'exported'."""
+    r = audit_variant(base="hardened", faults={"management:subscriptions": 403})
+    expect(r, "M365-EXP-001", "not_assessed", contains="403")
+    expect(audit_variant(base="hardened"), "M365-EXP-001", "pass")
