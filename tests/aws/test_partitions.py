@@ -1,0 +1,127 @@
+"""GovCloud (``aws-us-gov``) and China (``aws-cn``): ARNs, home regions, endpoints and region
+lists from botocore's partition data. Unit level: nothing is sent (a ``before-send`` hook
+records the URL and stops the request)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from botocore.config import Config
+from botocore.credentials import Credentials
+
+from connectors.aws import partitions
+from connectors.aws.client import Account, Clients
+from connectors.aws.guard import CallLog
+from connectors.aws.readers import trail_record
+
+
+class Stop(Exception):
+    """Raised by the hook once the URL is known: nothing leaves the process."""
+
+
+def url_of(home: str, service: str, region: str, call: str, **params: Any) -> str:
+    sent: list[str] = []
+
+    def hooks(events: Any) -> None:
+        CallLog().attach(events)
+
+        def stop(request: Any, **_: Any) -> None:
+            sent.append(request.url)
+            raise Stop
+
+        events.register("before-send", stop)
+
+    clients = Clients(Credentials("a", "b"), None, Config(retries={"max_attempts": 1}),
+                      hooks, home)
+    acct = Account(clients, "123456789012")
+    with pytest.raises(Stop):
+        getattr(acct.client(service, region), call)(**params)
+    return sent[0]
+
+
+@pytest.mark.parametrize("value,partition,region,account", [
+    ("arn:aws-us-gov:cloudtrail:us-gov-west-1:123456789012:trail/org",
+     "aws-us-gov", "us-gov-west-1", "123456789012"),
+    ("arn:aws-cn:logs:cn-north-1:210987654321:log-group:trail:*",
+     "aws-cn", "cn-north-1", "210987654321"),
+    ("arn:aws:sns:eu-west-1:111122223333:alerts", "aws", "eu-west-1", "111122223333"),
+    ("arn:aws-cn:s3:::trail-bucket", "aws-cn", "", ""),
+])
+def test_arns_of_every_supported_partition_parse(value: str, partition: str, region: str,
+                                                  account: str) -> None:
+    got = partitions.parse_arn(value)
+    assert (got.partition, got.region, got.account) == (partition, region, account)
+
+
+@pytest.mark.parametrize("value", ["arn:aws-iso:s3:::b", "arn:aws", "not-an-arn",
+                                   "arn:evil:iam::1:role/x"])
+def test_other_arns_are_refused(value: str) -> None:
+    with pytest.raises(ValueError):
+        partitions.parse_arn(value)
+
+
+def test_trails_of_govcloud_and_china_keep_account_and_home_region() -> None:
+    gov = trail_record({"TrailARN": "arn:aws-us-gov:cloudtrail:us-gov-east-1:123456789012:"
+                                    "trail/org", "Name": "org"})
+    cn = trail_record({"TrailARN": "arn:aws-cn:cloudtrail:cn-northwest-1:210987654321:"
+                                   "trail/org", "Name": "org"})
+    assert (gov.account_id, gov.home_region) == ("123456789012", "us-gov-east-1")
+    assert (cn.account_id, cn.home_region) == ("210987654321", "cn-northwest-1")
+
+
+def test_regions_come_from_botocore_partition_data() -> None:
+    assert partitions.regions("ec2", "aws-cn") == ["cn-north-1", "cn-northwest-1"]
+    assert partitions.regions("cloudtrail", "aws-us-gov") == ["us-gov-east-1",
+                                                               "us-gov-west-1"]
+    commercial = partitions.regions("ec2", "aws")
+    assert "us-east-1" in commercial and not any(
+        r.startswith(("cn-", "us-gov-")) for r in commercial)
+    assert partitions.of_region("cn-northwest-1") == "aws-cn"
+    assert partitions.of_region("us-gov-east-1") == "aws-us-gov"
+    assert partitions.of_region("eu-central-1") == "aws"
+    with pytest.raises(ValueError):
+        partitions.regions("ec2", "aws-iso")
+    with pytest.raises(ValueError):
+        partitions.of_region("moon-1")
+
+
+def test_the_run_partition_comes_from_regions_role_or_session() -> None:
+    assert partitions.of_run(None, ["us-gov-west-1"], None) == "aws-us-gov"
+    assert partitions.of_run("arn:aws-cn:iam::210987654321:role/audit", ["all"],
+                             None) == "aws-cn"
+    assert partitions.of_run(None, ["all"], "cn-north-1") == "aws-cn"
+    assert partitions.of_run(None, ["all"], None) == "aws"
+    with pytest.raises(ValueError, match="span partitions"):
+        partitions.of_run(None, ["us-east-1", "cn-north-1"], None)
+    with pytest.raises(ValueError, match="span partitions"):
+        partitions.of_run("arn:aws-us-gov:iam::123456789012:role/a", ["eu-west-1"], None)
+
+
+@pytest.mark.parametrize("home,service,region,call,host", [
+    ("cn-north-1", "sts", "cn-north-1", "get_caller_identity",
+     "sts.cn-north-1.amazonaws.com.cn"),
+    ("cn-north-1", "cloudtrail", "cn-northwest-1", "describe_trails",
+     "cloudtrail.cn-northwest-1.amazonaws.com.cn"),
+    ("cn-north-1", "organizations", "cn-north-1", "describe_organization",
+     "organizations.cn-northwest-1.amazonaws.com.cn"),
+    ("us-gov-west-1", "organizations", "us-gov-west-1", "describe_organization",
+     "organizations.us-gov-west-1.amazonaws.com"),
+    ("us-gov-west-1", "sts", "us-gov-west-1", "get_caller_identity",
+     "sts.us-gov-west-1.amazonaws.com"),
+    ("us-gov-west-1", "logs", "us-gov-east-1", "describe_log_groups",
+     "logs.us-gov-east-1.amazonaws.com"),
+])
+def test_endpoints_are_the_partitions(home: str, service: str, region: str, call: str,
+                                      host: str) -> None:
+    assert url_of(home, service, region, call).split("/")[2] == host
+
+
+def test_global_reads_use_the_partition_home_region() -> None:
+    assert partitions.HOME == {"aws": "us-east-1", "aws-us-gov": "us-gov-west-1",
+                               "aws-cn": "cn-north-1"}
+    clients = Clients(Credentials("a", "b"), None, Config(), None, "us-gov-west-1")
+    assert Account(clients, "123456789012").home == "us-gov-west-1"
+    assert partitions.arn("aws-us-gov", "iam", "", "123456789012",
+                          "role/OrganizationAccountAccessRole") == \
+        "arn:aws-us-gov:iam::123456789012:role/OrganizationAccountAccessRole"
