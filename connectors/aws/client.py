@@ -164,6 +164,17 @@ class _Given(CredentialProvider):
         return self._creds
 
 
+def _import_before_threads() -> None:
+    """Modules boto3 and the standard library otherwise import on first use, that is inside
+    the worker threads (concurrent first imports can deadlock or leave a module half-loaded):
+    the S3 client class customisations and the IDNA codec of the first host name."""
+    import encodings.idna  # noqa: F401
+    import unicodedata  # noqa: F401
+
+    import boto3.s3.inject
+    import boto3.s3.transfer  # noqa: F401
+
+
 class Clients:
     """One client per (service, region), shared by every account; built lazily, once.
     ``home`` is the region global APIs are called in (the partition's)."""
@@ -174,6 +185,7 @@ class Clients:
         import boto3
         import botocore.session
 
+        _import_before_threads()
         core = botocore.session.Session()
         self.credentials = AccountCredentials(base)
         core.get_component("credential_provider").insert_before("env",

@@ -114,3 +114,43 @@ def test_one_account_uses_the_whole_pool() -> None:
     finally:
         single.pool.shutdown()
         org.pool.shutdown()
+
+
+WORKER_IMPORTS = """
+import sys, threading
+from datetime import UTC, datetime
+from auditor.connector import CollectContext
+from connectors.aws import AwsTenant
+from connectors.aws.collect import collect
+late = []
+def hook(event, args):
+    if event == "import" and threading.current_thread() is not threading.main_thread():
+        late.append(args[0])
+sys.addaudithook(hook)
+target = AwsTenant.model_validate({"provider": "aws", "name": "t", "organization": True,
+    "regions": ["us-east-1", "eu-west-1"], "endpoints": {"aws": sys.argv[1]}})
+snap = collect(target, CollectContext(now=datetime.now(UTC), secret=lambda e, f: None))
+assert sum(snap.api_calls.values()) > 50, snap.api_calls
+print(sorted(set(late)))
+"""
+
+
+def test_no_module_is_first_imported_in_a_worker_thread(moto: MotoServer) -> None:
+    # A first import racing in several threads can deadlock or leave a module half-loaded
+    # (issue 15, the GCP monitoring race): a fresh process collects an Organization and
+    # records every import made outside the main thread.
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from connectors.aws.scenarios import seed
+    from tests.aws.conftest import REGIONS
+
+    seed(moto, "storm-0558", REGIONS)
+    root = Path(__file__).resolve().parents[2]
+    out = subprocess.run([sys.executable, "-c", WORKER_IMPORTS, moto.url], cwd=root,
+                         capture_output=True, text=True, timeout=300,
+                         env={**os.environ, "PYTHONPATH": str(root)})
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip().splitlines()[-1] == "[]"
