@@ -125,3 +125,33 @@ def test_global_reads_use_the_partition_home_region() -> None:
     assert partitions.arn("aws-us-gov", "iam", "", "123456789012",
                           "role/OrganizationAccountAccessRole") == \
         "arn:aws-us-gov:iam::123456789012:role/OrganizationAccountAccessRole"
+
+
+def _tenant(trail_arn: str, **bucket: Any) -> Any:
+    from auditor.snapshot import CollectionError, TenantSnapshot
+    from connectors.aws.model import Trail, TrailBucket, TrailList
+
+    t = TenantSnapshot(provider="aws", name="gov")
+    trail = Trail(arn=trail_arn, name="org", account_id="123456789012",
+                  home_region=trail_arn.split(":")[3], multi_region=True,
+                  organization_trail=False, s3_bucket="trail-logs")
+    t.add("aws.trails", TrailList(trails=[trail]).model_dump(mode="json"))
+    b = TrailBucket(name="trail-logs", **bucket)
+    if not bucket:
+        b.errors["access_logging"] = CollectionError(api="s3:GetBucketLogging",
+                                                     scope="s3://trail-logs", code="X")
+    t.add("aws.bucket", b.model_dump(mode="json"), scope="trail-logs")
+    return t
+
+
+@pytest.mark.parametrize("partition,region", [("aws-us-gov", "us-gov-west-1"),
+                                              ("aws-cn", "cn-north-1")])
+def test_bucket_findings_name_the_bucket_in_its_partition(partition: str, region: str) -> None:
+    from tests.aws.conftest import report
+    from tests.rulecheck import expect
+
+    trail = f"arn:{partition}:cloudtrail:{region}:123456789012:trail/org"
+    bucket = f"arn:{partition}:s3:::trail-logs"
+    expect(report(_tenant(trail, access_logging=True)), "AWS-CT-006", "pass", bucket)
+    expect(report(_tenant(trail, access_logging=False)), "AWS-CT-006", "fail", bucket)
+    expect(report(_tenant(trail)), "AWS-CT-006", "not_assessed", bucket)
