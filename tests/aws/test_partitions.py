@@ -155,3 +155,24 @@ def test_bucket_findings_name_the_bucket_in_its_partition(partition: str, region
     expect(report(_tenant(trail, access_logging=True)), "AWS-CT-006", "pass", bucket)
     expect(report(_tenant(trail, access_logging=False)), "AWS-CT-006", "fail", bucket)
     expect(report(_tenant(trail)), "AWS-CT-006", "not_assessed", bucket)
+
+
+def test_a_govcloud_organization_is_collected_end_to_end(moto: Any) -> None:
+    # moto keeps GovCloud state apart from the commercial partition, as AWS does.
+    from tests.aws.conftest import collect_tenant, report
+    from tests.rulecheck import expect
+
+    org = moto.client("organizations", "us-gov-west-1")
+    org.create_organization(FeatureSet="ALL")
+    member = org.create_account(AccountName="m1", Email="m1@example.com")[
+        "CreateAccountStatus"]["AccountId"]
+    moto.client("s3", "us-gov-west-1").create_bucket(
+        Bucket="gov-trail", CreateBucketConfiguration={"LocationConstraint": "us-gov-west-1"})
+    moto.client("cloudtrail", "us-gov-west-1").create_trail(
+        Name="org", S3BucketName="gov-trail", IsMultiRegionTrail=True)
+    snap = collect_tenant(moto, regions=["us-gov-west-1"], organization=True)
+    assert snap.identity and snap.identity.startswith("arn:aws-us-gov:sts::")
+    assert member in snap.targets and snap.api_calls["sts:AssumeRole"] == 1
+    trails = next(p for p in snap.parts if p.name == "aws.trails").data["trails"]
+    assert [t["arn"].split(":")[1] for t in trails] == ["aws-us-gov"]
+    expect(report(snap), "AWS-CT-006", "fail", "arn:aws-us-gov:s3:::gov-trail")
