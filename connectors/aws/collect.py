@@ -19,13 +19,13 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import boto3
 from botocore.config import Config
-from botocore.credentials import Credentials, ReadOnlyCredentials
+from botocore.credentials import Credentials
 from botocore.exceptions import BotoCoreError, ClientError
 
 from auditor.connector import CollectContext
 from auditor.snapshot import CollectionError, TenantSnapshot
-from connectors.aws import orgwide, readers, s3
-from connectors.aws.client import DENIED, Account, Clients, Failed, frozen
+from connectors.aws import orgwide, partitions, readers, s3
+from connectors.aws.client import DENIED, Account, Clients, Failed, refreshing
 from connectors.aws.guard import CallLog
 from connectors.aws.model import (
     AccountTrails,
@@ -40,7 +40,6 @@ if TYPE_CHECKING:
     from connectors.aws import AwsTenant
 
 T = TypeVar("T")
-HOME = "us-east-1"     # where global APIs (organizations, sts, s3 listing) are called
 
 
 def botocore_config(target: AwsTenant) -> Config:
@@ -55,15 +54,20 @@ def botocore_config(target: AwsTenant) -> Config:
 class Run:
     """The state of one collection: the shared clients, accounts and the pool."""
 
-    def __init__(self, target: AwsTenant, ctx: CollectContext, clients: Clients) -> None:
+    def __init__(self, target: AwsTenant, ctx: CollectContext, clients: Clients,
+                 partition: str = "aws") -> None:
         self.target, self.ctx, self.clients = target, ctx, clients
+        self.partition, self.home = partition, clients.home
         self.workers = max(1, min(target.max_workers, ctx.max_workers))
-        self.per_account = max(1, min(target.per_account_workers, self.workers))
+        # The per-account cap spreads an Organization's calls over its accounts; one account
+        # alone gets the whole pool (as the API floor does).
+        cap = target.per_account_workers if target.organization else self.workers
+        self.per_account = max(1, min(cap, self.workers))
         self._caps: dict[str, threading.Semaphore] = {}
         self._lock = threading.Lock()
         self.pool = ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="aws")
 
-    def account(self, account_id: str, creds: ReadOnlyCredentials | None, name: str = ""
+    def account(self, account_id: str, creds: Credentials | None, name: str = ""
                 ) -> Account:
         return Account(self.clients, account_id, creds, self.ctx.cancel, name)
 
@@ -74,10 +78,21 @@ class Run:
             return fn()
 
 
-def _base_credentials(target: AwsTenant, ctx: CollectContext, calls: CallLog) -> Any:
+def _session(target: AwsTenant) -> Any:
+    return boto3.Session(profile_name=target.profile) if target.profile else boto3.Session()
+
+
+def _partition(target: AwsTenant) -> str:
+    """The partition of the configured regions or role, else of the profile's region."""
+    return partitions.of_run(target.role_arn, target.regions, _session(target).region_name)
+
+
+def _base_credentials(target: AwsTenant, ctx: CollectContext, calls: CallLog,
+                      home: str = "us-east-1") -> Any:
     """The credentials of the profile or default chain, or of ``role_arn`` assumed with them
-    (the external id is passed to STS and never kept)."""
-    session = boto3.Session(profile_name=target.profile) if target.profile else boto3.Session()
+    and assumed again before they expire (the external id is passed to STS and kept only in
+    memory, for those renewals)."""
+    session = _session(target)
     base = session.get_credentials()
     if not target.role_arn:
         return base
@@ -88,20 +103,20 @@ def _base_credentials(target: AwsTenant, ctx: CollectContext, calls: CallLog) ->
     calls.attach(session.events)
     if target.endpoints.aws:
         pin_endpoint(session.events, target.endpoints.aws)
-    sts = session.client("sts", endpoint_url=target.endpoints.aws, region_name=HOME,
+    sts = session.client("sts", endpoint_url=target.endpoints.aws, region_name=home,
                          config=botocore_config(target))
-    c = sts.assume_role(**params)["Credentials"]
-    return Credentials(c["AccessKeyId"], c["SecretAccessKey"], c["SessionToken"])
+    return refreshing(lambda: sts.assume_role(**params)["Credentials"])
 
 
-def shared_clients(target: AwsTenant, base: Any, calls: CallLog) -> Clients:
+def shared_clients(target: AwsTenant, base: Any, calls: CallLog, home: str = "us-east-1"
+                   ) -> Clients:
     """The clients every account of the run uses, with the guard and counter attached."""
     def hooks(events: Any) -> None:
         calls.attach(events)
         if target.endpoints.aws:
             pin_endpoint(events, target.endpoints.aws)
 
-    return Clients(base, target.endpoints.aws, botocore_config(target), hooks)
+    return Clients(base, target.endpoints.aws, botocore_config(target), hooks, home)
 
 
 def pin_endpoint(events: Any, endpoint: str) -> None:
@@ -120,10 +135,10 @@ def pin_endpoint(events: Any, endpoint: str) -> None:
 
 
 def _organization(run: Run, caller: Account) -> Organization:
-    org_api = caller.client("organizations", HOME)
+    org_api = caller.client("organizations", run.home)
     refused: CollectionError | None = None
     try:
-        desc = caller.call("organizations", HOME, "DescribeOrganization",
+        desc = caller.call("organizations", run.home, "DescribeOrganization",
                            org_api.describe_organization, scope=caller.account_id)
     except Failed as exc:
         if exc.error.code == "AWSOrganizationsNotInUseException":
@@ -136,7 +151,7 @@ def _organization(run: Run, caller: Account) -> Organization:
                        describe_error=refused)
     if not run.target.organization:
         return org
-    listed = caller.pages("organizations", HOME, "ListAccounts", "Accounts",
+    listed = caller.pages("organizations", run.home, "ListAccounts", "Accounts",
                           scope=info.get("Id") or caller.account_id)
     org.listed, org.listed_by = True, caller.account_id
     for a in listed:
@@ -172,12 +187,9 @@ def _open_account(run: Run, caller: Account, state: AccountState) -> AccountStat
         if state.account_id == caller.account_id:
             acct = caller
         else:
-            role = f"arn:aws:iam::{state.account_id}:role/{run.target.member_role}"
-            sts = caller.client("sts", HOME)
-            creds = caller.call("sts", HOME, "AssumeRole", lambda: sts.assume_role(
-                RoleArn=role, RoleSessionName="csrb-auditor")["Credentials"],
-                scope=state.account_id)
-            acct = run.account(state.account_id, frozen(creds), state.name)
+            role = partitions.arn(run.partition, "iam", "", state.account_id,
+                                  f"role/{run.target.member_role}")
+            acct = caller.assume(state.account_id, role, state.name)
         state.regions = _regions(run, acct)
         state.acct = acct
     except Failed as exc:
@@ -193,8 +205,8 @@ def _open_account(run: Run, caller: Account, state: AccountState) -> AccountStat
 def _regions(run: Run, acct: Account) -> list[str]:
     if run.target.regions != ["all"]:
         return list(run.target.regions)
-    ec2 = acct.client("ec2", HOME)
-    resp = acct.call("ec2", HOME, "DescribeRegions", lambda: ec2.describe_regions(
+    ec2 = acct.client("ec2", run.home)
+    resp = acct.call("ec2", run.home, "DescribeRegions", lambda: ec2.describe_regions(
         Filters=[{"Name": "opt-in-status", "Values": ["opt-in-not-required", "opted-in"]}]),
         scope=acct.account_id)
     return sorted(r["RegionName"] for r in resp["Regions"])
@@ -238,7 +250,14 @@ def collect(target: AwsTenant, ctx: CollectContext) -> TenantSnapshot:
     calls = CallLog()
     snap = TenantSnapshot(provider="aws", name=target.name, collected_at=ctx.now)
     try:
-        base_creds = _base_credentials(target, ctx, calls)
+        partition = _partition(target)
+    except ValueError as exc:
+        _unreachable(snap, CollectionError(api="configuration", scope=target.name,
+                                           code="Partition", reason=_reason(exc)))
+        return snap
+    home = partitions.HOME[partition]
+    try:
+        base_creds = _base_credentials(target, ctx, calls, home)
     except (ClientError, BotoCoreError) as exc:
         snap.api_calls = dict(sorted(calls.counts.items()))
         code = exc.response["Error"].get("Code", "") if isinstance(exc, ClientError) else ""
@@ -247,7 +266,7 @@ def collect(target: AwsTenant, ctx: CollectContext) -> TenantSnapshot:
             reason=_reason(exc),
             permission="sts:AssumeRole" if code in DENIED else ""))
         return snap
-    run = Run(target, ctx, shared_clients(target, base_creds, calls))
+    run = Run(target, ctx, shared_clients(target, base_creds, calls, home), partition)
     try:
         _collect(run, snap, base_creds)
     finally:
@@ -269,9 +288,9 @@ def _unreachable(snap: TenantSnapshot, error: CollectionError) -> None:
 
 def _collect(run: Run, snap: TenantSnapshot, base_creds: Any) -> None:
     probe = run.account("?", None)
-    sts = probe.client("sts", HOME)
+    sts = probe.client("sts", run.home)
     try:
-        ident = probe.call("sts", HOME, "GetCallerIdentity", sts.get_caller_identity,
+        ident = probe.call("sts", run.home, "GetCallerIdentity", sts.get_caller_identity,
                            scope=run.target.name)
     except Failed as exc:
         _unreachable(snap, exc.error)

@@ -30,8 +30,6 @@ from connectors.aws.model import (
     ServiceControlPolicies,
 )
 
-HOME = "us-east-1"
-
 
 def not_collected(api: str, scope: str, reason: str, code: str) -> CollectionError:
     return CollectionError(api=api, scope=scope, code=code, reason=reason)
@@ -40,18 +38,18 @@ def not_collected(api: str, scope: str, reason: str, code: str) -> CollectionErr
 def service_control_policies(caller: Account, account_ids: list[str]
                              ) -> ServiceControlPolicies:
     """Every SCP with its document and targets, and each account's chain of parents."""
-    org = caller.client("organizations", HOME)
+    org = caller.client("organizations", caller.home)
     out = ServiceControlPolicies()
-    listed = caller.pages("organizations", HOME, "ListPolicies", "Policies",
+    listed = caller.pages("organizations", caller.home, "ListPolicies", "Policies",
                           Filter="SERVICE_CONTROL_POLICY")
     for p in listed:
         pol = ScpPolicy(id=p["Id"], name=p.get("Name", ""),
                         aws_managed=bool(p.get("AwsManaged")))
         try:
-            got = caller.call("organizations", HOME, "DescribePolicy",
+            got = caller.call("organizations", caller.home, "DescribePolicy",
                               partial(org.describe_policy, PolicyId=pol.id), scope=pol.id)
             pol.document = json.loads(got["Policy"].get("Content") or "{}")
-            targets = caller.pages("organizations", HOME, "ListTargetsForPolicy", "Targets",
+            targets = caller.pages("organizations", caller.home, "ListTargetsForPolicy", "Targets",
                                    scope=pol.id, PolicyId=pol.id)
             pol.targets = sorted(t["TargetId"] for t in targets)
         except Failed as exc:
@@ -64,7 +62,7 @@ def service_control_policies(caller: Account, account_ids: list[str]
 
     def parent(child: str) -> str | None:
         if child not in cache:
-            got = caller.call("organizations", HOME, "ListParents",
+            got = caller.call("organizations", caller.home, "ListParents",
                               partial(org.list_parents, ChildId=child), scope=child)
             parents = got.get("Parents") or []
             cache[child] = parents[0]["Id"] if parents else None

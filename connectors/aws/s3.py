@@ -18,8 +18,8 @@ ARCHIVE_CLASSES = {"GLACIER", "DEEP_ARCHIVE", "GLACIER_IR"}
 
 
 def bucket_names(acct: Account) -> set[str]:
-    s3 = acct.client("s3", "us-east-1")
-    resp = acct.call("s3", "us-east-1", "ListBuckets", s3.list_buckets,
+    s3 = acct.client("s3", acct.home)
+    resp = acct.call("s3", acct.home, "ListBuckets", s3.list_buckets,
                      scope=acct.account_id)
     return {b["Name"] for b in resp.get("Buckets") or []}
 
@@ -70,6 +70,12 @@ def trail_bucket(acct: Account, bucket: TrailBucket, region: str) -> TrailBucket
     """Read one bucket's protection with the credentials of ``acct`` (its owner when known)."""
     s3 = acct.client("s3", region)
     for fld, op, empty in _BUCKET_READS:
+        if fld == "object_lock" and bucket.versioning in ("Off", "Suspended"):
+            # Object Lock needs versioning Enabled, which can then not be suspended (S3 User
+            # Guide, "Locking objects with Object Lock"): a read versioning Off/Suspended
+            # answers it without a call.
+            _apply(bucket, fld, None)
+            continue
         method = getattr(s3, _METHODS[op])
         try:
             resp = acct.call("s3", region, op, partial(method, Bucket=bucket.name),
@@ -121,9 +127,9 @@ def _apply(b: TrailBucket, fld: str, resp: dict[str, Any] | None) -> None:
 
 
 def account_public_access_block(acct: Account) -> PublicAccessBlock | None:
-    s3c = acct.client("s3control", "us-east-1")
+    s3c = acct.client("s3control", acct.home)
     try:
-        resp = acct.call("s3control", "us-east-1", "GetPublicAccessBlock",
+        resp = acct.call("s3control", acct.home, "GetPublicAccessBlock",
                          lambda: s3c.get_public_access_block(AccountId=acct.account_id),
                          scope=acct.account_id)
     except Failed as exc:

@@ -39,7 +39,6 @@ from connectors.aws.model import (
 if TYPE_CHECKING:
     from connectors.aws.collect import Run
 
-HOME = "us-east-1"
 MAX_PAGES = 1000
 _KINDS = (("QueueConfigurations", "QueueArn", "sqs"), ("TopicConfigurations", "TopicArn", "sns"),
           ("LambdaFunctionConfigurations", "LambdaFunctionArn", "lambda"))
@@ -75,10 +74,10 @@ def bucket_notifications(acct: Account, bucket: str, region: str) -> BucketNotif
 def security_lake(acct: Account, regions: list[str]) -> SecurityLake:
     """The data lakes in the account's regions and the AWS log sources they ingest. An account
     where Security Lake was never set up answers with no lakes (or ResourceNotFound)."""
-    lake = acct.client("securitylake", HOME)
+    lake = acct.client("securitylake", acct.home)
     out = SecurityLake()
     try:
-        resp = acct.call("securitylake", HOME, "ListDataLakes",
+        resp = acct.call("securitylake", acct.home, "ListDataLakes",
                          lambda: lake.list_data_lakes(regions=regions), scope=acct.account_id)
     except Failed as exc:
         if exc.error.code == "ResourceNotFoundException":
@@ -101,7 +100,7 @@ def security_lake(acct: Account, regions: list[str]) -> SecurityLake:
             args["nextToken"] = token
         raise ValueError(f"ListLogSources did not finish within {MAX_PAGES} pages")
 
-    for s in acct.call("securitylake", HOME, "ListLogSources", sources, scope=acct.account_id):
+    for s in acct.call("securitylake", acct.home, "ListLogSources", sources, scope=acct.account_id):
         for r in s.get("sources") or []:
             name = (r.get("awsLogSource") or {}).get("sourceName") or \
                 (r.get("customLogSource") or {}).get("sourceName") or ""
@@ -136,7 +135,7 @@ def collect(run: Run, snap: TenantSnapshot, trails: Iterable[Trail],
                    partial(bucket_notifications, acct, t.s3_bucket, t.home_region))
     for account_id, acct in sorted(accounts.items()):
         submit("aws.security_lake", account_id, acct,
-               partial(security_lake, acct, regions.get(account_id, [HOME])))
+               partial(security_lake, acct, regions.get(account_id, [acct.home])))
     for (name, scope), fut in sorted(jobs.items()):
         got = fut.result()
         if isinstance(got, CollectionError):

@@ -174,8 +174,10 @@ class Http:
                parameters: dict[str, Any], *, where: str, permission: str
                ) -> Iterator[list[dict[str, Any]]]:
         """``InvokeCommand`` with a Get-* cmdlet, page by page (``@odata.nextLink``: POST the
-        same body again)."""
+        same body again). A nextLink is followed only on the scheme, host and port of the
+        first request: the bearer token goes nowhere else."""
         url = f"{base}/adminapi/beta/{tenant}/InvokeCommand"
+        origin = _origin(httpx.URL(url))
         body = {"CmdletInput": {"CmdletName": cmdlet, "Parameters": parameters}}
         headers = {"X-AnchorMailbox": f"{ANCHOR_APP}{tenant}",
                    "Prefer": "odata.maxpagesize=1000", "X-ResponseFormat": "json",
@@ -201,9 +203,28 @@ class Http:
                     reason="@odata.nextLink never ends (a repeated link or "
                            f"{MAX_EMPTY_PAGES} empty pages in a row)"))
             seen.add(nxt)
-            url = nxt
+            url = _same_origin(nxt, origin, api, where)
         raise ApiFailed(CollectionError(api=api, scope=where, code="PagingLimit",
                                         reason=f"more than {MAX_PAGES} pages"))
+
+
+def _origin(url: httpx.URL) -> tuple[str, str, int | None]:
+    return url.scheme.lower(), url.host.lower(), url.port
+
+
+def _same_origin(link: Any, origin: tuple[str, str, int | None], api: str, where: str) -> str:
+    """``link`` if it stays on ``origin`` (scheme, host, port) without credentials in it;
+    else ``ApiFailed``, before anything is sent to it."""
+    try:
+        url = httpx.URL(link) if isinstance(link, str) else None
+    except (httpx.InvalidURL, ValueError):
+        url = None
+    if url is None or url.userinfo or _origin(url) != origin:
+        raise ApiFailed(CollectionError(
+            api=api, scope=where, code="UnsafeLink",
+            reason=f"@odata.nextLink leaves {origin[0]}://{origin[1]}"
+                   f"{f':{origin[2]}' if origin[2] else ''}: {str(link)[:120]!r}; not followed"))
+    return str(url)
 
 
 def _retry_after(resp: httpx.Response, attempt: int) -> float:

@@ -117,16 +117,25 @@ def bucket_results(tenant: TenantSnapshot) -> Iterator[tuple[Trail, TrailBucket 
             continue
         seen.add(t.s3_bucket)
         b, why = known.get(t.s3_bucket, (None, f"bucket {t.s3_bucket} was not collected"))
-        arn = f"arn:aws:s3:::{t.s3_bucket}"
+        arn = s3_arn(t.s3_bucket, t.arn)
         yield t, b, (not_assessed(arn, why, trail=t.arn) if b is None else None)
 
 
-def field_error(b: TrailBucket, *fields: str) -> Result | None:
-    """``not_assessed`` naming the failed read when any of ``fields`` could not be read."""
+def s3_arn(bucket: str, like: str = "") -> str:
+    """The bucket's ARN in the partition of ``like`` (an ARN of the same partition, e.g. the
+    trail's): ``arn:aws-us-gov:s3:::NAME`` in GovCloud, ``arn:aws-cn:s3:::NAME`` in China."""
+    parts = like.split(":", 2)
+    partition = parts[1] if len(parts) == 3 and parts[0] == "arn" and parts[1] else "aws"
+    return f"arn:{partition}:s3:::{bucket}"
+
+
+def field_error(b: TrailBucket, *fields: str, like: str = "") -> Result | None:
+    """``not_assessed`` naming the failed read when any of ``fields`` could not be read
+    (``like``: an ARN of the bucket's partition, see ``s3_arn``)."""
     errs = [b.errors[f] for f in fields if f in b.errors]
     if not errs:
         return None
-    return not_assessed(f"arn:aws:s3:::{b.name}", "; ".join(e.describe() for e in errs),
+    return not_assessed(s3_arn(b.name, like), "; ".join(e.describe() for e in errs),
                         errors=[e.model_dump() for e in errs])
 
 

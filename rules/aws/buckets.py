@@ -8,7 +8,7 @@ from auditor.model import Result
 from auditor.rule import RuleContext, failed, not_applicable, not_assessed, passed, rule
 from auditor.snapshot import TenantSnapshot
 from connectors.aws.model import TrailBucket
-from rules.aws._common import bucket_results, field_error, trails_of
+from rules.aws._common import bucket_results, field_error, s3_arn, trails_of
 
 
 @rule(id="AWS-CT-006", title="The trail bucket has access logging", severity="low",
@@ -29,13 +29,13 @@ def bucket_access_logging(tenant: TenantSnapshot, ctx: RuleContext) -> Iterator[
     found = False
     for t, b, skip in bucket_results(tenant):
         found = True
-        err = skip or field_error(b, "access_logging")  # type: ignore[arg-type]
+        err = skip or field_error(b, "access_logging", like=t.arn)  # type: ignore[arg-type]
         if err is not None or b is None:
             yield err  # type: ignore[misc]
         elif b.access_logging:
-            yield passed(f"arn:aws:s3:::{b.name}", "access logging is on", trail=t.arn)
+            yield passed(s3_arn(b.name, t.arn), "access logging is on", trail=t.arn)
         else:
-            yield failed(f"arn:aws:s3:::{b.name}", "access logging is off", trail=t.arn)
+            yield failed(s3_arn(b.name, t.arn), "access logging is off", trail=t.arn)
     if not found:
         yield not_applicable(tenant.name, "no trail buckets")
 
@@ -61,11 +61,11 @@ def bucket_not_public(tenant: TenantSnapshot, ctx: RuleContext) -> Iterator[Resu
     for t, b, skip in bucket_results(tenant):
         found = True
         err = skip or field_error(b, "public_access_block", "policy_public",  # type: ignore
-                                  "acl_public")
+                                  "acl_public", like=t.arn)
         if err is not None or b is None:
             yield err  # type: ignore[misc]
             continue
-        arn = f"arn:aws:s3:::{b.name}"
+        arn = s3_arn(b.name, t.arn)
         blocks = [p for p in (b.public_access_block, b.account_public_access_block) if p]
         blocked = any(p.all_on() for p in blocks)
         evidence = b.model_dump(include={"public_access_block", "account_public_access_block",
@@ -134,8 +134,8 @@ def bucket_immutable(tenant: TenantSnapshot, ctx: RuleContext) -> Iterator[Resul
     found = False
     for t, b, skip in bucket_results(tenant):
         found = True
-        arn = f"arn:aws:s3:::{t.s3_bucket}"
-        err = skip or field_error(b, "object_lock", "versioning")  # type: ignore[arg-type]
+        arn = s3_arn(t.s3_bucket, t.arn)  # type: ignore[arg-type]
+        err = skip or field_error(b, "object_lock", "versioning", like=t.arn)  # type: ignore
         if err is not None or b is None:
             yield err  # type: ignore[misc]
             continue

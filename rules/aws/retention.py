@@ -14,7 +14,7 @@ from auditor.model import Result
 from auditor.rule import RuleContext, failed, not_applicable, not_assessed, passed, rule
 from auditor.snapshot import TenantSnapshot
 from connectors.aws.model import NEVER_EXPIRES, EventDataStore, EventDataStores, TrailBucket
-from rules.aws._common import bucket_results, each, field_error, log_groups, trails_of
+from rules.aws._common import bucket_results, each, field_error, log_groups, s3_arn, trails_of
 
 
 def _archive_days(b: TrailBucket, now: datetime) -> tuple[int, int, list[str]]:
@@ -83,7 +83,7 @@ def archive_retention(tenant: TenantSnapshot, ctx: RuleContext) -> Iterator[Resu
     found = False
     for t, b, skip in bucket_results(tenant):
         found = True
-        err = skip or field_error(b, "lifecycle")  # type: ignore[arg-type]
+        err = skip or field_error(b, "lifecycle", like=t.arn)  # type: ignore[arg-type]
         if err is not None or b is None:
             yield err  # type: ignore[misc]
             continue
@@ -95,9 +95,9 @@ def archive_retention(tenant: TenantSnapshot, ctx: RuleContext) -> Iterator[Resu
         ev = {"retention": _retention(f"cloudtrail s3 archive {b.name}", hot, total),
               "required_total_days": need, "trail": t.arn, "lifecycle": basis}
         if total >= need:
-            yield passed(f"arn:aws:s3:::{b.name}", f"kept {total} days", **ev)
+            yield passed(s3_arn(b.name, t.arn), f"kept {total} days", **ev)
         else:
-            yield failed(f"arn:aws:s3:::{b.name}", f"expires after {total} days ("
+            yield failed(s3_arn(b.name, t.arn), f"expires after {total} days ("
                          + "; ".join(basis) + f"); the {ctx.retention.name} profile needs "
                          f"{need}", **ev)
     for scope, stores, error in each(tenant, "aws.lake", EventDataStores):
