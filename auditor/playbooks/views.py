@@ -61,11 +61,12 @@ def _fix_text(step: StepVerdict) -> str:
     return "; ".join(f"{f.rule_id} {f.title}".strip() for f in step.fix)
 
 
-def print_table(results: list[PlaybookResult], console: Console, width: int) -> None:
-    """The playbook section of ``--format table`` on a rich console."""
-    from rich import box
+def print_table(results: list[PlaybookResult], console: Console, width: int,
+                steps: bool = True) -> None:
+    """The playbook section of ``--format table`` on a rich console: one verdict line per
+    playbook and tenant with why, then (``steps``) each step's table; ``print_steps`` prints
+    the step tables alone, for a reporter that puts other things in between."""
     from rich.markup import escape
-    from rich.table import Table
 
     from auditor.report.safe import terminal_text
 
@@ -86,6 +87,23 @@ def print_table(results: list[PlaybookResult], console: Console, width: int) -> 
                               no_wrap=True)
         if pb.not_judged:
             console.print(f"[dim]· {esc(pb.playbook_id)}: not judged ({esc(pb.not_judged)})[/]")
+    if steps:
+        print_steps(results, console)
+
+
+def print_steps(results: list[PlaybookResult], console: Console) -> None:
+    """Each playbook's steps per tenant: verdict, days, ATT&CK, why and the shortest fix."""
+    from rich import box
+    from rich.markup import escape
+    from rich.table import Table
+
+    from auditor.report.safe import terminal_text
+
+    def esc(text: str) -> str:
+        return escape(terminal_text(text))
+
+    if not results:
+        return
     for pb in results:
         for tv in pb.tenants:
             table = Table(title=f"[bold]{esc(pb.name)}[/] [dim]· {esc(tv.tenant)} · dwell "

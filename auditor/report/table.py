@@ -193,15 +193,17 @@ def render(report: Report, *, width: int | None = None, color: bool = False,
     findings = gaps_first(report.findings)
     reachable = digest.without_unreachable(findings, gone)
     fixes = digest.fix_first(findings)
-    from auditor.playbooks.views import print_table
+    from auditor.playbooks.views import print_steps, print_table
 
-    print_table(report.playbooks, console, width)   # first: would we have seen it?
+    # first: would we have seen it? (one line per playbook and tenant, with why)
+    print_table(report.playbooks, console, width, steps=False)
     console.print(f"[bold]{escape(summary_line(findings))}[/]")
     console.print(f"[dim]{report.generated_at:%Y-%m-%d %H:%M} UTC · csrb-auditor "
                   f"{escape(_t(report.tool.version, 40))} · retention profile "
                   f"{escape(_t(report.retention_profile or 'default', 40))} · snapshot "
                   f"{escape(_t(report.snapshot_sha256[:12]))}[/]")
-    _lead(console, report, findings, fixes, gone, width)
+    _lead(console, report, findings, fixes, gone, width)   # then what is missing, fix first
+    print_steps(report.playbooks, console)                  # then each playbook step by step
     groups: dict[tuple[str, str], list[Finding]] = {}
     for f in reachable:
         groups.setdefault((f.provider, f.tenant), []).append(f)
