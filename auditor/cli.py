@@ -536,7 +536,11 @@ def verify(snapshot: Annotated[Path, typer.Argument(help="A snapshot from `colle
     from auditor import snapshot as snapshots
 
     try:
-        typer.echo(snapshots.verify(snapshot, expect, key_env, signature))
+        from auditor.report.safe import terminal_text
+
+        # the file's own fields (tool version, ...) are data: no escape sequences
+        typer.echo(terminal_text(snapshots.verify(snapshot, expect, key_env, signature),
+                                 keep_newlines=True))
     except snapshots.SignatureMismatch as exc:
         typer.echo(f"csrb-auditor: verification failed: {exc}", err=True)
         raise typer.Exit(1) from None

@@ -56,17 +56,27 @@ def diff(old: Report, new: Report) -> dict[str, Any]:
 
 
 def render_text(d: dict[str, Any]) -> str:
+    from auditor.report.safe import clip, terminal_text
+
+    def t(value: Any) -> str:       # report values are tenant data: no escape sequences
+        return clip(terminal_text(str(value)), 300)
+
     c = d["counts"]
     lines = [f"{c['opened']} gaps opened, {c['closed']} closed, {c['unchanged']} unchanged "
-             f"(since {d['old_generated_at']})"]
+             f"(since {t(d['old_generated_at'])})"]
     for kind, mark in (("opened", "+"), ("closed", "-")):
         for f in d[kind]:
-            lines.append(f"{mark} {f['severity']:<8} {f['rule_id']:<15} {f['tenant']}: "
-                         f"{f['resource']}" + (f" (now {f['now']})" if "now" in f else ""))
+            lines.append(f"{mark} {t(f['severity']):<8} {t(f['rule_id']):<15} {t(f['tenant'])}: "
+                         f"{t(f['resource'])}" + (f" (now {t(f['now'])})" if "now" in f else ""))
     return "\n".join(lines) + "\n"
 
 
 def render_markdown(d: dict[str, Any]) -> str:
+    from auditor.report.safe import markdown_text
+
+    def m(value: Any) -> str:       # escaped: a tenant name cannot break the table or ping
+        return markdown_text(str(value), 300)
+
     c = d["counts"]
     out = [f"**{c['opened']} gaps opened, {c['closed']} closed, {c['unchanged']} unchanged**",
            ""]
@@ -74,7 +84,7 @@ def render_markdown(d: dict[str, Any]) -> str:
         if d[kind]:
             out += [f"### {kind.capitalize()}", "", "| severity | rule | tenant | resource |",
                     "|---|---|---|---|"]
-            out += [f"| {f['severity']} | `{f['rule_id']}` | {f['tenant']} | `{f['resource']}` |"
-                    for f in d[kind]]
+            out += [f"| {m(f['severity'])} | {m(f['rule_id'])} | {m(f['tenant'])} | "
+                    f"{m(f['resource'])} |" for f in d[kind]]
             out.append("")
     return "\n".join(out)

@@ -179,3 +179,20 @@ def test_logs_and_delivery_lines_carry_no_escape_or_secret() -> None:
                             f"HTTP 500: {TITLE}{CLEAR} canary-log-secret-1")
     shown = describe([failed], redact)
     assert "\x1b" not in shown and "\x07" not in shown and "canary" not in shown
+
+
+def test_diff_text_and_markdown_carry_no_escape_or_mention() -> None:
+    """``diff`` prints report values (tenant, resource) too: the same hostile strings must not
+    draw on the terminal or ping a channel through the markdown."""
+    from auditor.diff import render_markdown, render_text
+
+    bad = f"x{CLEAR}{TITLE}{FORGE}{BIDI} @everyone |"
+    gap = {"severity": "high", "rule_id": "AWS-CT-001", "tenant": bad, "resource": bad}
+    d = {"counts": {"opened": 1, "closed": 0, "unchanged": 0}, "old_generated_at": bad,
+         "opened": [gap], "closed": []}
+    text = render_text(d)
+    assert "\x1b" not in text and not _BIDI_OR_CONTROL.search(text.replace("\n", ""))
+    md = render_markdown(d)
+    assert "\x1b" not in md and "@everyone" not in md
+    assert all(line.count("|") - line.count("\\|") == 5 for line in md.splitlines()
+               if line.startswith("| high"))
