@@ -281,3 +281,15 @@ def test_a_token_the_connector_obtained_itself_is_redacted_too() -> None:
     reason = info.value.error.reason
     assert minted in reason                      # the server echoed it ...
     assert redact(reason) == "rejected Bearer ***"   # ... and the run's redactor knows it
+
+
+def test_a_graph_token_the_sdk_fetches_itself_is_remembered() -> None:
+    """msgraph-sdk asks the credential for its own Graph token, past our transport: the
+    credential the connector hands out registers every token it gives."""
+    from connectors.m365.transport import RememberingCredential, StaticToken
+
+    minted = f"eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.graph-{uuid.uuid4().hex}"
+    redact = Redactor()
+    cred = RememberingCredential(StaticToken(minted), redact.add)
+    assert cred.get_token("https://graph.microsoft.com/.default").token == minted
+    assert redact(f"error echoing {minted}") == "error echoing ***"

@@ -21,7 +21,14 @@ from connectors.m365.exchange import (
 from connectors.m365.graph import collect_graph
 from connectors.m365.model import Subscription, SubscriptionList
 from connectors.m365.permissions import NEEDS
-from connectors.m365.transport import ApiFailed, Http, Outcome, StaticToken, Tokens
+from connectors.m365.transport import (
+    ApiFailed,
+    Http,
+    Outcome,
+    RememberingCredential,
+    StaticToken,
+    Tokens,
+)
 
 if TYPE_CHECKING:
     from connectors.m365 import M365Tenant
@@ -119,7 +126,7 @@ def collect(target: M365Tenant, ctx: CollectContext) -> TenantSnapshot:
                           else f"auth={target.auth}",
                           scope={"tenant_id": tenant, "cloud": target.cloud},
                           targets=[tenant])
-    cred = credential(target, ctx)
+    cred = RememberingCredential(credential(target, ctx), ctx.remember)
     http = Http(Tokens(cred), ctx, target.timeout)
     graph_calls: Counter[str] = Counter()
     exo = Exchange(http, target.url("exchange"), tenant, cloud.scope("exchange"))

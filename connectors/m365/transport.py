@@ -52,6 +52,23 @@ class StaticToken:
         return AccessToken(self._token, int(time.time()) + 3600)
 
 
+class RememberingCredential:
+    """A credential whose every token is handed to the run's redactor first, whoever asks for
+    it: our transport, or msgraph-sdk fetching its own Graph token (an API error or a log line
+    echoing it is then redacted too)."""
+
+    def __init__(self, inner: Any, remember: Any) -> None:
+        self._inner, self._remember = inner, remember
+
+    def get_token(self, *scopes: str, **kwargs: Any) -> Any:
+        tok = self._inner.get_token(*scopes, **kwargs)
+        self._remember(tok.token)
+        return tok
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inner, name)
+
+
 class Tokens:
     """Tokens per scope from one credential, cached until shortly before they expire."""
 
