@@ -12,7 +12,7 @@ from botocore.config import Config
 from botocore.credentials import Credentials
 
 from auditor.connector import CollectContext
-from connectors.aws import AwsTenant, readers
+from connectors.aws import AwsTenant, s3
 from connectors.aws.client import Account, Clients, Failed
 from connectors.aws.collect import Run
 from connectors.aws.guard import CallLog
@@ -75,8 +75,8 @@ def test_not_implemented_is_answered_once_not_retried(moto: MotoServer) -> None:
 def _bucket(moto: MotoServer, name: str, **create: Any) -> tuple[TrailBucket, CallLog]:
     moto.client("s3").create_bucket(Bucket=name, **create)
     shared, calls, _ = clients(moto.url)
-    bucket = readers.trail_bucket(Account(shared, "123456789012"), TrailBucket(name=name),
-                                  "us-east-1")
+    bucket = s3.trail_bucket(Account(shared, "123456789012"), TrailBucket(name=name),
+                             "us-east-1")
     return bucket, calls
 
 
