@@ -12,6 +12,7 @@ from auditor.model import Result
 from auditor.rule import RuleContext, failed, not_applicable, not_assessed, passed, rule
 from auditor.snapshot import TenantSnapshot
 from connectors.m365.model import (
+    AzureSubscription,
     AzureSubscriptionList,
     DiagnosticSetting,
     KeyVaultList,
@@ -37,6 +38,26 @@ def _observed(tenant: TenantSnapshot, name: str, scope: str) -> tuple[object | N
                 return None, p.error.describe()
             return p.data, ""
     return None, f"{name} was not collected for {scope}"
+
+
+def _per_subscription(tenant: TenantSnapshot, name: str
+                      ) -> Iterator[tuple[AzureSubscription | None, object, Result | None]]:
+    """``(subscription, part data, None)`` for each subscription in scope whose ``name``
+    part was read, else ``(None, None, result)``: not_applicable without subscriptions in
+    scope, not_assessed for a subscription whose part was not collected."""
+    subs = _scope(tenant)
+    if subs is None:
+        yield None, None, not_applicable(f"{tenant_id(tenant)}/azure", "no subscriptions "
+                                       "configured (subscriptions = [\"*\"] on the tenant "
+                                       "turns this on)")
+        return
+    if not subs.subscriptions:
+        yield None, None, not_applicable(f"{tenant_id(tenant)}/azure", "no subscription in "
+                                       "scope", skipped=subs.skipped)
+    for sub in subs.subscriptions:
+        data, why = _observed(tenant, name, sub.id)
+        yield (sub, data, None) if data is not None else (None, None,
+                                                          not_assessed(sub.id, why))
 
 
 def exports(settings: list[DiagnosticSetting], categories: set[str],
@@ -81,18 +102,10 @@ def key_vault_logging(tenant: TenantSnapshot, ctx: RuleContext) -> Iterator[Resu
     --name audit --workspace WORKSPACE_ID --logs '[{"categoryGroup":"audit","enabled":true}]'`.
     Azure Policy "Resource logs in Key Vault should be enabled" finds the rest.
     """
-    subs = _scope(tenant)
-    if subs is None:
-        yield not_applicable(f"{tenant_id(tenant)}/azure", "no subscriptions configured "
-                             "(subscriptions = [\"*\"] on the tenant turns this on)")
-        return
-    if not subs.subscriptions:
-        yield not_applicable(f"{tenant_id(tenant)}/azure", "no subscription in scope",
-                             skipped=subs.skipped)
-    for sub in subs.subscriptions:
-        data, why = _observed(tenant, "m365.azure_key_vaults", sub.id)
-        if data is None:
-            yield not_assessed(sub.id, why)
+    for sub, data, early in _per_subscription(tenant, "m365.azure_key_vaults"):
+        if early is not None or sub is None:    # nothing in scope, or this one unread
+            if early is not None:
+                yield early
             continue
         vaults = KeyVaultList.model_validate(data).vaults
         if not vaults:
@@ -138,18 +151,10 @@ def activity_log_export(tenant: TenantSnapshot, ctx: RuleContext) -> Iterator[Re
     create --name export --location westeurope --workspace WORKSPACE_ID --logs
     '[{"category":"Administrative","enabled":true}, ...]'`.
     """
-    subs = _scope(tenant)
-    if subs is None:
-        yield not_applicable(f"{tenant_id(tenant)}/azure", "no subscriptions configured "
-                             "(subscriptions = [\"*\"] on the tenant turns this on)")
-        return
-    if not subs.subscriptions:
-        yield not_applicable(f"{tenant_id(tenant)}/azure", "no subscription in scope",
-                             skipped=subs.skipped)
-    for sub in subs.subscriptions:
-        data, why = _observed(tenant, "m365.azure_activity_log", sub.id)
-        if data is None:
-            yield not_assessed(sub.id, why)
+    for sub, data, early in _per_subscription(tenant, "m365.azure_activity_log"):
+        if early is not None or sub is None:    # nothing in scope, or this one unread
+            if early is not None:
+                yield early
             continue
         settings = ResourceDiagnostics.model_validate(data).settings
         via = exports(settings, set(ACTIVITY), {"alllogs"})
