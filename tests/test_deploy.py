@@ -64,7 +64,7 @@ def test_assume_role_is_scoped_to_the_audit_role() -> None:
         actions = [st["Action"]] if isinstance(st["Action"], str) else st["Action"]
         if "sts:AssumeRole" in actions:
             assert actions == ["sts:AssumeRole"]
-            assert st["Resource"] == "arn:aws:iam::*:role/CsrbAuditReadOnly"
+            assert st["Resource"] == "arn:*:iam::*:role/CsrbAuditReadOnly"
         else:
             assert st["Resource"] == "*" and "sts:AssumeRole" not in actions
 

@@ -97,12 +97,14 @@ MEMBER_ROLE = "CsrbAuditReadOnly"
 
 def policy(member_role: str = MEMBER_ROLE) -> dict[str, object]:
     """The auditing principal's policy: the reads on every resource; sts:AssumeRole only on
-    the audit role's name in any account (organisation mode), never on ``*``."""
+    the audit role's name in any account (organisation mode), never on ``*``. The partition
+    is a wildcard so the same policy works in aws, aws-us-gov and aws-cn (a policy never
+    reaches across partitions)."""
     reads = sorted({a for a, _ in OPERATIONS.values()} - {"sts:AssumeRole"})
     return {"Version": "2012-10-17", "Statement": [
         {"Sid": "CsrbAuditorReadOnly", "Effect": "Allow", "Action": reads, "Resource": "*"},
         {"Sid": "CsrbAuditorAssumeAuditRole", "Effect": "Allow", "Action": "sts:AssumeRole",
-         "Resource": f"arn:aws:iam::*:role/{member_role}"}]}
+         "Resource": f"arn:*:iam::*:role/{member_role}"}]}
 
 
 def permissions() -> Permissions:
