@@ -11,16 +11,15 @@ from pydantic import BaseModel
 from auditor.rule import RuleContext
 from auditor.snapshot import TenantSnapshot
 from connectors.aws.model import (
-    AccountTrails,
     BucketNotifications,
     LogGroup,
-    Organization,
     SecurityLake,
     SubscriptionFilters,
     Trail,
     TrailBucket,
     TrailList,
 )
+from rules.aws._common import accounts, covering, organization
 from rules.cross.inventory import FOREVER, LogSource, LogStore, SiemPath, verdict_of
 
 M = TypeVar("M", bound=BaseModel)
@@ -47,45 +46,17 @@ def _records(tenant: TenantSnapshot, name: str, kind: type[M]) -> dict[str, M | 
     return memo[key]  # type: ignore[return-value]
 
 
-def _organization(tenant: TenantSnapshot) -> Organization | None:
-    for p in tenant.all("aws.org"):
-        if p.observed:
-            return p.as_(Organization)
-    return None
-
-
-def _accounts(tenant: TenantSnapshot) -> Iterator[tuple[str, AccountTrails | str]]:
-    seen = set()
-    for p in tenant.all("aws.account"):
-        seen.add(p.scope)
-        yield p.scope, p.as_(AccountTrails) if p.error is None else p.error.describe()
-    for target in tenant.targets:
-        if target not in seen:
-            yield target, f"account {target} is missing from the snapshot"
-
-
-def _covering(account: AccountTrails, trails: dict[str, Trail], org: Organization | None
-              ) -> list[Trail]:
-    """Trails visible in the account, and its Organization's trails for a member account."""
-    out = [trails[a] for a in account.trail_arns if a in trails]
-    if org is not None and org.management_account_id and \
-            any(a.id == account.account_id for a in org.accounts):
-        out += [t for t in trails.values() if t.organization_trail and t not in out
-                and t.account_id == org.management_account_id]
-    return out
-
-
 def sources(tenant: TenantSnapshot, ctx: RuleContext) -> Iterator[LogSource]:
     trails = {t.arn: t for t in tenant.get("aws.trails").as_(TrailList).trails}
-    org = _organization(tenant)
+    org = organization(tenant)
     covers: dict[str, list[str]] = {}
     regions: dict[str, list[str]] = {}
-    for account_id, account in _accounts(tenant):
-        if isinstance(account, str):
+    for account_id, account, error in accounts(tenant):
+        if account is None:
             yield LogSource(tenant.name, "aws", account_id, f"account {account_id}",
-                            unknown=[account])
+                            unknown=[error.describe() if error else "not collected"])
             continue
-        cov = _covering(account, trails, org)
+        cov = covering(account, trails, org)
         regions[account_id] = account.regions
         logging = [t for t in cov if t.status is not None and t.status.is_logging]
         for t in logging:
