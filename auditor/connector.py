@@ -17,6 +17,7 @@ from typing import Any, Protocol
 
 from pydantic import BaseModel, ConfigDict
 
+from auditor.observed import PartSchema
 from auditor.snapshot import TenantSnapshot
 
 
@@ -109,6 +110,11 @@ class LazyConnector:
         perms: Permissions = self._load("permissions", "permissions")()
         return perms
 
+    def schema(self) -> PartSchema:
+        """The parts this connector writes, typed (``{package}.parts.SCHEMA``)."""
+        schema: PartSchema = self._load("parts", "SCHEMA")
+        return schema
+
     def simulate(self, scenario: str) -> AbstractContextManager[list[dict[str, Any]]]:
         """Start the local simulator seeded with ``scenario``; yields tenant config entries."""
         ctx: AbstractContextManager[list[dict[str, Any]]] = \
@@ -122,12 +128,18 @@ class LazyConnector:
 
 
 class Connector(Protocol):
+    """What the core uses of a connector (``LazyConnector`` implements it)."""
+
     name: str
     config_model: type[TenantConfigBase]
 
     def collect(self, target: Any, ctx: CollectContext) -> TenantSnapshot: ...
 
     def permissions(self) -> Permissions: ...
+
+    def schema(self) -> PartSchema: ...
+
+    def shards_targets(self, entry: dict[str, Any]) -> bool: ...
 
     def simulate(self, scenario: str) -> AbstractContextManager[list[dict[str, Any]]]:
         """Start a local simulator seeded with ``scenario``; yield tenant config entries for it."""

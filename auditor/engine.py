@@ -31,7 +31,8 @@ def _finding(meta: RuleMeta, tenant: str, res: Result) -> Finding:
         finding_id=Finding.make_id(meta.id, tenant, resource), rule_id=meta.id,
         title=meta.title, provider=meta.provider, tenant=tenant, scope=res.scope or tenant,
         resource=resource, status=res.status, severity=meta.severity, message=res.message,
-        evidence=res.evidence, references=list(meta.references), remediation=meta.remediation)
+        evidence=res.evidence, references=list(meta.references), remediation=meta.remediation,
+        location=res.location)
 
 
 def _missing_input(meta: RuleMeta, tenant: TenantSnapshot) -> str | None:

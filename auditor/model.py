@@ -68,6 +68,20 @@ class RuleMeta(BaseModel):
     remediation: str = ""
 
 
+class Location(BaseModel):
+    """Where a judged resource lives, set by the rule from the data it read (never re-derived
+    from a resource name by a reporter). Empty fields are unknown or do not apply."""
+
+    model_config = ConfigDict(frozen=True)
+    account: str = ""         # AWS account id
+    region: str = ""          # AWS region, GCP location
+    project: str = ""         # GCP projects/, folders/ or organizations/ resource name
+    subscription: str = ""    # Azure subscription id
+
+    def __bool__(self) -> bool:
+        return bool(self.account or self.region or self.project or self.subscription)
+
+
 class Result(BaseModel):
     """What a rule yields for one resource it judged."""
 
@@ -77,6 +91,11 @@ class Result(BaseModel):
     message: str
     scope: str = ""
     evidence: dict[str, Any] = Field(default_factory=dict)
+    location: Location = Field(default_factory=Location)
+
+    def at(self, location: Location) -> Result:
+        """This result, located."""
+        return self.model_copy(update={"location": location})
 
 
 class Finding(BaseModel):
@@ -96,6 +115,7 @@ class Finding(BaseModel):
     references: list[Reference] = Field(default_factory=list)
     remediation: str = ""
     waiver: dict[str, Any] | None = None
+    location: Location = Field(default_factory=Location)
 
     @staticmethod
     def make_id(rule_id: str, tenant: str, resource: str) -> str:

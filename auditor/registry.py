@@ -12,8 +12,10 @@ from functools import cache
 from importlib.metadata import EntryPoint, entry_points
 from typing import Any
 
+from auditor.connector import Connector
 from auditor.errors import InputError
 from auditor.model import RuleFn
+from auditor.observed import PartSchema
 from auditor.rule import meta_of
 
 CONNECTORS = "csrb_auditor.connectors"
@@ -39,8 +41,14 @@ def load(group: str, name: str) -> Any:
     return eps[name].load()
 
 
-def connector(provider: str) -> Any:
-    return load(CONNECTORS, provider)
+def connector(provider: str) -> Connector:
+    conn: Connector = load(CONNECTORS, provider)
+    return conn
+
+
+def part_schemas() -> dict[str, PartSchema]:
+    """Every installed connector's snapshot schema, by provider."""
+    return {name: connector(name).schema() for name in names(CONNECTORS)}
 
 
 def rule_pack(name: str) -> list[RuleFn]:

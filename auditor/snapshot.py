@@ -9,43 +9,24 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from datetime import datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from pydantic import BaseModel, Field, PrivateAttr, TypeAdapter, ValidationError
 
 from auditor.errors import InputError
 from auditor.files import read_bounded
+from auditor.observed import CollectionError, NotCollected, Observed, PartKey, PartSchema
 from auditor.secrets import Redactor
 
-SCHEMA_VERSION = "1"
+# 2: every read is an ``Observed`` (value or error) and parts are validated against the
+# writing connector's ``PartSchema``; version 1 snapshots must be collected again.
+SCHEMA_VERSION = "2"
 MAX_SNAPSHOT_BYTES = 2 << 30
 
 T = TypeVar("T")
-
-
-class CollectionError(BaseModel):
-    """Why one part of a tenant could not be collected."""
-
-    api: str
-    scope: str = ""
-    code: str = ""
-    reason: str = ""
-    permission: str = ""
-
-    def describe(self) -> str:
-        text = f"{self.api} could not be collected"
-        if self.scope:
-            text += f" for {self.scope}"
-        if self.code:
-            text += f" ({self.code})"
-        if self.reason:
-            text += f": {self.reason}"
-        if self.permission:
-            text += f"; needs {self.permission}"
-        return text
 
 
 class Part(BaseModel):
@@ -69,7 +50,16 @@ class Part(BaseModel):
         typed = self._typed.get(kind)
         if typed is None:
             typed = self._typed[kind] = _adapter(kind).validate_python(self.data)
-        return typed  # type: ignore[no-any-return]
+        return cast(T, typed)
+
+    def typed(self, key: PartKey[T]) -> T:
+        """The part's data validated by its key (once per part and key; read-only)."""
+        if self.error is not None:
+            raise NotCollected([self.error])
+        typed = self._typed.get(key)
+        if typed is None:
+            typed = self._typed[key] = key.validate(self.data)
+        return cast(T, typed)
 
 
 _ADAPTERS: dict[Any, TypeAdapter[Any]] = {}
@@ -80,15 +70,6 @@ def _adapter(kind: Any) -> TypeAdapter[Any]:
     if adapter is None:
         adapter = _ADAPTERS[kind] = TypeAdapter(kind)
     return adapter
-
-
-class NotCollected(Exception):
-    """Raised when a rule asks for a part that was not collected; the engine makes it
-    ``not_assessed`` with the reasons."""
-
-    def __init__(self, errors: list[CollectionError]) -> None:
-        self.errors = errors
-        super().__init__("; ".join(e.describe() for e in errors) or "input not collected")
 
 
 class TenantSnapshot(BaseModel):
@@ -112,6 +93,26 @@ class TenantSnapshot(BaseModel):
     def all(self, name: str) -> list[Part]:
         """Every part of that name, observed or not, in collection order."""
         return [p for p in self.parts if p.name == name]
+
+    def part(self, key: PartKey[T], scope: str = "") -> T:
+        """The data of the one part ``key`` at ``scope``, typed by the key; ``NotCollected``
+        if it is absent or failed."""
+        return self.get(key.name, scope).typed(key)
+
+    def observed(self, key: PartKey[T], scope: str = "") -> Observed[T]:
+        """The part ``key`` at ``scope`` as an ``Observed`` (an error when absent or failed)."""
+        try:
+            return Observed[T](value=self.part(key, scope))
+        except NotCollected as exc:
+            return Observed[T](error=exc.errors[0])
+
+    def each(self, key: PartKey[T]) -> Iterator[tuple[str, Observed[T]]]:
+        """Every part ``key`` (scope, value or error), in collection order."""
+        for p in self.all(key.name):
+            if p.error is not None:
+                yield p.scope, Observed[T](error=p.error)
+            else:
+                yield p.scope, Observed[T](value=p.typed(key))
 
     def get(self, name: str, scope: str = "") -> Part:
         """The one part of that name and scope; ``NotCollected`` if absent or failed."""
@@ -201,8 +202,11 @@ def canonical_json(obj: Any) -> bytes:
         return _LONE_SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text).encode("utf-8")
 
 
-def load_snapshot(path: Path, *, verify: bool = True) -> Snapshot:
-    """Read a snapshot file; a corrupt, foreign-version or tampered file is an ``InputError``."""
+def load_snapshot(path: Path, *, verify: bool = True,
+                  schemas: Mapping[str, PartSchema] | None = None) -> Snapshot:
+    """Read a snapshot file; a corrupt, foreign-version or tampered file is an ``InputError``,
+    and so (given the installed connectors' ``schemas``) is a part that does not match its
+    connector's schema."""
     raw = read_bounded(path, MAX_SNAPSHOT_BYTES, "snapshot")
     try:
         doc = json.loads(raw)
@@ -212,6 +216,10 @@ def load_snapshot(path: Path, *, verify: bool = True) -> Snapshot:
         raise InputError(f"{path}: not a snapshot: expected an object with 'schema_version' "
                          f"and 'tenants'") from None
     version = doc.get("schema_version")
+    if version == "1":
+        raise InputError(f"{path}: snapshot schema_version '1' was written by an older "
+                         f"csrb-auditor; collect it again with this version (schema "
+                         f"{SCHEMA_VERSION!r})") from None
     if version != SCHEMA_VERSION:
         raise InputError(f"{path}: snapshot schema_version {version!r} is not supported "
                          f"(expected {SCHEMA_VERSION!r})") from None
@@ -225,7 +233,39 @@ def load_snapshot(path: Path, *, verify: bool = True) -> Snapshot:
         raise InputError(f"{path}: snapshot sha256 does not match its content "
                          f"(recorded {snap.sha256[:12] or 'none'}…, computed "
                          f"{snap.content_hash()[:12]}…): it was modified or truncated") from None
+    if schemas is not None:
+        check_parts(snap, schemas, str(path))
     return snap
+
+
+def check_parts(snap: Snapshot, schemas: Mapping[str, PartSchema], where: str) -> None:
+    """Validate every observed part against its connector's ``PartSchema`` (the typed values
+    are kept for the rules); an unknown part or data of the wrong shape is an ``InputError``
+    naming it. Tenants of a provider with no installed connector are left alone."""
+    for ti, tenant in enumerate(snap.tenants):
+        schema = schemas.get(tenant.provider)
+        if schema is None:
+            continue
+        for pi, part in enumerate(tenant.parts):
+            at = f"{where}: tenants[{ti}].parts[{pi}] ({part.name!r}"
+            at += f" at {part.scope!r})" if part.scope else ")"
+            key = schema.key(part.name)
+            if key is None:
+                if part.name == "connector":     # the connector crashed: only an error
+                    continue
+                raise InputError(f"{at}: not a part of the {tenant.provider} snapshot schema "
+                                 f"{schema.version}")
+            if part.error is not None:
+                if part.data is not None:
+                    raise InputError(f"{at}: has both data and an error")
+                continue
+            try:
+                part.typed(key)
+            except ValidationError as exc:
+                err = exc.errors()[0]
+                loc = ".".join(str(x) for x in err["loc"])
+                raise InputError(f"{at}: data{'.' + loc if loc else ''}: {err['msg']}"
+                                 ) from None
 
 
 # Signing: HMAC-SHA256 with a key the user holds (an environment variable), in a detached file
