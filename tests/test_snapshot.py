@@ -49,7 +49,8 @@ def test_round_trip_keeps_observed_and_not_collected(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(("mutate", "message"), [
-    (lambda d: d.update(schema_version="2"), "schema_version '2' is not supported"),
+    (lambda d: d.update(schema_version="3"), "schema_version '3' is not supported"),
+    (lambda d: d.update(schema_version="1"), "written by an older csrb-auditor; collect it again"),
     (lambda d: d["tenants"][0].update(name="evil"), "does not match its content"),
     (lambda d: d.update(tenants="x"), "not a valid snapshot: tenants"),
 ])
