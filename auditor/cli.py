@@ -381,7 +381,7 @@ def check(snapshot: Annotated[Path, typer.Argument(help="A snapshot from `collec
     cfg = run.read_config(config) if config else None
     level = _fail_on(fail_on, cfg)
     _preflight(cfg, output, fmt)
-    snap = load_snapshot(snapshot)
+    snap = load_snapshot(snapshot, schemas=run.part_schemas())
     if cfg is not None:
         snap = with_missing_tenants(snap, cfg)
     report = _with_baseline(run.check(snap, cfg, audit_time()), baseline)

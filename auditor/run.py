@@ -20,6 +20,7 @@ from auditor.connector import CollectContext, Progress, shard_of
 from auditor.engine import evaluate
 from auditor.errors import InputError
 from auditor.model import Report
+from auditor.observed import PartSchema
 from auditor.rule import RuleContext
 from auditor.secrets import Redactor
 from auditor.snapshot import CollectionError, Snapshot, TenantSnapshot, ToolStamp
@@ -35,6 +36,11 @@ def tenant_models() -> dict[str, type[BaseModel]]:
     """Each installed connector's tenant config model (connector modules are light)."""
     return {name: registry.connector(name).config_model
             for name in registry.names(registry.CONNECTORS)}
+
+
+def part_schemas() -> dict[str, PartSchema]:
+    """The installed connectors' snapshot schemas (`check` validates a snapshot with them)."""
+    return registry.part_schemas()
 
 
 def read_config(path: Path) -> Config:
