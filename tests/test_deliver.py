@@ -8,6 +8,7 @@ in CI (``CI=true``), where they fail.
 from __future__ import annotations
 
 import contextlib
+import importlib
 import ipaddress
 import json
 import os
@@ -19,6 +20,7 @@ import struct
 import subprocess
 import threading
 import time
+import tomllib
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -34,7 +36,9 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 from auditor import delivery as dl
+from auditor import registry
 from auditor.delivery import syslog
+from auditor.delivery._common import SchemeOptions
 from auditor.errors import InputError
 from auditor.model import Finding, Reference, Report, Severity, Status, Summary, ToolInfo
 from auditor.report import jsonl, ocsf
@@ -432,6 +436,37 @@ def test_a_missing_token_variable_is_an_input_error(monkeypatch: pytest.MonkeyPa
     monkeypatch.delenv("SPLUNK_HEC_TOKEN", raising=False)
     with pytest.raises(InputError, match=r"environment variable SPLUNK_HEC_TOKEN .* not set"):
         deliver(make_report(), ["splunk-hec://127.0.0.1:1"], timeout=1)
+
+
+def test_every_scheme_module_is_registered_under_its_schemes() -> None:
+    """Each ``auditor/delivery/*.py`` scheme module is in pyproject's ``csrb_auditor.delivery``
+    group under each URL scheme it serves, and has what the seam needs."""
+    root = Path(__file__).resolve().parent.parent
+    group = tomllib.loads((root / "pyproject.toml").read_text())["project"][
+        "entry-points"]["csrb_auditor.delivery"]
+    modules = {p.stem for p in (root / "auditor" / "delivery").glob("*.py")
+               if not p.stem.startswith("_")}
+    assert {value.rpartition(".")[2] for value in group.values()} == modules
+    for value in set(group.values()):
+        module = importlib.import_module(value)
+        assert set(module.TLS) == {scheme for scheme, v in group.items() if v == value}
+        assert issubclass(module.Options, SchemeOptions)
+        assert module.Options.model_config["extra"] == "forbid"
+        assert isinstance(module.KIND, str) and 0 < module.DEFAULT_PORT < 65536
+        assert callable(module.prepare) and callable(module.deliver)
+    assert dl.schemes() == sorted(group), \
+        "the installed entry points are stale: pip install -e . (from the checkout)"
+    assert registry.delivery("syslog+tcp") is importlib.import_module("auditor.delivery.syslog")
+
+
+def test_options_are_typed_once_parsed() -> None:
+    hec = dl.parse_target("splunk-hec://127.0.0.1?batch=7&retries=0&allow_http=YES").options
+    assert (hec.batch, hec.retries, hec.allow_http, hec.token_env, hec.format) == \
+        (7, 0, True, "SPLUNK_HEC_TOKEN", "jsonl")
+    log = dl.parse_target("syslog+tcp://127.0.0.1?facility=local3&format=ocsf").options
+    assert (log.facility, log.framing, log.sd_id, log.format) == (19, "octet", "csrb@32473",
+                                                                  "ocsf")
+    assert dl.parse_target("syslog+tcp://127.0.0.1?facility=23").options.facility == 23
 
 
 def test_syslog_severity_mapping() -> None:
