@@ -432,6 +432,18 @@ def test_good_target_urls_parse_with_defaults() -> None:
     assert dl.parse_target("splunk-hec://siem.lan?allow_http=true").tls is False
 
 
+def test_plain_http_to_another_host_warns_once_without_options(
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("SPLUNK_HEC_TOKEN", str(uuid.uuid4()))
+    redactor = Redactor()
+    url = f"splunk-hec://0.0.0.0:{free_port()}?allow_http=true&index=x"   # not loopback
+    [target] = dl.check_targets([url], redactor)       # as the CLI does before the audit
+    [result] = dl.deliver(make_report(), [target], timeout=5, redactor=redactor)
+    assert not result.ok and result.target == url
+    err = capsys.readouterr().err
+    assert err.count("travel unencrypted") == 1 and "index" not in err, err
+
+
 def test_a_missing_token_variable_is_an_input_error(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("SPLUNK_HEC_TOKEN", raising=False)
     with pytest.raises(InputError, match=r"environment variable SPLUNK_HEC_TOKEN .* not set"):

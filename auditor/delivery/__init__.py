@@ -29,7 +29,7 @@ from urllib.parse import SplitResult, parse_qsl, urlsplit
 from pydantic import ValidationError
 
 from auditor import registry
-from auditor.delivery._common import DeliveryResult, Target, bad
+from auditor.delivery._common import DeliveryResult, Target, bad, netloc
 from auditor.errors import InputError
 from auditor.model import Report
 from auditor.secrets import Redactor
@@ -125,9 +125,8 @@ def parse_target(url: str) -> Target[Any]:
     raw = _query(parts, shown, module.Options.model_fields)
     host, tls = parts.hostname, bool(module.TLS[scheme])
     options = _options(module, raw, shown, host, tls)
-    display_host = f"[{host}]" if ":" in host else host
     query = "&".join(f"{k}={v}" for k, v in sorted(raw.items()))
-    display = f"{scheme}://{display_host}:{port}" + (f"?{query}" if query else "")
+    display = f"{scheme}://{netloc(host, port)}" + (f"?{query}" if query else "")
     return Target(kind=str(module.KIND), scheme=scheme, host=host, port=port, display=display,
                   tls=tls, options=options)
 
@@ -151,8 +150,10 @@ def deliver(report: Report, targets: Sequence[str | Target[Any]], *, timeout: fl
     ``timeout`` bounds each target (connecting, sending and any Retry-After waits).
     Network and server errors become failed results, never exceptions; a malformed target
     URL or an unset token variable raises :class:`InputError` before anything is sent.
+    A :class:`Target` is taken as already checked (by :func:`check_targets`).
     """
-    parsed = check_targets(targets, redactor)
+    fresh = iter(check_targets([t for t in targets if not isinstance(t, Target)], redactor))
+    parsed = [t if isinstance(t, Target) else next(fresh) for t in targets]
     results: list[DeliveryResult] = []
     for target in parsed:
         try:

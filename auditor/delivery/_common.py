@@ -108,6 +108,11 @@ class DeliveryResult:
     error: str = ""
 
 
+def netloc(host: str, port: int) -> str:
+    """``host:port`` for a URL, an IPv6 address in brackets."""
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+
+
 def bad(message: str) -> InputError:
     """A one-line InputError (messages are built without option values, so no secret)."""
     return InputError(" ".join(message.split()))

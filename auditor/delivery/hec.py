@@ -34,6 +34,7 @@ from auditor.delivery._common import (
     failed,
     is_loopback,
     matching,
+    netloc,
     payload,
     retry_after,
     utc,
@@ -100,8 +101,9 @@ def prepare(target: Target[Options], redactor: Redactor) -> None:
     would travel in clear text to another host."""
     token_of(target, redactor)
     if not target.tls and not is_loopback(target.host):
-        print(f"csrb-auditor: warning: --send {target.display}: the HEC token and findings "
-              "travel unencrypted (allow_http=true)", file=sys.stderr)
+        where = netloc(target.host, target.port)
+        print(f"csrb-auditor: warning: --send {target.scheme}://{where}: the HEC "
+              "token and findings travel unencrypted (allow_http=true)", file=sys.stderr)
 
 
 def token_of(target: Target[Options], redactor: Redactor) -> str:
@@ -179,8 +181,7 @@ def deliver(report: Report, target: Target[Options], redactor: Redactor, *,
     total = len(events)
     if not events:
         return DeliveryResult(target.display, 0, 0, True)
-    host = f"[{target.host}]" if ":" in target.host else target.host
-    url = f"{'https' if target.tls else 'http'}://{host}:{target.port}{PATH}"
+    url = f"{'https' if target.tls else 'http'}://{netloc(target.host, target.port)}{PATH}"
     deadline = Deadline(timeout)
     verify: ssl.SSLContext | bool = True
     if target.tls and opts.ca:
