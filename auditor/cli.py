@@ -21,6 +21,7 @@ from auditor.errors import InputError
 
 if TYPE_CHECKING:
     from auditor.config import Config
+    from auditor.delivery import Target
     from auditor.model import Report
     from auditor.secrets import Redactor
 
@@ -67,25 +68,21 @@ def _main(version: Annotated[bool, typer.Option("--version", callback=_version,
     """csrb-auditor: is this tenant logging what it needs to catch a Storm-0558?"""
 
 
-_REDACTOR: Redactor | None = None
+def _redactor(ctx: typer.Context) -> Redactor:
+    """This invocation's secrets: :func:`main` makes the redactor and hands it to the command
+    as the context object (a fresh one when the app is invoked otherwise, e.g. by a test
+    runner); commands pass it explicitly to whatever reads a secret or writes output."""
+    from auditor.secrets import Redactor
+
+    redactor: Redactor = ctx.ensure_object(Redactor)
+    return redactor
 
 
-def _redactor() -> Redactor:
-    """This command's secrets: read through it, and everything printed or written passes it
-    (one per process: the CLI runs one command)."""
-    global _REDACTOR
-    if _REDACTOR is None:
-        from auditor.secrets import Redactor
-
-        _REDACTOR = Redactor()
-    return _REDACTOR
-
-
-def _logging(verbose: bool) -> None:
+def _logging(verbose: bool, redactor: Redactor) -> None:
     from auditor.secrets import RedactingFilter
 
     handler = logging.StreamHandler(sys.stderr)
-    handler.addFilter(RedactingFilter(_redactor()))
+    handler.addFilter(RedactingFilter(redactor))
     handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
     root = logging.getLogger()
     root.handlers[:] = [handler]
@@ -136,7 +133,7 @@ def _progress() -> Iterator[Any]:
 
 
 def _deliver(report: Report, fmts: list[str] | None, outputs: list[Path] | None,
-             default: str, quiet: bool, cfg: Config | None = None) -> None:
+             default: str, quiet: bool, redactor: Redactor, cfg: Config | None = None) -> None:
     from auditor import run
     from auditor.output import emit, write_atomic
     from auditor.preflight import formats_for
@@ -168,9 +165,9 @@ def _deliver(report: Report, fmts: list[str] | None, outputs: list[Path] | None,
             options = config_location(Path(cfg.source))
         data = run.render(report, fmt, **options)
         if path is None:
-            emit(data, _redactor())
+            emit(data, redactor)
         else:
-            _write(path, data, lambda p, d: write_atomic(p, d, _redactor()))
+            _write(path, data, lambda p, d: write_atomic(p, d, redactor))
 
 
 _VALUE_OPTIONS = {"--config", "-c", "--fail-on", "--timeout", "--snapshot", "--baseline",
@@ -233,14 +230,17 @@ SendOpt = Annotated[Optional[list[str]], typer.Option(  # noqa: UP045
     help="Deliver findings: splunk-hec+https://host:port or syslog+tcp://host:port.")]
 
 
-def _check_flags(baseline: Path | None, fail_on_new: bool, send: list[str] | None) -> None:
-    """Flag errors before any work: a bad --send URL or a missing token is exit 2 at once."""
+def _check_flags(baseline: Path | None, fail_on_new: bool, send: list[str] | None,
+                 redactor: Redactor) -> list[Target[Any]]:
+    """Flag errors before any work: a bad --send URL or a missing token is exit 2 at once.
+    Returns the parsed --send targets."""
     if fail_on_new and baseline is None:
         raise InputError("--fail-on-new needs --baseline PREV.json")
-    if send:
-        from auditor.deliver import check_targets
+    if not send:
+        return []
+    from auditor.delivery import check_targets
 
-        check_targets(send, _redactor())
+    return check_targets(send, redactor)
 
 
 def _with_baseline(report: Report, baseline: Path | None) -> Report:
@@ -283,19 +283,19 @@ def _finish(report: Report, fail_on: str, fail_on_new: bool = False,
     raise typer.Exit(code)
 
 
-def _send(report: Report, targets: list[str] | None) -> bool:
+def _send(report: Report, targets: list[Target[Any]], redactor: Redactor) -> bool:
     """Deliver to each SIEM target; True when one failed (reported on stderr)."""
     if not targets:
         return False
-    from auditor.deliver import deliver, describe
+    from auditor.delivery import deliver, describe
 
-    results = deliver(report, targets, timeout=30, redactor=_redactor())
-    typer.echo(describe(results, _redactor()), err=True)
+    results = deliver(report, targets, timeout=30, redactor=redactor)
+    typer.echo(describe(results, redactor), err=True)
     return any(not r.ok for r in results)
 
 
 @app.command()
-def audit(config: ConfigOpt, fmt: FormatOpt = None, output: OutputOpt = None,
+def audit(ctx: typer.Context, config: ConfigOpt, fmt: FormatOpt = None, output: OutputOpt = None,
           fail_on: FailOnOpt = None, quiet: QuietOpt = False, verbose: VerboseOpt = False,
           timeout: Annotated[Optional[float], typer.Option(  # noqa: UP045
               help="Seconds for the whole collection.")] = None,
@@ -307,8 +307,9 @@ def audit(config: ConfigOpt, fmt: FormatOpt = None, output: OutputOpt = None,
     from auditor import run
     from auditor.engine import audit_time
 
-    _logging(verbose)
-    _check_flags(baseline, fail_on_new, send)
+    redactor = _redactor(ctx)
+    _logging(verbose, redactor)
+    targets = _check_flags(baseline, fail_on_new, send, redactor)
     _blind_flag(fail_on_blind)
     run.check_timeout(timeout)
     cfg = run.read_config(config)
@@ -316,18 +317,17 @@ def audit(config: ConfigOpt, fmt: FormatOpt = None, output: OutputOpt = None,
     _preflight(cfg, output, fmt, files=(snapshot,), tenants=True)
     now = audit_time()
     with _progress() as progress:
-        snap = run.collect(cfg, now, progress=progress, timeout=timeout,
-                           redactor=_redactor())
+        snap = run.collect(cfg, now, progress=progress, timeout=timeout, redactor=redactor)
     if snapshot is not None:
         _write(snapshot, snap.to_bytes())
     report = _with_baseline(run.check(snap, cfg, now), baseline)
     _warn_unused(cfg, report)
-    _deliver(report, fmt, output, cfg.output.format, quiet, cfg)
-    _finish(report, level, fail_on_new, _send(report, send), fail_on_blind)
+    _deliver(report, fmt, output, cfg.output.format, quiet, redactor, cfg)
+    _finish(report, level, fail_on_new, _send(report, targets, redactor), fail_on_blind)
 
 
 @app.command()
-def collect(config: ConfigOpt,
+def collect(ctx: typer.Context, config: ConfigOpt,
             output: Annotated[Path, typer.Option("--output", "-o",
                                                  help="Where to write the snapshot.")],
             verbose: VerboseOpt = False,
@@ -342,14 +342,15 @@ def collect(config: ConfigOpt,
     from auditor.merge import parse_shard
     from auditor.preflight import uncollected_tenants
 
-    _logging(verbose)
+    redactor = _redactor(ctx)
+    _logging(verbose, redactor)
     share = parse_shard(shard) if shard else None
     run.check_timeout(timeout)
     cfg = run.read_config(config)
     _preflight(cfg, None, files=(output,), tenants=True)
     with _progress() as progress:
         snap = run.collect(cfg, audit_time(), progress=progress, timeout=timeout, shard=share,
-                           redactor=_redactor())
+                           redactor=redactor)
     _write(output, snap.to_bytes())
     errors = sum(1 for t in snap.tenants for _ in t.errors())
     typer.echo(f"wrote {output}: {len(snap.tenants)} tenants, sha256 {snap.sha256}, "
@@ -362,7 +363,8 @@ def collect(config: ConfigOpt,
 
 
 @app.command()
-def check(snapshot: Annotated[Path, typer.Argument(help="A snapshot from `collect`.")],
+def check(ctx: typer.Context,
+          snapshot: Annotated[Path, typer.Argument(help="A snapshot from `collect`.")],
           config: Annotated[Optional[Path], typer.Option(  # noqa: UP045
               "--config", "-c", help="For waivers, attestations and the profile.")] = None,
           fmt: FormatOpt = None, output: OutputOpt = None, fail_on: FailOnOpt = None,
@@ -374,7 +376,8 @@ def check(snapshot: Annotated[Path, typer.Argument(help="A snapshot from `collec
     from auditor.engine import audit_time
     from auditor.snapshot import load_snapshot
 
-    _check_flags(baseline, fail_on_new, send)
+    redactor = _redactor(ctx)
+    targets = _check_flags(baseline, fail_on_new, send, redactor)
     _blind_flag(fail_on_blind)
     from auditor.preflight import with_missing_tenants
 
@@ -386,8 +389,8 @@ def check(snapshot: Annotated[Path, typer.Argument(help="A snapshot from `collec
         snap = with_missing_tenants(snap, cfg)
     report = _with_baseline(run.check(snap, cfg, audit_time()), baseline)
     _warn_unused(cfg, report)
-    _deliver(report, fmt, output, cfg.output.format if cfg else "table", quiet, cfg)
-    _finish(report, level, fail_on_new, _send(report, send), fail_on_blind)
+    _deliver(report, fmt, output, cfg.output.format if cfg else "table", quiet, redactor, cfg)
+    _finish(report, level, fail_on_new, _send(report, targets, redactor), fail_on_blind)
 
 
 @rules_app.callback()
@@ -453,7 +456,7 @@ def permissions(provider: Annotated[Optional[str], typer.Option(  # noqa: UP045
 
 
 @app.command()
-def demo(fmt: FormatOpt = None, output: OutputOpt = None,
+def demo(ctx: typer.Context, fmt: FormatOpt = None, output: OutputOpt = None,
          scenario: Annotated[str, typer.Option(help="storm-0558 (misconfigured) or hardened."
                                                )] = "storm-0558",
          fail_on: FailOnOpt = None, quiet: QuietOpt = False, verbose: VerboseOpt = False,
@@ -461,7 +464,8 @@ def demo(fmt: FormatOpt = None, output: OutputOpt = None,
     """Audit local simulators of every cloud, seeded with a realistic organisation."""
     from auditor import demo as demo_mod
 
-    _logging(verbose)
+    redactor = _redactor(ctx)
+    _logging(verbose, redactor)
     _blind_flag(fail_on_blind)
     _preflight(None, output, fmt)
     started = time.monotonic()
@@ -473,7 +477,7 @@ def demo(fmt: FormatOpt = None, output: OutputOpt = None,
                          f"'csrb-auditor[demo]' (from a checkout: pip install '.[demo]')"
                          ) from None
     typer.echo(demo_mod.headline(report, scenario), err=True)   # would it have seen Storm-0558?
-    _deliver(report, fmt, output, "table", quiet)
+    _deliver(report, fmt, output, "table", quiet, redactor)
     typer.echo(f"demo ({scenario}) finished in {time.monotonic() - started:.1f} s", err=True)
     _finish(report, _fail_on(fail_on, None), fail_on_blind=fail_on_blind)
 
@@ -568,14 +572,17 @@ def main() -> None:
     except ImportError:
         from click import exceptions as cx  # type: ignore[no-redef]
     no_args = getattr(cx, "NoArgsIsHelpError", ())
+    from auditor.secrets import Redactor
+
+    redactor = Redactor()      # this command's secrets; error lines pass it too
 
     def redact(text: str) -> str:
         from auditor.report.safe import terminal_text
 
-        return terminal_text(_redactor()(text))
+        return terminal_text(redactor(text))
 
     try:
-        result = app(standalone_mode=False)
+        result = app(standalone_mode=False, obj=redactor)
         code = result if isinstance(result, int) else 0
     except InputError as exc:
         print(f"csrb-auditor: error: {redact(str(exc))}", file=sys.stderr)

@@ -2,7 +2,8 @@
 
 Groups: ``csrb_auditor.connectors`` (name = provider), ``csrb_auditor.rules`` (name = pack,
 value = a list of rule functions), ``csrb_auditor.reporters`` (name = format, value = a module
-with ``render(report) -> str | bytes``).
+with ``render(report) -> str | bytes``), ``csrb_auditor.delivery`` (name = a ``--send`` URL
+scheme, value = a module as described in :mod:`auditor.delivery._common`).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from auditor.rule import meta_of
 CONNECTORS = "csrb_auditor.connectors"
 RULES = "csrb_auditor.rules"
 REPORTERS = "csrb_auditor.reporters"
+DELIVERY = "csrb_auditor.delivery"
 
 
 @cache
@@ -57,6 +59,10 @@ def rule_pack(name: str) -> list[RuleFn]:
 
 def reporter(fmt: str) -> Any:
     return load(REPORTERS, fmt)
+
+
+def delivery(scheme: str) -> Any:
+    return load(DELIVERY, scheme)
 
 
 def all_rules(providers: Iterable[str] | None = None) -> list[RuleFn]:

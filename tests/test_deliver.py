@@ -8,6 +8,7 @@ in CI (``CI=true``), where they fail.
 from __future__ import annotations
 
 import contextlib
+import importlib
 import ipaddress
 import json
 import os
@@ -19,6 +20,7 @@ import struct
 import subprocess
 import threading
 import time
+import tomllib
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -33,7 +35,10 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from auditor import deliver as dl
+from auditor import delivery as dl
+from auditor import registry
+from auditor.delivery import syslog
+from auditor.delivery._common import SchemeOptions
 from auditor.errors import InputError
 from auditor.model import Finding, Reference, Report, Severity, Status, Summary, ToolInfo
 from auditor.report import jsonl, ocsf
@@ -76,6 +81,13 @@ def make_report(*extra: Finding) -> Report:
     return Report(tool=ToolInfo(version="0.1.0"), generated_at=GENERATED,
                   snapshot_sha256="ab" * 32, summary=Summary.of(findings, 3, len(findings)),
                   findings=findings)
+
+
+def deliver(report: Report, urls: list[str], *, timeout: float,
+            redactor: Redactor | None = None) -> list[dl.DeliveryResult]:
+    """Deliver as one CLI run does: with the run's redactor (a fresh one by default)."""
+    return dl.deliver(report, urls, timeout=timeout,
+                      redactor=redactor if redactor is not None else Redactor())
 
 
 def jsonl_records(report: Report) -> list[dict[str, Any]]:
@@ -236,10 +248,10 @@ def test_hec_over_tls_verifies_the_server(tmp_path: Path,
     ctx.load_cert_chain(cert, key)
     with running(HecServer(HecState(token=token), tls=ctx)) as server:
         # Not trusted by the system CAs: refused, as a result, before any event is sent.
-        [untrusted] = dl.deliver(make_report(), [server.url], timeout=10)
+        [untrusted] = deliver(make_report(), [server.url], timeout=10)
         assert not untrusted.ok and "CERTIFICATE_VERIFY_FAILED" in untrusted.error
         assert server.state.events == []
-        [trusted] = dl.deliver(make_report(), [f"{server.url}?ca={cert}"], timeout=10)
+        [trusted] = deliver(make_report(), [f"{server.url}?ca={cert}"], timeout=10)
         assert trusted.ok and trusted.sent == 8, trusted
         assert len(server.state.events) == 8
     not_pem = tmp_path / "not.pem"
@@ -250,7 +262,7 @@ def test_hec_over_tls_verifies_the_server(tmp_path: Path,
 
 def test_hec_delivers_every_finding_as_its_jsonl_record(hec: HecServer) -> None:
     report = make_report()
-    [result] = dl.deliver(report, [hec.url + "?batch=3&host=auditor-ci"], timeout=10)
+    [result] = deliver(report, [hec.url + "?batch=3&host=auditor-ci"], timeout=10)
     assert result == dl.DeliveryResult(target=hec.url + "?batch=3&host=auditor-ci",
                                        sent=8, total=8, ok=True)
     state = hec.state
@@ -268,7 +280,7 @@ def test_hec_delivers_every_finding_as_its_jsonl_record(hec: HecServer) -> None:
         assert (e["host"], e["source"], e["sourcetype"]) == \
             ("auditor-ci", "csrb-auditor", "csrb:finding")
         assert "index" not in e
-    assert dl.describe([result]) == f"send: {result.target} ok (8 sent)"
+    assert dl.describe([result], Redactor()) == f"send: {result.target} ok (8 sent)"
 
 
 def test_hec_token_env_and_index_from_the_url(hec: HecServer,
@@ -276,7 +288,7 @@ def test_hec_token_env_and_index_from_the_url(hec: HecServer,
     monkeypatch.setenv("OTHER_HEC", hec.state.token)
     monkeypatch.setenv("SPLUNK_HEC_TOKEN", "not-the-token")
     url = hec.url + "?token_env=OTHER_HEC&index=security"
-    [result] = dl.deliver(make_report(), [url], timeout=10)
+    [result] = deliver(make_report(), [url], timeout=10)
     assert result.ok, result
     assert {e["index"] for e in hec.state.events} == {"security"}
     assert len(hec.state.requests) == 1                   # 8 events fit one default batch
@@ -284,7 +296,7 @@ def test_hec_token_env_and_index_from_the_url(hec: HecServer,
 
 def test_hec_ocsf_format(hec: HecServer) -> None:
     report = make_report()
-    [result] = dl.deliver(report, [hec.url + "?format=ocsf"], timeout=10)
+    [result] = deliver(report, [hec.url + "?format=ocsf"], timeout=10)
     assert result.ok and result.sent == 8, result
     assert [e["event"] for e in hec.state.events] == \
         [json.loads(line) for line in ocsf.render(report).splitlines()]
@@ -296,7 +308,7 @@ def test_hec_waits_for_retry_after_on_429_then_succeeds(hec: HecServer) -> None:
     hec.state.script.append((429, {"Retry-After": "1"},
                              b'{"text":"Server is busy","code":9}'))
     started = time.monotonic()
-    [result] = dl.deliver(make_report(), [hec.url], timeout=10)
+    [result] = deliver(make_report(), [hec.url], timeout=10)
     assert result.ok and result.sent == 8, result
     first, second = hec.state.requests
     assert second["at"] - first["at"] >= 0.95             # Retry-After was honoured
@@ -307,7 +319,7 @@ def test_hec_waits_for_retry_after_on_429_then_succeeds(hec: HecServer) -> None:
 def test_hec_retries_are_bounded(hec: HecServer) -> None:
     busy = (503, {"Retry-After": "0"}, b'{"text":"Server is busy","code":9}')
     hec.state.script.extend([busy] * 10)
-    [result] = dl.deliver(make_report(), [hec.url + "?retries=2"], timeout=10)
+    [result] = deliver(make_report(), [hec.url + "?retries=2"], timeout=10)
     assert not result.ok and result.sent == 0
     assert len(hec.state.requests) == 3                   # the first try and 2 retries
     assert result.error == "HTTP 503 after 2 retries: Server is busy (code 9)"
@@ -316,7 +328,7 @@ def test_hec_retries_are_bounded(hec: HecServer) -> None:
 def test_hec_retry_after_beyond_the_timeout_fails_without_waiting(hec: HecServer) -> None:
     hec.state.script.append((429, {"Retry-After": "120"}, b'{"text":"busy","code":9}'))
     started = time.monotonic()
-    [result] = dl.deliver(make_report(), [hec.url], timeout=3)
+    [result] = deliver(make_report(), [hec.url], timeout=3)
     assert time.monotonic() - started < 2
     assert not result.ok and "retry after 120s, beyond the 3s timeout" in result.error
     assert len(hec.state.requests) == 1
@@ -326,7 +338,7 @@ def test_hec_bad_token_is_a_failed_result(hec: HecServer,
                                           monkeypatch: pytest.MonkeyPatch) -> None:
     wrong = f"wrong-{uuid.uuid4()}"
     monkeypatch.setenv("SPLUNK_HEC_TOKEN", wrong)
-    [result] = dl.deliver(make_report(), [hec.url], timeout=10)
+    [result] = deliver(make_report(), [hec.url], timeout=10)
     assert not result.ok and result.sent == 0 and result.total == 8
     assert result.error == "HTTP 403: Invalid token *** (code 4)"   # the echo is redacted
     assert hec.state.events == []
@@ -340,7 +352,7 @@ def test_hec_bad_token_is_a_failed_result(hec: HecServer,
 def test_hec_200_without_hec_success_is_a_failure(hec: HecServer, body: bytes,
                                                   shown: str) -> None:
     hec.state.script.append((200, {}, body))
-    [result] = dl.deliver(make_report(), [hec.url], timeout=10)
+    [result] = deliver(make_report(), [hec.url], timeout=10)
     assert not result.ok and result.sent == 0
     assert result.error == f"HTTP 200 but not HEC success: {shown}"
 
@@ -348,10 +360,10 @@ def test_hec_200_without_hec_success_is_a_failure(hec: HecServer, body: bytes,
 def test_a_failed_batch_stops_and_counts_what_was_accepted(hec: HecServer) -> None:
     hec.state.script.append((200, {}, b'{"text":"Success","code":0}'))
     hec.state.script.append((400, {}, b'{"text":"Invalid data format","code":6}'))
-    [result] = dl.deliver(make_report(), [hec.url + "?batch=5"], timeout=10)
+    [result] = deliver(make_report(), [hec.url + "?batch=5"], timeout=10)
     assert (result.ok, result.sent, result.total) == (False, 5, 8)
     assert result.error == "HTTP 400: Invalid data format (code 6)"
-    line = dl.describe([result])
+    line = dl.describe([result], Redactor())
     assert line == (f"send: {hec.url}?batch=5 FAILED (5/8 sent): "
                     "HTTP 400: Invalid data format (code 6)")
 
@@ -361,13 +373,13 @@ def test_connection_refused_is_a_result_not_an_exception(
     monkeypatch.setenv("SPLUNK_HEC_TOKEN", str(uuid.uuid4()))
     port = free_port()
     started = time.monotonic()
-    results = dl.deliver(make_report(), [f"splunk-hec://127.0.0.1:{port}",
+    results = deliver(make_report(), [f"splunk-hec://127.0.0.1:{port}",
                                          f"syslog+tcp://127.0.0.1:{port}"], timeout=5)
     assert time.monotonic() - started < 5
     assert [(r.ok, r.sent, r.total) for r in results] == [(False, 0, 8), (False, 0, 8)]
     assert "ConnectError" in results[0].error
     assert results[1].error == "ConnectionRefusedError: Connection refused"
-    line = dl.describe(results)
+    line = dl.describe(results, Redactor())
     assert "\n" not in line and line.count("FAILED (0/8 sent)") == 2
 
 
@@ -375,7 +387,7 @@ def test_an_empty_report_sends_nothing_and_succeeds(monkeypatch: pytest.MonkeyPa
     monkeypatch.setenv("SPLUNK_HEC_TOKEN", str(uuid.uuid4()))
     report = make_report().model_copy(update={"findings": []})
     port = free_port()
-    results = dl.deliver(report, [f"splunk-hec://127.0.0.1:{port}",
+    results = deliver(report, [f"splunk-hec://127.0.0.1:{port}",
                                   f"syslog+tcp://127.0.0.1:{port}"], timeout=5)
     assert [(r.ok, r.sent) for r in results] == [(True, 0), (True, 0)]
 
@@ -420,14 +432,57 @@ def test_good_target_urls_parse_with_defaults() -> None:
     assert dl.parse_target("splunk-hec://siem.lan?allow_http=true").tls is False
 
 
+def test_plain_http_to_another_host_warns_once_without_options(
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("SPLUNK_HEC_TOKEN", str(uuid.uuid4()))
+    redactor = Redactor()
+    url = f"splunk-hec://0.0.0.0:{free_port()}?allow_http=true&index=x"   # not loopback
+    [target] = dl.check_targets([url], redactor)       # as the CLI does before the audit
+    [result] = dl.deliver(make_report(), [target], timeout=5, redactor=redactor)
+    assert not result.ok and result.target == url
+    err = capsys.readouterr().err
+    assert err.count("travel unencrypted") == 1 and "index" not in err, err
+
+
 def test_a_missing_token_variable_is_an_input_error(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("SPLUNK_HEC_TOKEN", raising=False)
     with pytest.raises(InputError, match=r"environment variable SPLUNK_HEC_TOKEN .* not set"):
-        dl.deliver(make_report(), ["splunk-hec://127.0.0.1:1"], timeout=1)
+        deliver(make_report(), ["splunk-hec://127.0.0.1:1"], timeout=1)
+
+
+def test_every_scheme_module_is_registered_under_its_schemes() -> None:
+    """Each ``auditor/delivery/*.py`` scheme module is in pyproject's ``csrb_auditor.delivery``
+    group under each URL scheme it serves, and has what the seam needs."""
+    root = Path(__file__).resolve().parent.parent
+    group = tomllib.loads((root / "pyproject.toml").read_text())["project"][
+        "entry-points"]["csrb_auditor.delivery"]
+    modules = {p.stem for p in (root / "auditor" / "delivery").glob("*.py")
+               if not p.stem.startswith("_")}
+    assert {value.rpartition(".")[2] for value in group.values()} == modules
+    for value in set(group.values()):
+        module = importlib.import_module(value)
+        assert set(module.TLS) == {scheme for scheme, v in group.items() if v == value}
+        assert issubclass(module.Options, SchemeOptions)
+        assert module.Options.model_config["extra"] == "forbid"
+        assert isinstance(module.KIND, str) and 0 < module.DEFAULT_PORT < 65536
+        assert callable(module.prepare) and callable(module.deliver)
+    assert dl.schemes() == sorted(group), \
+        "the installed entry points are stale: pip install -e . (from the checkout)"
+    assert registry.delivery("syslog+tcp") is importlib.import_module("auditor.delivery.syslog")
+
+
+def test_options_are_typed_once_parsed() -> None:
+    hec = dl.parse_target("splunk-hec://127.0.0.1?batch=7&retries=0&allow_http=YES").options
+    assert (hec.batch, hec.retries, hec.allow_http, hec.token_env, hec.format) == \
+        (7, 0, True, "SPLUNK_HEC_TOKEN", "jsonl")
+    log = dl.parse_target("syslog+tcp://127.0.0.1?facility=local3&format=ocsf").options
+    assert (log.facility, log.framing, log.sd_id, log.format) == (19, "octet", "csrb@32473",
+                                                                  "ocsf")
+    assert dl.parse_target("syslog+tcp://127.0.0.1?facility=23").options.facility == 23
 
 
 def test_syslog_severity_mapping() -> None:
-    by_rule = {f.rule_id: dl.syslog_severity(f) for f in make_report().findings}
+    by_rule = {f.rule_id: syslog.severity(f) for f in make_report().findings}
     assert by_rule == {"AWS-CT-001": 3, "M365-MBX-003": 4, "GCP-AUD-004": 5, LONG_RULE: 5,
                        "AWS-CT-002": 6, "AWS-CT-003": 6, "AWS-CT-004": 6, "AWS-CT-005": 6}
 
@@ -567,7 +622,7 @@ def check_syslog_records(report: Report, records: list[dict[str, Any]], *, facil
     expected = jsonl_records(report)
     assert len(records) == len(report.findings)
     for rec, finding, payload in zip(records, report.findings, expected, strict=True):
-        severity = dl.syslog_severity(finding)
+        severity = syslog.severity(finding)
         assert (rec["version"], rec["appname"]) == ("1", "csrb-auditor")
         assert (int(rec["pri"]), int(rec["facility"]), int(rec["severity"])) == \
             (facility * 8 + severity, facility, severity)
@@ -587,7 +642,7 @@ def check_syslog_records(report: Report, records: list[dict[str, Any]], *, facil
 def test_syslog_octet_counted_to_rsyslog(rsyslog: Rsyslog) -> None:
     report = make_report()
     url = f"syslog+tcp://127.0.0.1:{rsyslog.port}?hostname=auditor-ci"
-    [result] = dl.deliver(report, [url], timeout=10)
+    [result] = deliver(report, [url], timeout=10)
     assert result == dl.DeliveryResult(url, 8, 8, True)
     records = rsyslog.records(8)
     check_syslog_records(report, records, facility=16, hostname="auditor-ci")
@@ -602,7 +657,7 @@ def test_syslog_octet_counted_to_rsyslog(rsyslog: Rsyslog) -> None:
 def test_syslog_newline_framing_and_facility(rsyslog: Rsyslog) -> None:
     report = make_report()
     url = f"syslog+tcp://127.0.0.1:{rsyslog.port}?framing=lf&facility=local3&hostname=h1"
-    [result] = dl.deliver(report, [url], timeout=10)
+    [result] = deliver(report, [url], timeout=10)
     assert result.ok and result.sent == 8, result
     check_syslog_records(report, rsyslog.records(8), facility=19, hostname="h1")
 
@@ -610,7 +665,7 @@ def test_syslog_newline_framing_and_facility(rsyslog: Rsyslog) -> None:
 def test_syslog_ocsf_format(rsyslog: Rsyslog) -> None:
     report = make_report()
     url = f"syslog+tcp://127.0.0.1:{rsyslog.port}?format=ocsf"
-    [result] = dl.deliver(report, [url], timeout=10)
+    [result] = deliver(report, [url], timeout=10)
     assert result.ok, result
     records = rsyslog.records(8)
     assert [json.loads(r["msg"]) for r in records] == \
@@ -638,7 +693,7 @@ def test_syslog_receiver_that_resets_or_answers_is_a_failure(behaviour: str) -> 
     thread = threading.Thread(target=serve, daemon=True)
     thread.start()
     try:
-        [result] = dl.deliver(make_report(), [f"syslog+tcp://127.0.0.1:{port}"], timeout=5)
+        [result] = deliver(make_report(), [f"syslog+tcp://127.0.0.1:{port}"], timeout=5)
     finally:
         thread.join(5)
         listener.close()
@@ -664,19 +719,19 @@ def test_canary_token_never_appears(monkeypatch: pytest.MonkeyPatch, hec: HecSer
 
     # Delivery resolves (and remembers) the token in the run's redactor.
     redact = Redactor()
-    ok = dl.deliver(report, [hec.url, f"syslog+tcp://127.0.0.1:{rsyslog.port}"], timeout=10,
-                    redactor=redact)
+    ok = deliver(report, [hec.url, f"syslog+tcp://127.0.0.1:{rsyslog.port}"], timeout=10,
+                 redactor=redact)
     assert [r.ok for r in ok] == [True, True]
     assert redact(f"x{canary}y") == "x***y"
     # A server that echoes the token (403 body), a refused connection, a busy server.
     hec.state.token = "something-else"
-    bad = dl.deliver(report, [hec.url], timeout=10)
+    bad = deliver(report, [hec.url], timeout=10)
     hec.state.script.append((429, {"Retry-After": "999"}, f'{{"text":"{canary}"}}'.encode()))
-    busy = dl.deliver(report, [hec.url], timeout=5)
-    refused = dl.deliver(report, [f"splunk-hec://127.0.0.1:{free_port()}"], timeout=5)
+    busy = deliver(report, [hec.url], timeout=5)
+    refused = deliver(report, [f"splunk-hec://127.0.0.1:{free_port()}"], timeout=5)
     results = ok + bad + busy + refused
     assert [r.ok for r in results] == [True, True, False, False, False]
-    shown += [repr(r) for r in results] + [dl.describe(results)]
+    shown += [repr(r) for r in results] + [dl.describe(results, Redactor())]
     # Bad URLs carrying the token where it must not be.
     for url in [f"splunk-hec://user:{canary}@127.0.0.1:8088",
                 f"splunk-hec://127.0.0.1:8088?token={canary}",
@@ -685,7 +740,7 @@ def test_canary_token_never_appears(monkeypatch: pytest.MonkeyPatch, hec: HecSer
                 f"splunk-hec://127.0.0.1:8088?index={canary}&index=x",
                 f"syslog+tcp://127.0.0.1:514?hostname={canary}%20x"]:
         with pytest.raises(InputError) as info:
-            dl.deliver(report, [url], timeout=1)
+            deliver(report, [url], timeout=1)
         shown.append(str(info.value))
         shown.append(repr(info.value))
     for text in shown:

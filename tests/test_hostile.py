@@ -164,7 +164,7 @@ def test_one_lone_surrogate_does_not_abort_the_audit(tmp_path: Path) -> None:
 def test_logs_and_delivery_lines_carry_no_escape_or_secret() -> None:
     import logging
 
-    from auditor.deliver import DeliveryResult, describe
+    from auditor.delivery import DeliveryResult, describe
     from auditor.secrets import RedactingFilter, Redactor
 
     redact = Redactor()

@@ -140,12 +140,11 @@ def slow_drip() -> Iterator[str]:
 
 def test_hec_delivery_has_a_wall_clock_bound(slow_drip: str,
                                              monkeypatch: pytest.MonkeyPatch) -> None:
-    from auditor import deliver
-    from tests.test_deliver import make_report
+    from tests.test_deliver import deliver, make_report
 
     monkeypatch.setenv("SPLUNK_HEC_TOKEN", "slow-drip-token-123")
     started = time.monotonic()
-    [result] = deliver.deliver(make_report(), [f"splunk-hec://{slow_drip}"], timeout=2)
+    [result] = deliver(make_report(), [f"splunk-hec://{slow_drip}"], timeout=2)
     elapsed = time.monotonic() - started
     assert not result.ok and "Timeout" in result.error, result
     assert elapsed < 6, elapsed
@@ -154,9 +153,8 @@ def test_hec_delivery_has_a_wall_clock_bound(slow_drip: str,
 def test_syslog_delivery_has_a_wall_clock_bound(monkeypatch: pytest.MonkeyPatch) -> None:
     """A receiver that accepts and never reads: once the socket buffers are full, sending
     blocks; the target's timeout still ends it."""
-    from auditor import deliver
     from auditor.model import Severity, Status
-    from tests.test_deliver import _finding, make_report
+    from tests.test_deliver import _finding, deliver, make_report
 
     server = socket.socket()
     server.bind(("127.0.0.1", 0))
@@ -166,8 +164,7 @@ def test_syslog_delivery_has_a_wall_clock_bound(monkeypatch: pytest.MonkeyPatch)
            for i in range(20)]
     started = time.monotonic()
     try:
-        [result] = deliver.deliver(make_report(*big), [f"syslog+tcp://127.0.0.1:{port}"],
-                                   timeout=2)
+        [result] = deliver(make_report(*big), [f"syslog+tcp://127.0.0.1:{port}"], timeout=2)
     finally:
         server.close()
     elapsed = time.monotonic() - started

@@ -8,6 +8,7 @@ import threading
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -181,6 +182,30 @@ def test_two_redactors_share_nothing() -> None:
     a.add("secret-of-run-a")
     assert b("secret-of-run-a") == "secret-of-run-a"
     assert a("secret-of-run-a") == "***"
+
+
+def test_each_invocation_has_its_own_redactor(tmp_path: Path) -> None:
+    """The CLI hands each command the redactor ``main()`` made for it (the context object),
+    not a module-global one: what one invocation knows is not carried into the next."""
+    from typer.testing import CliRunner
+
+    from auditor.cli import app
+    from auditor.snapshot import Snapshot, TenantSnapshot, ToolStamp
+
+    name = f"tenant-{uuid.uuid4().hex}"
+    snap = tmp_path / "s.json"
+    snap.write_bytes(Snapshot(tool=ToolStamp(version="0.1.0"), created_at=datetime(
+        2026, 12, 1, tzinfo=UTC), tenants=[TenantSnapshot(provider="aws", name=name)]
+    ).to_bytes())
+    redactor = Redactor()
+    redactor.add(name)
+    runner = CliRunner()
+    first = runner.invoke(app, ["check", str(snap), "-f", "json"], obj=redactor)
+    assert first.exit_code == 3, first.output
+    assert name not in first.stdout and '"tenant": "***"' in first.stdout
+    second = runner.invoke(app, ["check", str(snap), "-f", "json"])
+    assert second.exit_code == 3, second.output
+    assert f'"tenant": "{name}"' in second.stdout
 
 
 @pytest.mark.parametrize("key", ["token_env", "client_secret_env", "certificate_password_env"])
