@@ -22,9 +22,11 @@ from botocore.config import Config
 from botocore.credentials import Credentials
 from botocore.exceptions import BotoCoreError, ClientError
 
+from auditor.collectkit import Reader
 from auditor.connector import CollectContext
-from auditor.snapshot import CollectionError, TenantSnapshot
-from connectors.aws import orgwide, partitions, readers, s3
+from auditor.observed import CollectionError, Observed, PartKey
+from auditor.snapshot import TenantSnapshot
+from connectors.aws import orgwide, partitions, parts, readers, s3
 from connectors.aws.client import DENIED, Account, Clients, Failed, refreshing
 from connectors.aws.guard import CallLog
 from connectors.aws.model import (
@@ -32,8 +34,9 @@ from connectors.aws.model import (
     OrgAccount,
     Organization,
     Trail,
-    TrailList,
+    TrailBucket,
 )
+from connectors.aws.observing import classify, observe
 from connectors.aws.resources import bucket_reader, log_group_reader
 
 if TYPE_CHECKING:
@@ -136,7 +139,6 @@ def pin_endpoint(events: Any, endpoint: str) -> None:
 
 def _organization(run: Run, caller: Account) -> Organization:
     org_api = caller.client("organizations", run.home)
-    refused: CollectionError | None = None
     try:
         desc = caller.call("organizations", run.home, "DescribeOrganization",
                            org_api.describe_organization, scope=caller.account_id)
@@ -145,15 +147,18 @@ def _organization(run: Run, caller: Account) -> Organization:
             return Organization()
         if not run.target.organization:
             raise
-        desc, refused = {"Organization": {}}, exc.error     # recorded, not ignored
+        desc = {"Organization": {}}
+        management = Observed[str | None](error=exc.error)     # recorded, not ignored
+    else:
+        management = Observed[str | None](
+            value=(desc.get("Organization") or {}).get("MasterAccountId"))
     info = desc.get("Organization") or {}
-    org = Organization(id=info.get("Id"), management_account_id=info.get("MasterAccountId"),
-                       describe_error=refused)
     if not run.target.organization:
-        return org
+        return Organization(id=info.get("Id"), management_account_id=management)
     listed = caller.pages("organizations", run.home, "ListAccounts", "Accounts",
                           scope=info.get("Id") or caller.account_id)
-    org.listed, org.listed_by = True, caller.account_id
+    audited: list[OrgAccount] = []
+    skipped: list[OrgAccount] = []
     for a in listed:
         if not run.ctx.in_shard(a["Id"]):
             continue        # another shard's account (collect --shard K/N)
@@ -163,11 +168,9 @@ def _organization(run: Run, caller: Account) -> Organization:
                        for g in run.target.accounts)
         excluded = any(fnmatch.fnmatchcase(acc.id, g) or fnmatch.fnmatchcase(acc.name, g)
                        for g in run.target.exclude_accounts)
-        if acc.status != "ACTIVE" or not included or excluded:
-            org.skipped.append(acc)
-        else:
-            org.accounts.append(acc)
-    return org
+        (skipped if acc.status != "ACTIVE" or not included or excluded else audited).append(acc)
+    return Organization(id=info.get("Id"), management_account_id=management, accounts=audited,
+                        skipped=skipped, listed=True, listed_by=caller.account_id)
 
 
 class AccountState:
@@ -212,35 +215,31 @@ def _regions(run: Run, acct: Account) -> list[str]:
     return sorted(r["RegionName"] for r in resp["Regions"])
 
 
+Regional = list[tuple[PartKey[Any], Observed[Any]]]
+
+
 def _region_work(run: Run, acct: Account, region: str
-                 ) -> tuple[list[dict[str, Any]] | CollectionError, list[tuple[str, Any]]]:
+                 ) -> tuple[Observed[list[dict[str, Any]]], Regional]:
     """Trails visible in one account-region and its regional services."""
-    def work() -> tuple[list[dict[str, Any]] | CollectionError, list[tuple[str, Any]]]:
-        try:
-            trails: list[dict[str, Any]] | CollectionError = readers.list_trails(acct, region)
-        except Failed as exc:
-            trails = exc.error
-        parts: list[tuple[str, Any]] = []
-        for name, reader in readers.REGIONAL.items():
-            try:
-                parts.append((name, reader(acct, region)))
-            except Failed as exc:
-                parts.append((name, exc.error))
-        return trails, parts
+    def work() -> tuple[Observed[list[dict[str, Any]]], Regional]:
+        trails = observe(lambda: readers.list_trails(acct, region))
+        return trails, [(key, observe(partial(reader, acct, region)))
+                        for key, reader in readers.REGIONAL.items()]
 
     return run.capped(acct.account_id, work)
 
 
 def _orgwide(run: Run, caller: Account, accounts: dict[str, Account], audited: list[str],
-             regions: list[str]) -> list[tuple[str, str, Future[Any]]]:
+             regions: list[str]) -> list[tuple[PartKey[Any], str, Future[Observed[Any]]]]:
     """Organisation-wide reads from the caller's account: SCPs once, detection delegation per
     audited region. Each part is an error when the caller may not read it."""
-    def capped(fn: Callable[[], Any]) -> Callable[[], Any]:
-        return partial(run.capped, caller.account_id, fn)
+    def capped(fn: Callable[[], Any]) -> Callable[[], Observed[Any]]:
+        return partial(observe, partial(run.capped, caller.account_id, fn))
 
-    work: list[tuple[str, str, Future[Any]]] = [("aws.scp", "", run.pool.submit(capped(partial(
-        orgwide.service_control_policies, caller, audited))))]
-    work += [("aws.org_detection", region, run.pool.submit(capped(partial(
+    work: list[tuple[PartKey[Any], str, Future[Observed[Any]]]] = [
+        (parts.SCP, "", run.pool.submit(capped(partial(
+            orgwide.service_control_policies, caller, audited))))]
+    work += [(parts.ORG_DETECTION, region, run.pool.submit(capped(partial(
         orgwide.org_detection, caller, region, accounts)))) for region in regions]
     return work
 
@@ -282,8 +281,8 @@ def _reason(exc: Exception) -> str:
 def _unreachable(snap: TenantSnapshot, error: CollectionError) -> None:
     """Nothing could be read: every rule of the tenant is not_assessed with this reason."""
     snap.add("connector", scope=snap.name, error=error)
-    for name in ("aws.org", "aws.account", "aws.trails"):
-        snap.add(name, scope=error.scope if name == "aws.account" else "", error=error)
+    for key in (parts.ORG, parts.ACCOUNT, parts.TRAILS):
+        snap.add(key.name, scope=error.scope if key is parts.ACCOUNT else "", error=error)
 
 
 def _collect(run: Run, snap: TenantSnapshot, base_creds: Any) -> None:
@@ -297,15 +296,16 @@ def _collect(run: Run, snap: TenantSnapshot, base_creds: Any) -> None:
         return
     snap.identity = ident["Arn"]
     caller = run.account(ident["Account"], None)
+    reader = Reader(snap, classify)
     try:
         org = _organization(run, caller)
-        snap.add("aws.org", org.model_dump(mode="json"))
-        if org.describe_error is not None:      # listed with the run's collection errors too
-            snap.add("aws.org_describe", scope=org.describe_error.scope,
-                     error=org.describe_error)
+        reader.put(parts.ORG, "", Observed[Organization](value=org))
+        refused = org.management_account_id.error
+        if refused is not None:      # listed with the run's collection errors too
+            snap.add(parts.ORG_DESCRIBE.name, scope=refused.scope, error=refused)
     except Failed as exc:
         org = None
-        snap.add("aws.org", error=exc.error)
+        snap.add(parts.ORG.name, error=exc.error)
         if run.target.organization:
             _unreachable(snap, exc.error)
             return
@@ -343,18 +343,19 @@ def _collect(run: Run, snap: TenantSnapshot, base_creds: Any) -> None:
     read_bucket = bucket_reader(run.capped, open_, accounts, owner_of)
     read_group = log_group_reader(accounts, owner_of)
     later: dict[str, dict[str, Future[Any]]] = {"trail": {}, "bucket": {}, "group": {}}
-    done: dict[tuple[int, int], tuple[AccountState, str, Any, list[tuple[str, Any]]]] = {}
+    done: dict[tuple[int, int], tuple[AccountState, str, Observed[list[dict[str, Any]]],
+                                      Regional]] = {}
     for n, rfut in enumerate(as_completed(pending), 1):
         i, j, state, region = pending[rfut]
-        listing, parts = rfut.result()
-        done[(i, j)] = (state, region, listing, parts)
+        listing, regional = rfut.result()
+        done[(i, j)] = (state, region, listing, regional)
         run.ctx.progress("aws account-regions", n, len(pending))
-        for raw in listing if isinstance(listing, list) else []:
+        for raw in listing.value or []:
             arn = raw["TrailARN"]
-            if arn in trails:
+            if arn in trails or state.acct is None:
                 continue
             t = trails[arn] = readers.trail_record(raw)
-            seen_by[arn] = state.acct  # type: ignore[assignment]
+            seen_by[arn] = state.acct
             later["trail"][arn] = run.pool.submit(
                 run.capped, t.account_id, partial(readers.trail_details, owner_of(t), t))
             if t.s3_bucket and t.s3_bucket not in later["bucket"]:
@@ -363,50 +364,36 @@ def _collect(run: Run, snap: TenantSnapshot, base_creds: Any) -> None:
             if group and group not in later["group"]:
                 later["group"][group] = run.pool.submit(read_group, group, t)
 
-    per_account = {st.account_id: AccountTrails(account_id=st.account_id, name=st.name,
-                                                regions=st.regions) for st in open_}
+    listed: dict[str, dict[str, Observed[list[str]]]] = {st.account_id: {} for st in open_}
     for key in sorted(done):
-        state, region, listing, parts = done[key]
-        record = per_account[state.account_id]
-        if isinstance(listing, CollectionError):
-            record.region_errors.append(listing)
-        else:
-            record.trail_arns += [r["TrailARN"] for r in listing
-                                  if r["TrailARN"] not in record.trail_arns]
-        for name, data in parts:
-            scope = f"{state.account_id}/{region}"
-            if isinstance(data, CollectionError):
-                snap.add(name, scope=scope, error=data)
-            else:
-                snap.add(name, data.model_dump(mode="json"), scope=scope)
+        state, region, listing, regional = done[key]
+        listed[state.account_id][region] = Observed[list[str]](
+            value=[r["TrailARN"] for r in listing.value]) if listing.value is not None else \
+            Observed[list[str]](error=listing.error)
+        for part, got in regional:
+            reader.put(part, f"{state.account_id}/{region}", got)
     for st in states:
         if st.acct is None:
-            snap.add("aws.account", scope=st.account_id, error=st.error)
+            snap.add(parts.ACCOUNT.name, scope=st.account_id, error=st.error)
         else:
-            snap.add("aws.account", per_account[st.account_id].model_dump(mode="json"),
-                     scope=st.account_id)
+            reader.put(parts.ACCOUNT, st.account_id, Observed[AccountTrails](value=AccountTrails(
+                account_id=st.account_id, name=st.name, regions=st.regions,
+                listed=listed[st.account_id])))
     if org is not None and org.id:
         org_parts = _orgwide(run, caller, accounts, [st.account_id for st in open_],
                              sorted({r for st in open_ for r in st.regions}))
     else:
         org_parts = []
-    for f in later["trail"].values():
-        f.result()
-    snap.add("aws.trails", TrailList(trails=sorted(trails.values(), key=lambda t: t.arn))
-             .model_dump(mode="json"))
-    for name, scope, job in org_parts:
-        try:
-            snap.add(name, job.result().model_dump(mode="json"), scope=scope)
-        except Failed as exc:
-            snap.add(name, scope=scope, error=exc.error)
+    for arn, f in later["trail"].items():
+        trails[arn] = f.result()
+    reader.put(parts.TRAILS, "", Observed[list[Trail]](
+        value=sorted(trails.values(), key=lambda t: t.arn)))
+    for part, scope, job in org_parts:
+        reader.put(part, scope, job.result())
     for name in sorted(later["bucket"]):
-        snap.add("aws.bucket", later["bucket"][name].result().model_dump(mode="json"),
-                 scope=name)
+        reader.put(parts.BUCKET, name, Observed[TrailBucket](
+            value=later["bucket"][name].result()))
     for arn in sorted(later["group"]):
-        got = later["group"][arn].result()
-        if isinstance(got, CollectionError):
-            snap.add("aws.log_group", scope=arn, error=got)
-        else:
-            snap.add("aws.log_group", got.model_dump(mode="json"), scope=arn)
+        reader.put(parts.LOG_GROUP, arn, later["group"][arn].result())
     from connectors.aws import siem  # the paths a SIEM reads the trails by
     siem.collect(run, snap, trails.values(), accounts, owner_of)

@@ -1,20 +1,9 @@
 """AWS snapshot records: the logging configuration, named for the domain, not for boto3.
 
-Parts written by the AWS connector (scope in brackets):
-- ``aws.org`` [""]: the Organization the audited accounts belong to (``Organization``).
-- ``aws.account`` [account id]: regions audited, trail ARNs visible there and the regions whose
-  trail listing failed (``AccountTrails``); an error when the account could not be reached.
-- ``aws.trails`` [""]: every trail of the tenant, once per ARN (``TrailList``).
-- ``aws.bucket`` [bucket name]: each trail bucket's owner and protection (``TrailBucket``).
-- ``aws.log_group`` [log group ARN]: each trail log group, its metric filters, the alarms on
-  them and the SNS subscribers behind the alarms (``LogGroup``).
-- ``aws.lake``, ``aws.config``, ``aws.config_aggregators``, ``aws.vpcs``, ``aws.kms``,
-  ``aws.guardduty``, ``aws.securityhub`` [account/region]: regional services
-  (``EventDataStores``, ``ConfigRecorders``, ``ConfigAggregators``, ``VpcFlowLogs``,
-  ``KmsKeys``, ``GuardDuty``, ``SecurityHub``).
-- ``aws.scp`` [""] and ``aws.org_detection`` [region]: organisation-wide settings read from
-  the caller's account (``ServiceControlPolicies``, ``OrgDetection``), when it is in an
-  Organization.
+The parts the AWS connector writes, their scopes and data types, are declared in
+``connectors/aws/parts.py``. Records are frozen; every field a reader could fail to read is an
+``Observed[...]``: the value seen (a seen None means "none set" where the API says so), or the
+``CollectionError`` that kept it unseen.
 """
 
 from __future__ import annotations
@@ -22,14 +11,30 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
-from auditor.snapshot import CollectionError
+from auditor.observed import CollectionError, Observed
 
 NEVER_EXPIRES = 36500      # days: how "kept forever" is written in retention evidence
 
 
-class DataEventScope(BaseModel):
+class Record(BaseModel):
+    """A frozen snapshot record."""
+
+    model_config = ConfigDict(frozen=True)
+
+
+def unread(api: str, scope: str = "") -> Observed[Any]:
+    """A field that was not read (the default of every ``Observed`` field: fail closed)."""
+    return Observed[Any](error=CollectionError(api=api, scope=scope, code="NotRead",
+                                               reason="not read"))
+
+
+def _unread(api: str) -> Any:
+    return Field(default_factory=lambda: unread(api))
+
+
+class DataEventScope(Record):
     """Data events a selector logs for one resource type."""
 
     resource_type: str                  # e.g. AWS::S3::Object
@@ -42,7 +47,7 @@ class DataEventScope(BaseModel):
     narrowed_by: dict[str, list[str]] = Field(default_factory=dict)
 
 
-class EventSelection(BaseModel):
+class EventSelection(Record):
     """Classic and advanced event selectors, reduced to what the rules judge."""
 
     style: str                          # classic | advanced | none
@@ -53,7 +58,7 @@ class EventSelection(BaseModel):
     raw: list[dict[str, object]] = Field(default_factory=list)   # the selectors as returned
 
 
-class TrailStatus(BaseModel):
+class TrailStatus(Record):
     is_logging: bool
     latest_delivery_time: datetime | None = None
     latest_delivery_error: str | None = None
@@ -62,7 +67,7 @@ class TrailStatus(BaseModel):
     latest_cloudwatch_logs_delivery_error: str | None = None
 
 
-class Trail(BaseModel):
+class Trail(Record):
     arn: str
     name: str
     account_id: str                     # the account that owns the trail (from its ARN)
@@ -74,45 +79,56 @@ class Trail(BaseModel):
     kms_key_id: str | None = None
     s3_bucket: str | None = None
     cloudwatch_logs_log_group_arn: str | None = None
-    status: TrailStatus | None = None
-    status_error: CollectionError | None = None
-    selection: EventSelection | None = None
-    selection_error: CollectionError | None = None
-    insight_types: list[str] | None = None
-    insight_error: CollectionError | None = None
+    status: Observed[TrailStatus] = _unread("cloudtrail:GetTrailStatus")
+    selection: Observed[EventSelection] = _unread("cloudtrail:GetEventSelectors")
+    insight_types: Observed[list[str]] = _unread("cloudtrail:GetInsightSelectors")
+
+    @property
+    def logging(self) -> bool | None:
+        """Whether the trail is logging; None when its status was not read."""
+        return self.status.value.is_logging if self.status.value is not None else None
 
 
-class TrailList(BaseModel):
-    trails: list[Trail] = Field(default_factory=list)
-
-
-class AccountTrails(BaseModel):
+class AccountTrails(Record):
     account_id: str
     name: str = ""
     regions: list[str] = Field(default_factory=list)
-    trail_arns: list[str] = Field(default_factory=list)     # visible from the audited regions
-    region_errors: list[CollectionError] = Field(default_factory=list)
+    # region -> ARNs of the trails ``DescribeTrails`` lists there (or why it could not)
+    listed: dict[str, Observed[list[str]]] = Field(default_factory=dict)
+
+    @property
+    def trail_arns(self) -> list[str]:
+        """The trails visible from the audited regions whose listing was read."""
+        out: list[str] = []
+        for got in self.listed.values():
+            out += [a for a in got.value or [] if a not in out]
+        return out
+
+    @property
+    def region_errors(self) -> list[CollectionError]:
+        return [got.error for got in self.listed.values() if got.error is not None]
 
 
-class OrgAccount(BaseModel):
+class OrgAccount(Record):
     id: str
     name: str = ""
     status: str = "ACTIVE"
 
 
-class Organization(BaseModel):
-    """Organization membership. ``id`` is None when the account is in no Organization."""
+class Organization(Record):
+    """Organization membership. ``id`` is None when the account is in no Organization (or
+    ``DescribeOrganization`` was refused: then ``management_account_id`` holds the error)."""
 
     id: str | None = None
-    management_account_id: str | None = None
+    management_account_id: Observed[str | None] = Field(
+        default_factory=lambda: Observed[str | None](value=None))
     accounts: list[OrgAccount] = Field(default_factory=list)   # listed (organisation mode)
     skipped: list[OrgAccount] = Field(default_factory=list)    # suspended or excluded
     listed: bool = False                                       # accounts were enumerated
     listed_by: str | None = None                               # the account that listed them
-    describe_error: CollectionError | None = None              # DescribeOrganization refused
 
 
-class PublicAccessBlock(BaseModel):
+class PublicAccessBlock(Record):
     block_public_acls: bool = False
     ignore_public_acls: bool = False
     block_public_policy: bool = False
@@ -123,7 +139,7 @@ class PublicAccessBlock(BaseModel):
                     self.restrict_public_buckets))
 
 
-class LifecycleRule(BaseModel):
+class LifecycleRule(Record):
     id: str = ""
     prefix: str = ""
     expiration_days: int | None = None
@@ -132,37 +148,44 @@ class LifecycleRule(BaseModel):
     archive_after_days: int | None = None   # first transition to an archive storage class
 
 
-class TrailBucket(BaseModel):
-    """A trail's S3 bucket. Each field is None when it could not be read (see ``errors``)."""
+class ObjectLock(Record):
+    """``GetObjectLockConfiguration``: ObjectLockEnabled and Rule.DefaultRetention (S3 API
+    reference: Mode GOVERNANCE|COMPLIANCE and Days or Years). No default rule (mode None):
+    nothing CloudTrail writes is locked."""
+
+    enabled: bool = False
+    mode: str | None = None
+    days: int | None = None                  # the default retention in days (Years x 365)
+    years: int | None = None                 # as configured, when given in years
+
+
+class TrailBucket(Record):
+    """A trail's S3 bucket: each protection as read, or why it could not be."""
 
     name: str
-    owner_account_id: str | None = None      # the audited account whose ListBuckets has it
+    # the audited account whose ListBuckets has it; a seen None: in none of those listed
+    owner_account_id: Observed[str | None] = _unread("s3:ListBuckets")
     not_in_accounts: list[str] = Field(default_factory=list)   # listed and not found there
-    access_logging: bool | None = None
-    public_access_block: PublicAccessBlock | None = None     # None + no error: none set
-    account_public_access_block: PublicAccessBlock | None = None
-    policy_public: bool | None = None
-    acl_public: bool | None = None
-    versioning: str | None = None            # Enabled | Suspended | Off
-    mfa_delete: bool | None = None
-    object_lock: bool | None = None          # ObjectLockEnabled
-    # Rule.DefaultRetention of GetObjectLockConfiguration (S3 API reference,
-    # "GetObjectLockConfiguration" / "DefaultRetention": Mode GOVERNANCE|COMPLIANCE and Days
-    # or Years). None: no default rule, so nothing CloudTrail writes is locked.
-    object_lock_mode: str | None = None
-    object_lock_days: int | None = None      # the default retention in days (Years x 365)
-    object_lock_years: int | None = None     # as configured, when given in years
-    lifecycle: list[LifecycleRule] | None = None
-    errors: dict[str, CollectionError] = Field(default_factory=dict)
+    access_logging: Observed[bool] = _unread("s3:GetBucketLogging")
+    public_access_block: Observed[PublicAccessBlock | None] = _unread(   # None: none set
+        "s3:GetPublicAccessBlock")
+    account_public_access_block: Observed[PublicAccessBlock | None] = _unread(
+        "s3control:GetPublicAccessBlock")
+    policy_public: Observed[bool] = _unread("s3:GetBucketPolicyStatus")
+    acl_public: Observed[bool] = _unread("s3:GetBucketAcl")
+    versioning: Observed[str] = _unread("s3:GetBucketVersioning")   # Enabled | Suspended | Off
+    mfa_delete: Observed[bool] = _unread("s3:GetBucketVersioning")
+    object_lock: Observed[ObjectLock] = _unread("s3:GetObjectLockConfiguration")
+    lifecycle: Observed[list[LifecycleRule]] = _unread("s3:GetBucketLifecycleConfiguration")
 
 
-class MetricFilter(BaseModel):
+class MetricFilter(Record):
     name: str
     pattern: str
     metrics: list[tuple[str, str]] = Field(default_factory=list)   # (namespace, metric name)
 
 
-class Alarm(BaseModel):
+class Alarm(Record):
     name: str
     namespace: str = ""
     metric_name: str = ""
@@ -170,24 +193,24 @@ class Alarm(BaseModel):
     sns_topics: list[str] = Field(default_factory=list)
 
 
-class LogGroup(BaseModel):
+class LogGroup(Record):
     arn: str
     name: str
     account_id: str
     region: str
     exists: bool = True
     retention_days: int | None = None        # None: never expire
-    metric_filters: list[MetricFilter] = Field(default_factory=list)
-    alarms: list[Alarm] = Field(default_factory=list)           # alarms on the filters' metrics
-    subscribers: dict[str, int] = Field(default_factory=dict)    # topic ARN -> confirmed subs
-    errors: dict[str, CollectionError] = Field(default_factory=dict)
+    metric_filters: Observed[list[MetricFilter]] = _unread("logs:DescribeMetricFilters")
+    # the alarms on the filters' metrics
+    alarms: Observed[list[Alarm]] = _unread("cloudwatch:DescribeAlarms")
+    # topic ARN -> confirmed subscribers
+    subscribers: dict[str, Observed[int]] = Field(default_factory=dict)
 
 
-class EventDataStore(BaseModel):
-    """A CloudTrail Lake event data store, as ``GetEventDataStore`` returns it (the list
-    call's copies of these fields are deprecated)."""
+class StoreSettings(Record):
+    """What ``GetEventDataStore`` says of a CloudTrail Lake event data store (the list call's
+    copies of these fields are deprecated)."""
 
-    arn: str
     name: str = ""
     status: str = ""
     retention_days: int | None = None
@@ -196,17 +219,20 @@ class EventDataStore(BaseModel):
     # eventCategory values of its advanced selectors: Management/Data/NetworkActivity for
     # CloudTrail events; ConfigurationItem, Insight, Evidence or ActivityAuditLog otherwise.
     event_categories: list[str] = Field(default_factory=list)
-    error: CollectionError | None = None      # GetEventDataStore failed for this store
 
     def holds_cloudtrail_events(self) -> bool:
         return bool(set(self.event_categories) & {"Management", "Data", "NetworkActivity"})
 
 
-class EventDataStores(BaseModel):
-    stores: list[EventDataStore] = Field(default_factory=list)
+class EventDataStore(Record):
+    """A CloudTrail Lake event data store: listed, then read with ``GetEventDataStore``."""
+
+    arn: str
+    name: str = ""
+    settings: Observed[StoreSettings] = _unread("cloudtrail:GetEventDataStore")
 
 
-class Recorder(BaseModel):
+class Recorder(Record):
     name: str
     all_supported: bool = False
     include_global_resource_types: bool = False
@@ -214,84 +240,72 @@ class Recorder(BaseModel):
     last_status: str = ""
 
 
-class ConfigRecorders(BaseModel):
-    recorders: list[Recorder] = Field(default_factory=list)
-
-
-class Vpc(BaseModel):
+class Vpc(Record):
     id: str
     is_default: bool = False
     flow_logs: list[str] = Field(default_factory=list)           # ids of ACTIVE flow logs
 
 
-class VpcFlowLogs(BaseModel):
-    vpcs: list[Vpc] = Field(default_factory=list)
-
-
-class KmsKey(BaseModel):
+class KmsKey(Record):
     arn: str
     manager: str = "CUSTOMER"                # CUSTOMER | AWS
     state: str = ""
     usage: str = ""                          # ENCRYPT_DECRYPT | SIGN_VERIFY | ...
     spec: str = ""                           # SYMMETRIC_DEFAULT | RSA_2048 | ...
     created: datetime | None = None
-    rotation_enabled: bool | None = None     # None: not applicable or not read
-    error: CollectionError | None = None
+    # seen None: rotation does not apply to the key; an error: DescribeKey or
+    # GetKeyRotationStatus failed
+    rotation_enabled: Observed[bool | None] = Field(
+        default_factory=lambda: Observed[bool | None](value=None))
 
 
-class KmsKeys(BaseModel):
-    keys: list[KmsKey] = Field(default_factory=list)
+class GuardDuty(Record):
+    detectors: dict[str, Observed[str]] = Field(default_factory=dict)   # id -> status
 
 
-class GuardDuty(BaseModel):
-    detectors: dict[str, str] = Field(default_factory=dict)      # detector id -> status
-    errors: list[CollectionError] = Field(default_factory=list)
-
-
-class SecurityHub(BaseModel):
+class SecurityHub(Record):
     """Security Hub CSPM (``DescribeHub``) and the unified Security Hub
-    (``DescribeSecurityHubV2``), which can run without the CSPM hub. None: not read."""
+    (``DescribeSecurityHubV2``), which can run without the CSPM hub."""
 
-    enabled: bool | None = None              # the CSPM hub (DescribeHub)
+    enabled: Observed[bool] = _unread("securityhub:DescribeHub")   # the CSPM hub
     hub_arn: str | None = None
-    hub_error: CollectionError | None = None
-    unified: bool | None = None              # DescribeSecurityHubV2 (asked when no CSPM hub)
+    # DescribeSecurityHubV2, asked when no CSPM hub is seen on (seen None: not asked)
+    unified: Observed[bool | None] = Field(
+        default_factory=lambda: Observed[bool | None](value=None))
     hub_v2_arn: str | None = None
-    unified_error: CollectionError | None = None
-    standards: list[str] | None = None       # enabled standards, None when not read
-    standards_error: CollectionError | None = None
+    # enabled standards (seen None: not asked, the CSPM hub is not on)
+    standards: Observed[list[str] | None] = Field(
+        default_factory=lambda: Observed[list[str] | None](value=None))
 
     def on(self) -> bool | None:
         """Either hub on: True; both seen off: False; otherwise unknown."""
-        if self.enabled or self.unified:
+        if self.enabled.value or self.unified.value:
             return True
-        if self.enabled is False and self.unified is False:
+        if self.enabled.value is False and self.unified.value is False:
             return False
         return None
 
 
 # --- Organisation-wide settings (read from the audit's caller account) --------------------
 
-class ScpPolicy(BaseModel):
+class ScpPolicy(Record):
     """A service control policy: its document and where it is attached."""
 
     id: str
     name: str = ""
     aws_managed: bool = False
-    document: dict[str, Any] | None = None   # DescribePolicy Content, parsed
-    targets: list[str] = Field(default_factory=list)   # root, OU and account ids
-    error: CollectionError | None = None
+    document: Observed[dict[str, Any]] = _unread("organizations:DescribePolicy")
+    targets: Observed[list[str]] = _unread("organizations:ListTargetsForPolicy")
 
 
-class ServiceControlPolicies(BaseModel):
-    """``aws.scp`` [""]: the Organization's SCPs and each audited account's ancestors."""
+class ServiceControlPolicies(Record):
+    """The Organization's SCPs and each audited account's ancestors."""
 
     policies: list[ScpPolicy] = Field(default_factory=list)
-    parents: dict[str, list[str]] = Field(default_factory=dict)   # account -> OUs..., root
-    parent_errors: dict[str, CollectionError] = Field(default_factory=dict)
+    parents: dict[str, Observed[list[str]]] = Field(default_factory=dict)  # account -> OUs, root
 
 
-class Aggregator(BaseModel):
+class Aggregator(Record):
     name: str
     arn: str = ""
     organization: bool = False               # OrganizationAggregationSource
@@ -299,13 +313,7 @@ class Aggregator(BaseModel):
     regions: list[str] = Field(default_factory=list)
 
 
-class ConfigAggregators(BaseModel):
-    """``aws.config_aggregators`` [account/region]: the account's Config aggregators."""
-
-    aggregators: list[Aggregator] = Field(default_factory=list)
-
-
-class GuardDutyOrgConfig(BaseModel):
+class GuardDutyOrgConfig(Record):
     """GuardDuty ``DescribeOrganizationConfiguration``: NEW | ALL | NONE for each."""
 
     auto_enable_members: str = "NONE"
@@ -313,51 +321,45 @@ class GuardDutyOrgConfig(BaseModel):
     eks_audit_logs: str = "NONE"
 
 
-class OrgDetection(BaseModel):
-    """``aws.org_detection`` [region]: the delegated administrators of GuardDuty and Security
-    Hub, and GuardDuty's organisation configuration (read as the GuardDuty administrator)."""
+class OrgDetection(Record):
+    """The delegated administrators of GuardDuty and Security Hub, and GuardDuty's
+    organisation configuration (read as the GuardDuty administrator; seen None: not asked,
+    as GuardDuty has no delegated administrator)."""
 
-    guardduty_admins: list[str] | None = None
-    guardduty_admins_error: CollectionError | None = None
-    guardduty_config: GuardDutyOrgConfig | None = None
-    guardduty_config_error: CollectionError | None = None
-    securityhub_admins: list[str] | None = None
-    securityhub_admins_error: CollectionError | None = None
+    guardduty_admins: Observed[list[str]] = _unread(
+        "guardduty:ListOrganizationAdminAccounts")
+    guardduty_config: Observed[GuardDutyOrgConfig | None] = Field(
+        default_factory=lambda: Observed[GuardDutyOrgConfig | None](value=None))
+    securityhub_admins: Observed[list[str]] = _unread(
+        "securityhub:ListOrganizationAdminAccounts")
 
 # --- Paths a SIEM reads (connectors/aws/siem.py) -------------------------------------------
-# ``aws.log_group_subscriptions`` [log group ARN] (``SubscriptionFilters``),
-# ``aws.bucket_notifications`` [bucket name] (``BucketNotifications``) and
-# ``aws.security_lake`` [account id] (``SecurityLake``): each an error when unreadable.
 
-class SubscriptionFilter(BaseModel):
+class SubscriptionFilter(Record):
     name: str
     destination_arn: str                # Kinesis, Firehose, Lambda or a cross-account destination
     pattern: str = ""                   # "" forwards every event
 
 
-class SubscriptionFilters(BaseModel):
-    filters: list[SubscriptionFilter] = Field(default_factory=list)
-
-
-class BucketNotification(BaseModel):
+class BucketNotification(Record):
     kind: str                           # sqs | sns | lambda
     target_arn: str
     events: list[str] = Field(default_factory=list)
     key_filters: list[tuple[str, str]] = Field(default_factory=list)   # (prefix|suffix, value)
 
 
-class BucketNotifications(BaseModel):
+class BucketNotifications(Record):
     notifications: list[BucketNotification] = Field(default_factory=list)
     eventbridge: bool = False           # EventBridgeConfiguration present: every event to the bus
 
 
-class SecurityLakeSource(BaseModel):
+class SecurityLakeSource(Record):
     account: str
     region: str
     source: str                         # CLOUD_TRAIL_MGMT | S3_DATA | ... or a custom source
 
 
-class SecurityLake(BaseModel):
+class SecurityLake(Record):
     """Data lakes visible to the account and the log sources they ingest."""
 
     lakes: dict[str, str] = Field(default_factory=dict)      # region -> createStatus

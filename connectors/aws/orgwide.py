@@ -19,16 +19,16 @@ import json
 from functools import partial
 from typing import Any
 
-from auditor.snapshot import CollectionError
+from auditor.observed import CollectionError, Observed
 from connectors.aws.client import Account, Failed
 from connectors.aws.model import (
     Aggregator,
-    ConfigAggregators,
     GuardDutyOrgConfig,
     OrgDetection,
     ScpPolicy,
     ServiceControlPolicies,
 )
+from connectors.aws.observing import observe
 
 
 def not_collected(api: str, scope: str, reason: str, code: str) -> CollectionError:
@@ -39,25 +39,28 @@ def service_control_policies(caller: Account, account_ids: list[str]
                              ) -> ServiceControlPolicies:
     """Every SCP with its document and targets, and each account's chain of parents."""
     org = caller.client("organizations", caller.home)
-    out = ServiceControlPolicies()
+    policies = []
     listed = caller.pages("organizations", caller.home, "ListPolicies", "Policies",
                           Filter="SERVICE_CONTROL_POLICY")
     for p in listed:
-        pol = ScpPolicy(id=p["Id"], name=p.get("Name", ""),
-                        aws_managed=bool(p.get("AwsManaged")))
+        pid = p["Id"]
         try:
             got = caller.call("organizations", caller.home, "DescribePolicy",
-                              partial(org.describe_policy, PolicyId=pol.id), scope=pol.id)
-            pol.document = json.loads(got["Policy"].get("Content") or "{}")
-            targets = caller.pages("organizations", caller.home, "ListTargetsForPolicy", "Targets",
-                                   scope=pol.id, PolicyId=pol.id)
-            pol.targets = sorted(t["TargetId"] for t in targets)
+                              partial(org.describe_policy, PolicyId=pid), scope=pid)
+            document: Observed[dict[str, Any]] = Observed[dict[str, Any]](
+                value=json.loads(got["Policy"].get("Content") or "{}"))
         except Failed as exc:
-            pol.error = exc.error
+            document = Observed[dict[str, Any]](error=exc.error)
         except ValueError as exc:          # Content that is not JSON
-            pol.error = not_collected("organizations:DescribePolicy", pol.id, str(exc)[:200],
-                                      code="InvalidContent")
-        out.policies.append(pol)
+            document = Observed[dict[str, Any]](error=not_collected(
+                "organizations:DescribePolicy", pid, str(exc)[:200], code="InvalidContent"))
+        if document.error is not None:     # the targets are not read for an unread policy
+            targets = Observed[list[str]](error=document.error)
+        else:
+            targets = observe(partial(_targets, caller, pid))
+        policies.append(ScpPolicy(id=pid, name=p.get("Name", ""),
+                                  aws_managed=bool(p.get("AwsManaged")), document=document,
+                                  targets=targets))
     cache: dict[str, str | None] = {}
 
     def parent(child: str) -> str | None:
@@ -68,17 +71,22 @@ def service_control_policies(caller: Account, account_ids: list[str]
             cache[child] = parents[0]["Id"] if parents else None
         return cache[child]
 
-    for account in account_ids:
-        chain: list[str] = []
-        try:
-            node: str | None = parent(account)
-            while node is not None and len(chain) < 10:     # OUs nest at most 5 deep
-                chain.append(node)
-                node = None if node.startswith("r-") else parent(node)
-            out.parents[account] = chain
-        except Failed as exc:
-            out.parent_errors[account] = exc.error
-    return out
+    def chain(account: str) -> list[str]:
+        out: list[str] = []
+        node: str | None = parent(account)
+        while node is not None and len(out) < 10:     # OUs nest at most 5 deep
+            out.append(node)
+            node = None if node.startswith("r-") else parent(node)
+        return out
+
+    return ServiceControlPolicies(policies=policies, parents={
+        account: observe(partial(chain, account)) for account in account_ids})
+
+
+def _targets(caller: Account, policy: str) -> list[str]:
+    return sorted(t["TargetId"] for t in caller.pages(
+        "organizations", caller.home, "ListTargetsForPolicy", "Targets", scope=policy,
+        PolicyId=policy))
 
 
 def _guardduty_config(raw: dict[str, Any]) -> GuardDutyOrgConfig:
@@ -102,53 +110,48 @@ def _guardduty_config(raw: dict[str, Any]) -> GuardDutyOrgConfig:
 def org_detection(caller: Account, region: str, accounts: dict[str, Account]) -> OrgDetection:
     """The delegated administrators of GuardDuty and Security Hub in one region, and the
     GuardDuty organisation configuration, read as that administrator (only it may)."""
-    out = OrgDetection()
-    try:
-        admins = caller.pages("guardduty", region, "ListOrganizationAdminAccounts",
-                              "AdminAccounts")
-        out.guardduty_admins = sorted(a["AdminAccountId"] for a in admins
-                                      if a.get("AdminStatus", "ENABLED") == "ENABLED")
-    except Failed as exc:
-        out.guardduty_admins_error = exc.error
-    if out.guardduty_admins:
-        admin = out.guardduty_admins[0]
+    gd_admins = observe(lambda: sorted(
+        a["AdminAccountId"] for a in caller.pages("guardduty", region,
+                                                  "ListOrganizationAdminAccounts",
+                                                  "AdminAccounts")
+        if a.get("AdminStatus", "ENABLED") == "ENABLED"))
+    config: Observed[GuardDutyOrgConfig | None] = Observed[GuardDutyOrgConfig | None](
+        value=None)       # not asked: no delegated administrator (or not read)
+    if gd_admins.value:
+        admin = gd_admins.value[0]
         acct = accounts.get(admin)
-        api = "guardduty:DescribeOrganizationConfiguration"
         if acct is None:
-            out.guardduty_config_error = not_collected(
-                api, f"{admin}/{region}", "the GuardDuty delegated administrator is not among "
-                "the audited accounts", code="OutOfScope")
+            config = Observed[GuardDutyOrgConfig | None](error=not_collected(
+                "guardduty:DescribeOrganizationConfiguration", f"{admin}/{region}",
+                "the GuardDuty delegated administrator is not among the audited accounts",
+                code="OutOfScope"))
         else:
-            try:
-                detectors = acct.pages("guardduty", region, "ListDetectors", "DetectorIds")
-                if not detectors:
-                    out.guardduty_config = GuardDutyOrgConfig()
-                else:
-                    gd = acct.client("guardduty", region)
-                    raw = acct.call("guardduty", region, "DescribeOrganizationConfiguration",
-                                    partial(gd.describe_organization_configuration,
-                                            DetectorId=detectors[0]))
-                    out.guardduty_config = _guardduty_config(raw)
-            except Failed as exc:
-                out.guardduty_config_error = exc.error
-    try:
-        admins = caller.pages("securityhub", region, "ListOrganizationAdminAccounts",
-                              "AdminAccounts")
-        out.securityhub_admins = sorted(a["AccountId"] for a in admins
-                                        if a.get("Status", "ENABLED") == "ENABLED")
-    except Failed as exc:
-        out.securityhub_admins_error = exc.error
-    return out
+            config = observe(partial(_admin_config, acct, region))
+    sh_admins = observe(lambda: sorted(
+        a["AccountId"] for a in caller.pages("securityhub", region,
+                                             "ListOrganizationAdminAccounts", "AdminAccounts")
+        if a.get("Status", "ENABLED") == "ENABLED"))
+    return OrgDetection(guardduty_admins=gd_admins, guardduty_config=config,
+                        securityhub_admins=sh_admins)
 
 
-def config_aggregators(acct: Account, region: str) -> ConfigAggregators:
-    raw = acct.pages("config", region, "DescribeConfigurationAggregators",
-                     "ConfigurationAggregators")
-    out = ConfigAggregators()
-    for a in raw:
+def _admin_config(acct: Account, region: str) -> GuardDutyOrgConfig | None:
+    detectors = acct.pages("guardduty", region, "ListDetectors", "DetectorIds")
+    if not detectors:
+        return GuardDutyOrgConfig()
+    gd = acct.client("guardduty", region)
+    raw = acct.call("guardduty", region, "DescribeOrganizationConfiguration",
+                    partial(gd.describe_organization_configuration, DetectorId=detectors[0]))
+    return _guardduty_config(raw)
+
+
+def config_aggregators(acct: Account, region: str) -> list[Aggregator]:
+    out = []
+    for a in acct.pages("config", region, "DescribeConfigurationAggregators",
+                        "ConfigurationAggregators"):
         src = a.get("OrganizationAggregationSource")
         accounts = a.get("AccountAggregationSources") or []
-        out.aggregators.append(Aggregator(
+        out.append(Aggregator(
             name=a.get("ConfigurationAggregatorName", ""),
             arn=a.get("ConfigurationAggregatorArn", ""), organization=src is not None,
             all_regions=bool((src or {}).get("AllAwsRegions")) if src is not None

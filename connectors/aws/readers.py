@@ -1,34 +1,35 @@
 """Readers: each turns the answers of a few read-only calls into one snapshot record.
 
 A reader raises ``Failed`` when its record cannot be built at all; a field it could not read
-is left None with the error recorded beside it.
+is an ``Observed`` holding the error. Records are frozen: each is built once, from values read
+first.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import partial
 from typing import Any
 
-from auditor.snapshot import CollectionError
+from auditor.observed import CollectionError, Observed, PartKey
+from connectors.aws import parts
 from connectors.aws.client import Account, Failed
 from connectors.aws.model import (
     Alarm,
-    ConfigRecorders,
     EventDataStore,
-    EventDataStores,
     EventSelection,
     GuardDuty,
     KmsKey,
-    KmsKeys,
     LogGroup,
     MetricFilter,
     Recorder,
     SecurityHub,
+    StoreSettings,
     Trail,
     TrailStatus,
     Vpc,
-    VpcFlowLogs,
 )
+from connectors.aws.observing import observe
 from connectors.aws.orgwide import config_aggregators
 from connectors.aws.selectors import from_advanced, from_classic
 
@@ -54,15 +55,16 @@ def trail_record(raw: dict[str, Any]) -> Trail:
         cloudwatch_logs_log_group_arn=raw.get("CloudWatchLogsLogGroupArn") or None)
 
 
-def trail_details(acct: Account, trail: Trail) -> None:
-    """Status, event selectors and insight selectors, each read once by ARN in the trail's
-    home region (where real AWS answers for every trail, shadow or not)."""
+def trail_details(acct: Account, trail: Trail) -> Trail:
+    """The trail with its status, event selectors and insight selectors, each read once by ARN
+    in the trail's home region (where real AWS answers for every trail, shadow or not)."""
     region = trail.home_region
     ct = acct.client("cloudtrail", region)
-    try:
+
+    def status() -> TrailStatus:
         s = acct.call("cloudtrail", region, "GetTrailStatus",
                       lambda: ct.get_trail_status(Name=trail.arn), scope=trail.arn)
-        trail.status = TrailStatus(
+        return TrailStatus(
             is_logging=bool(s.get("IsLogging")),
             latest_delivery_time=s.get("LatestDeliveryTime"),
             latest_delivery_error=s.get("LatestDeliveryError") or None,
@@ -70,66 +72,62 @@ def trail_details(acct: Account, trail: Trail) -> None:
             latest_cloudwatch_logs_delivery_time=s.get("LatestCloudWatchLogsDeliveryTime"),
             latest_cloudwatch_logs_delivery_error=(
                 s.get("LatestCloudWatchLogsDeliveryError") or None))
-    except Failed as exc:
-        trail.status_error = exc.error
-    try:
+
+    def selection() -> EventSelection:
         resp = acct.call("cloudtrail", region, "GetEventSelectors",
                          lambda: ct.get_event_selectors(TrailName=trail.arn), scope=trail.arn)
         advanced, classic = resp.get("AdvancedEventSelectors"), resp.get("EventSelectors")
-        trail.selection = (from_advanced(advanced) if advanced else
-                           from_classic(classic) if classic else EventSelection(style="none"))
-    except Failed as exc:
-        trail.selection_error = exc.error
-    try:
+        return (from_advanced(advanced) if advanced else
+                from_classic(classic) if classic else EventSelection(style="none"))
+
+    def insights() -> list[str]:
         ins = acct.call("cloudtrail", region, "GetInsightSelectors",
                         lambda: ct.get_insight_selectors(TrailName=trail.arn), scope=trail.arn)
-        trail.insight_types = sorted(i.get("InsightType", "")
-                                     for i in ins.get("InsightSelectors") or [])
-    except Failed as exc:
-        if exc.error.code == "InsightNotEnabledException":
-            trail.insight_types = []
-        else:
-            trail.insight_error = exc.error
+        return sorted(i.get("InsightType", "") for i in ins.get("InsightSelectors") or [])
+
+    return trail.model_copy(update={
+        "status": observe(status), "selection": observe(selection),
+        "insight_types": observe(insights, then=[],
+                                 empty=lambda e: e.code == "InsightNotEnabledException")})
 
 
-def event_data_stores(acct: Account, region: str) -> EventDataStores:
+def event_data_stores(acct: Account, region: str) -> list[EventDataStore]:
     """The region's event data stores: listed, then each read with ``GetEventDataStore``
     (the CloudTrail API reference marks ``RetentionPeriod``, ``Status``,
     ``AdvancedEventSelectors``, ``MultiRegionEnabled`` and ``OrganizationEnabled`` in
     ``ListEventDataStores`` as deprecated)."""
     ct = acct.client("cloudtrail", region)
-    out = EventDataStores()
+    out = []
     for item in acct.pages("cloudtrail", region, "ListEventDataStores", "EventDataStores"):
-        arn = item.get("EventDataStoreArn", "")
-        store = EventDataStore(arn=arn, name=item.get("Name", ""))
-        try:
+        arn, listed_name = item.get("EventDataStoreArn", ""), item.get("Name", "")
+
+        def settings(arn: str = arn, listed_name: str = listed_name) -> StoreSettings:
             e = acct.call("cloudtrail", region, "GetEventDataStore",
                           partial(ct.get_event_data_store, EventDataStore=arn), scope=arn)
-        except Failed as exc:
-            store.error = exc.error
-            out.stores.append(store)
-            continue
-        store.name = e.get("Name", store.name)
-        store.status = e.get("Status", "")
-        store.retention_days = e.get("RetentionPeriod")
-        store.multi_region = bool(e.get("MultiRegionEnabled"))
-        store.organization = bool(e.get("OrganizationEnabled"))
-        store.event_categories = sorted({
-            v for sel in e.get("AdvancedEventSelectors") or []
-            for f in sel.get("FieldSelectors") or [] if f.get("Field") == "eventCategory"
-            for v in f.get("Equals") or []})
-        out.stores.append(store)
+            return StoreSettings(
+                name=e.get("Name", listed_name), status=e.get("Status", ""),
+                retention_days=e.get("RetentionPeriod"),
+                multi_region=bool(e.get("MultiRegionEnabled")),
+                organization=bool(e.get("OrganizationEnabled")),
+                event_categories=sorted({
+                    v for sel in e.get("AdvancedEventSelectors") or []
+                    for f in sel.get("FieldSelectors") or [] if f.get("Field") == "eventCategory"
+                    for v in f.get("Equals") or []}))
+
+        got = observe(settings)
+        out.append(EventDataStore(arn=arn, name=got.value.name if got.value else listed_name,
+                                  settings=got))
     return out
 
 
 # --- Regional services --------------------------------------------------------------------
 
-def config_recorders(acct: Account, region: str) -> ConfigRecorders:
+def config_recorders(acct: Account, region: str) -> list[Recorder]:
     cfg = acct.client("config", region)
     recs = acct.call("config", region, "DescribeConfigurationRecorders",
                      cfg.describe_configuration_recorders)["ConfigurationRecorders"]
     if not recs:
-        return ConfigRecorders()
+        return []
     status = acct.call("config", region, "DescribeConfigurationRecorderStatus",
                        cfg.describe_configuration_recorder_status
                        )["ConfigurationRecordersStatus"]
@@ -145,24 +143,23 @@ def config_recorders(acct: Account, region: str) -> ConfigRecorders:
             or strategy == "ALL_SUPPORTED_RESOURCE_TYPES",
             include_global_resource_types=bool(group.get("includeGlobalResourceTypes")),
             recording=bool(st.get("recording")), last_status=st.get("lastStatus", "")))
-    return ConfigRecorders(recorders=out)
+    return out
 
 
-def vpc_flow_logs(acct: Account, region: str) -> VpcFlowLogs:
+def vpc_flow_logs(acct: Account, region: str) -> list[Vpc]:
     vpcs = acct.pages("ec2", region, "DescribeVpcs", "Vpcs")
     if not vpcs:
-        return VpcFlowLogs()
+        return []
     logs = acct.pages("ec2", region, "DescribeFlowLogs", "FlowLogs")
     active: dict[str, list[str]] = {}
     for fl in logs:
         if fl.get("FlowLogStatus", "ACTIVE") == "ACTIVE":
             active.setdefault(fl.get("ResourceId", ""), []).append(fl.get("FlowLogId", ""))
-    return VpcFlowLogs(vpcs=[Vpc(id=v["VpcId"], is_default=bool(v.get("IsDefault")),
-                                 flow_logs=sorted(active.get(v["VpcId"], [])))
-                             for v in vpcs])
+    return [Vpc(id=v["VpcId"], is_default=bool(v.get("IsDefault")),
+                flow_logs=sorted(active.get(v["VpcId"], []))) for v in vpcs]
 
 
-def kms_keys(acct: Account, region: str) -> KmsKeys:
+def kms_keys(acct: Account, region: str) -> list[KmsKey]:
     kms = acct.client("kms", region)
     out = []
     for k in acct.pages("kms", region, "ListKeys", "Keys"):
@@ -171,80 +168,78 @@ def kms_keys(acct: Account, region: str) -> KmsKeys:
             meta = acct.call("kms", region, "DescribeKey",
                              partial(kms.describe_key, KeyId=arn), scope=arn)["KeyMetadata"]
         except Failed as exc:
-            out.append(KmsKey(arn=arn, error=exc.error))
+            out.append(KmsKey(arn=arn, rotation_enabled=Observed[bool | None](error=exc.error)))
             continue
-        key = KmsKey(arn=meta.get("Arn", arn), manager=meta.get("KeyManager", "CUSTOMER"),
-                     state=meta.get("KeyState", ""), usage=meta.get("KeyUsage", ""),
-                     spec=meta.get("KeySpec") or meta.get("CustomerMasterKeySpec", ""),
-                     created=meta.get("CreationDate"))
-        if (key.manager == "CUSTOMER" and key.state == "Enabled"
-                and key.spec == "SYMMETRIC_DEFAULT" and key.usage == "ENCRYPT_DECRYPT"
-                and meta.get("Origin", "AWS_KMS") == "AWS_KMS"):
-            try:
-                key.rotation_enabled = bool(acct.call(
-                    "kms", region, "GetKeyRotationStatus",
-                    partial(kms.get_key_rotation_status, KeyId=arn),
-                    scope=arn)["KeyRotationEnabled"])
-            except Failed as exc:
-                key.error = exc.error
-        out.append(key)
-    return KmsKeys(keys=out)
+        manager, state = meta.get("KeyManager", "CUSTOMER"), meta.get("KeyState", "")
+        usage = meta.get("KeyUsage", "")
+        spec = meta.get("KeySpec") or meta.get("CustomerMasterKeySpec", "")
+        rotation: Observed[bool | None] = Observed[bool | None](value=None)   # not applicable
+        if (manager == "CUSTOMER" and state == "Enabled" and spec == "SYMMETRIC_DEFAULT"
+                and usage == "ENCRYPT_DECRYPT" and meta.get("Origin", "AWS_KMS") == "AWS_KMS"):
+            rotation = observe(partial(_rotation, acct, kms, region, arn))
+        out.append(KmsKey(arn=meta.get("Arn", arn), manager=manager, state=state, usage=usage,
+                          spec=spec, created=meta.get("CreationDate"),
+                          rotation_enabled=rotation))
+    return out
 
 
 def guardduty(acct: Account, region: str) -> GuardDuty:
     gd = acct.client("guardduty", region)
-    out = GuardDuty()
+    detectors: dict[str, Observed[str]] = {}
     for det in acct.pages("guardduty", region, "ListDetectors", "DetectorIds"):
-        try:
-            resp = acct.call("guardduty", region, "GetDetector",
-                             partial(gd.get_detector, DetectorId=det))
-            out.detectors[det] = str(resp.get("Status", ""))
-        except Failed as exc:
-            out.errors.append(exc.error)
-    return out
+        detectors[det] = observe(partial(_detector_status, acct, gd, region, det))
+    return GuardDuty(detectors=detectors)
+
+
+def _rotation(acct: Account, kms: Any, region: str, arn: str) -> bool | None:
+    return bool(acct.call("kms", region, "GetKeyRotationStatus",
+                          partial(kms.get_key_rotation_status, KeyId=arn),
+                          scope=arn)["KeyRotationEnabled"])
+
+
+def _detector_status(acct: Account, gd: Any, region: str, detector: str) -> str:
+    return str(acct.call("guardduty", region, "GetDetector",
+                         partial(gd.get_detector, DetectorId=detector)).get("Status", ""))
 
 
 def security_hub(acct: Account, region: str) -> SecurityHub:
     """The CSPM hub, and where it is off or unreadable the unified Security Hub."""
     sh = acct.client("securityhub", region)
-    out = SecurityHub()
-    try:
-        hub = acct.call("securityhub", region, "DescribeHub", sh.describe_hub)
-        out.enabled, out.hub_arn = True, hub.get("HubArn")
-    except Failed as exc:
-        # The documented answer of an account where Security Hub CSPM is not enabled.
-        if exc.error.code == "InvalidAccessException" and "not subscribed" in exc.error.reason:
-            out.enabled = False
-        else:
-            out.hub_error = exc.error
-    if not out.enabled:
+    hub: dict[str, Any] = {}
+
+    def cspm() -> bool:
+        hub.update(acct.call("securityhub", region, "DescribeHub", sh.describe_hub))
+        return True
+
+    # The documented answer of an account where Security Hub CSPM is not enabled.
+    enabled = observe(cspm, then=False, empty=lambda e: e.code == "InvalidAccessException"
+                      and "not subscribed" in e.reason)
+    v2: dict[str, Any] = {}
+    unified: Observed[bool | None] = Observed[bool | None](value=None)     # not asked
+    if not enabled.value:
         # API_DescribeSecurityHubV2: GET /hubv2 -> {HubV2Arn, SubscribedAt}; not enabled is
         # ResourceNotFoundException (the reference lists it; unconfirmed on a live account).
-        try:
-            v2 = acct.call("securityhub", region, "DescribeSecurityHubV2",
-                           sh.describe_security_hub_v2)
-            out.unified, out.hub_v2_arn = True, v2.get("HubV2Arn")
-        except Failed as exc:
-            if exc.error.code == "ResourceNotFoundException":
-                out.unified = False
-            else:
-                out.unified_error = exc.error
-    if out.on() is None and out.hub_error is not None and out.unified_error is not None:
-        raise Failed(out.hub_error)
-    if out.enabled:
-        try:
-            subs = acct.pages("securityhub", region, "GetEnabledStandards",
-                              "StandardsSubscriptions")
-            out.standards = sorted(s.get("StandardsArn", "") for s in subs)
-        except Failed as exc:
-            out.standards_error = exc.error
-    return out
+        def unified_hub() -> bool | None:
+            v2.update(acct.call("securityhub", region, "DescribeSecurityHubV2",
+                                sh.describe_security_hub_v2))
+            return True
+
+        unified = observe(unified_hub, then=False,
+                          empty=lambda e: e.code == "ResourceNotFoundException")
+    if enabled.error is not None and unified.error is not None:
+        raise Failed(enabled.error)
+    standards: Observed[list[str] | None] = Observed[list[str] | None](value=None)
+    if enabled.value:
+        standards = observe(lambda: sorted(s.get("StandardsArn", "") for s in acct.pages(
+            "securityhub", region, "GetEnabledStandards", "StandardsSubscriptions")))
+    return SecurityHub(enabled=enabled, hub_arn=hub.get("HubArn"), unified=unified,
+                       hub_v2_arn=v2.get("HubV2Arn"), standards=standards)
 
 
-REGIONAL = {
-    "aws.lake": event_data_stores, "aws.config": config_recorders,
-    "aws.config_aggregators": config_aggregators, "aws.vpcs": vpc_flow_logs,
-    "aws.kms": kms_keys, "aws.guardduty": guardduty, "aws.securityhub": security_hub,
+REGIONAL: dict[PartKey[Any], Callable[[Account, str], Any]] = {
+    parts.LAKE: event_data_stores, parts.CONFIG: config_recorders,
+    parts.CONFIG_AGGREGATORS: config_aggregators, parts.VPCS: vpc_flow_logs,
+    parts.KMS: kms_keys, parts.GUARDDUTY: guardduty, parts.SECURITYHUB: security_hub,
 }
 
 
@@ -257,39 +252,31 @@ def log_group(acct: Account, arn: str, alarms: Any, topics: Any) -> LogGroup:
     parts = arn.split(":")
     region, account_id = parts[3], parts[4]
     name = parts[6] if len(parts) > 6 else ""
-    group = LogGroup(arn=arn, name=name, account_id=account_id, region=region)
     found = [g for g in acct.pages("logs", region, "DescribeLogGroups", "logGroups",
                                    scope=arn, logGroupNamePrefix=name)
              if g.get("logGroupName") == name]
+    record = partial(LogGroup, arn=arn, name=name, account_id=account_id, region=region)
     if not found:
-        group.exists = False
-        return group
-    group.retention_days = found[0].get("retentionInDays")
-    try:
-        filters = acct.pages("logs", region, "DescribeMetricFilters", "metricFilters",
-                             scope=arn, logGroupName=name)
-    except Failed as exc:
-        group.errors["metric_filters"] = exc.error
-        return group
-    group.metric_filters = [MetricFilter(
+        return record(exists=False)
+    retention = found[0].get("retentionInDays")
+    filters = observe(lambda: [MetricFilter(
         name=f.get("filterName", ""), pattern=f.get("filterPattern", ""),
         metrics=[(t.get("metricNamespace", ""), t.get("metricName", ""))
-                 for t in f.get("metricTransformations") or []]) for f in filters]
-    wanted = {m for f in group.metric_filters for m in f.metrics}
-    if not wanted:
-        return group
-    try:
-        regional: list[Alarm] = alarms(acct, region)
-    except Failed as exc:
-        group.errors["alarms"] = exc.error
-        return group
-    group.alarms = [a for a in regional if (a.namespace, a.metric_name) in wanted]
-    for topic in sorted({t for a in group.alarms for t in a.sns_topics}):
-        try:
-            group.subscribers[topic] = topics(acct, topic)
-        except Failed as exc:
-            group.errors[f"topic {topic}"] = exc.error
-    return group
+                 for t in f.get("metricTransformations") or []])
+        for f in acct.pages("logs", region, "DescribeMetricFilters", "metricFilters",
+                            scope=arn, logGroupName=name)])
+    if filters.value is None:
+        return record(retention_days=retention, metric_filters=filters)
+    wanted = {m for f in filters.value for m in f.metrics}
+    if not wanted:      # no metric: no alarm can be on one
+        return record(retention_days=retention, metric_filters=filters,
+                      alarms=Observed[list[Alarm]](value=[]))
+    on_filters = observe(lambda: [a for a in alarms(acct, region)
+                                  if (a.namespace, a.metric_name) in wanted])
+    subscribers = {topic: observe(partial(topics, acct, topic)) for topic in
+                   sorted({t for a in on_filters.value or [] for t in a.sns_topics})}
+    return record(retention_days=retention, metric_filters=filters, alarms=on_filters,
+                  subscribers=subscribers)
 
 
 def region_alarms(acct: Account, region: str) -> list[Alarm]:

@@ -1,7 +1,7 @@
 """Readers of S3: which audited account owns a trail bucket, and the bucket's protection
 (access logging, public access, versioning, Object Lock, lifecycle).
 
-A field that could not be read is left None with the error recorded beside it.
+A field that could not be read is an ``Observed`` holding the error.
 """
 
 from __future__ import annotations
@@ -9,8 +9,9 @@ from __future__ import annotations
 from functools import partial
 from typing import Any
 
+from auditor.observed import Observed
 from connectors.aws.client import Account, Failed
-from connectors.aws.model import LifecycleRule, PublicAccessBlock, TrailBucket
+from connectors.aws.model import LifecycleRule, ObjectLock, PublicAccessBlock
 
 PUBLIC_GRANTEES = ("http://acs.amazonaws.com/groups/global/AllUsers",
                    "http://acs.amazonaws.com/groups/global/AuthenticatedUsers")
@@ -66,28 +67,34 @@ _BUCKET_READS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
 )
 
 
-def trail_bucket(acct: Account, bucket: TrailBucket, region: str) -> TrailBucket:
-    """Read one bucket's protection with the credentials of ``acct`` (its owner when known)."""
+def protection(acct: Account, name: str, region: str) -> dict[str, Observed[Any]]:
+    """One bucket's protection, read with the credentials of ``acct`` (its owner when known):
+    the ``TrailBucket`` fields, each seen or with the error of its read."""
     s3 = acct.client("s3", region)
+    out: dict[str, Observed[Any]] = {}
     for fld, op, empty in _BUCKET_READS:
-        if fld == "object_lock" and bucket.versioning in ("Off", "Suspended"):
+        if fld == "object_lock" and out["versioning"].value in ("Off", "Suspended"):
             # Object Lock needs versioning Enabled, which can then not be suspended (S3 User
             # Guide, "Locking objects with Object Lock"): a read versioning Off/Suspended
             # answers it without a call.
-            _apply(bucket, fld, None)
+            out.update(_apply(fld, None))
             continue
         method = getattr(s3, _METHODS[op])
         try:
-            resp = acct.call("s3", region, op, partial(method, Bucket=bucket.name),
-                             scope=f"s3://{bucket.name}")
+            resp = acct.call("s3", region, op, partial(method, Bucket=name),
+                             scope=f"s3://{name}")
         except Failed as exc:
             if exc.error.code in empty:
                 resp = None
             else:
-                bucket.errors[fld] = exc.error
+                out.update({f: Observed[Any](error=exc.error) for f in _FIELDS.get(fld, (fld,))})
                 continue
-        _apply(bucket, fld, resp)
-    return bucket
+        out.update(_apply(fld, resp))
+    return out
+
+
+# the fields one read answers (versioning also answers mfa_delete)
+_FIELDS = {"versioning": ("versioning", "mfa_delete")}
 
 
 _METHODS = {"GetBucketLogging": "get_bucket_logging",
@@ -98,32 +105,32 @@ _METHODS = {"GetBucketLogging": "get_bucket_logging",
             "GetBucketLifecycleConfiguration": "get_bucket_lifecycle_configuration"}
 
 
-def _apply(b: TrailBucket, fld: str, resp: dict[str, Any] | None) -> None:
+def _apply(fld: str, resp: dict[str, Any] | None) -> dict[str, Observed[Any]]:
     r = resp or {}
+    got: dict[str, Any]
     if fld == "access_logging":
-        b.access_logging = bool(r.get("LoggingEnabled"))
+        got = {fld: bool(r.get("LoggingEnabled"))}
     elif fld == "public_access_block":
-        b.public_access_block = _pab(r["PublicAccessBlockConfiguration"]) if resp else None
+        got = {fld: _pab(r["PublicAccessBlockConfiguration"]) if resp else None}
     elif fld == "policy_public":
-        b.policy_public = bool((r.get("PolicyStatus") or {}).get("IsPublic"))
+        got = {fld: bool((r.get("PolicyStatus") or {}).get("IsPublic"))}
     elif fld == "acl_public":
-        b.acl_public = any((g.get("Grantee") or {}).get("URI") in PUBLIC_GRANTEES
-                           for g in r.get("Grants") or [])
+        got = {fld: any((g.get("Grantee") or {}).get("URI") in PUBLIC_GRANTEES
+                        for g in r.get("Grants") or [])}
     elif fld == "versioning":
-        b.versioning = r.get("Status") or "Off"
-        b.mfa_delete = r.get("MFADelete") == "Enabled"
+        got = {fld: r.get("Status") or "Off", "mfa_delete": r.get("MFADelete") == "Enabled"}
     elif fld == "object_lock":
         conf = r.get("ObjectLockConfiguration") or {}
-        b.object_lock = conf.get("ObjectLockEnabled") == "Enabled"
         # DefaultRetention carries Days or Years, never both on AWS (moto sends Days: 0 beside
         # Years): read whichever is set.
         dflt = (conf.get("Rule") or {}).get("DefaultRetention") or {}
-        b.object_lock_mode = dflt.get("Mode") or None
-        b.object_lock_years = dflt.get("Years") or None
         days = dflt.get("Days") or (dflt.get("Years") or 0) * 365
-        b.object_lock_days = days or None
-    elif fld == "lifecycle":
-        b.lifecycle = _lifecycle(r)
+        got = {fld: ObjectLock(enabled=conf.get("ObjectLockEnabled") == "Enabled",
+                               mode=dflt.get("Mode") or None, years=dflt.get("Years") or None,
+                               days=days or None)}
+    else:
+        got = {fld: _lifecycle(r)}
+    return {k: Observed[Any](value=v) for k, v in got.items()}
 
 
 def account_public_access_block(acct: Account) -> PublicAccessBlock | None:

@@ -26,14 +26,15 @@ NARROWING_FIELDS = ("resources.ARN", "eventName", "eventSource", "eventType",
 
 
 def from_classic(selectors: list[dict[str, Any]]) -> EventSelection:
-    sel = EventSelection(style="classic", raw=selectors)
+    mgmt_read = mgmt_write = False
+    data: list[DataEventScope] = []
     excluded: set[str] = set()
     for s in selectors:
         rw = s.get("ReadWriteType", "All")
         read, write = rw in ("All", "ReadOnly"), rw in ("All", "WriteOnly")
         if s.get("IncludeManagementEvents", True):
-            sel.management_read |= read
-            sel.management_write |= write
+            mgmt_read |= read
+            mgmt_write |= write
             excluded.update(s.get("ExcludeManagementEventSources") or [])
         for dr in s.get("DataResources") or []:
             values = list(dr.get("Values") or [])
@@ -41,11 +42,12 @@ def from_classic(selectors: list[dict[str, Any]]) -> EventSelection:
             # Classic DataResources name buckets (or bucket/prefix ARNs) one by one: unless a
             # value covers the whole type, only the listed buckets are logged.
             narrowed = {} if everything else {"DataResources.Values": values}
-            sel.data.append(DataEventScope(resource_type=dr.get("Type", ""), read=read,
-                                           write=write, all_resources=everything,
-                                           resources=values, narrowed_by=narrowed))
-    sel.excluded_sources = sorted(excluded)
-    return sel
+            data.append(DataEventScope(resource_type=dr.get("Type", ""), read=read,
+                                       write=write, all_resources=everything,
+                                       resources=values, narrowed_by=narrowed))
+    return EventSelection(style="classic", raw=selectors, management_read=mgmt_read,
+                          management_write=mgmt_write, excluded_sources=sorted(excluded),
+                          data=data)
 
 
 def _fields(selector: dict[str, Any]) -> dict[str, dict[str, list[str]]]:
@@ -81,7 +83,8 @@ def _narrowing(fields: dict[str, dict[str, list[str]]]) -> dict[str, list[str]]:
 
 
 def from_advanced(selectors: list[dict[str, Any]]) -> EventSelection:
-    sel = EventSelection(style="advanced", raw=selectors)
+    mgmt_read = mgmt_write = False
+    data: list[DataEventScope] = []
     excluded: set[str] = set()
     for s in selectors:
         fields = _fields(s)
@@ -92,15 +95,16 @@ def from_advanced(selectors: list[dict[str, Any]]) -> EventSelection:
             source = fields.get("eventSource", {})
             if source.get("Equals"):
                 continue
-            sel.management_read |= read
-            sel.management_write |= write
+            mgmt_read |= read
+            mgmt_write |= write
             excluded.update(source.get("NotEquals", []))
         elif "Data" in category:
             narrowed = _narrowing(fields)
             arns = [v for vs in fields.get("resources.ARN", {}).values() for v in vs]
             for rtype in fields.get("resources.type", {}).get("Equals") or [""]:
-                sel.data.append(DataEventScope(resource_type=rtype, read=read, write=write,
-                                               all_resources=not narrowed, resources=arns,
-                                               narrowed_by=narrowed))
-    sel.excluded_sources = sorted(excluded)
-    return sel
+                data.append(DataEventScope(resource_type=rtype, read=read, write=write,
+                                           all_resources=not narrowed, resources=arns,
+                                           narrowed_by=narrowed))
+    return EventSelection(style="advanced", raw=selectors, management_read=mgmt_read,
+                          management_write=mgmt_write, excluded_sources=sorted(excluded),
+                          data=data)

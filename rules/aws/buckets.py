@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 from auditor.model import Result
 from auditor.rule import RuleContext, failed, not_applicable, not_assessed, passed, rule
 from auditor.snapshot import TenantSnapshot
-from connectors.aws.model import TrailBucket
-from rules.aws._common import bucket_results, field_error, s3_arn, trails_of
+from connectors.aws.model import ObjectLock
+from rules.aws._common import at, bucket_results, trails_of, unread
 
 
 @rule(id="AWS-CT-006", title="The trail bucket has access logging", severity="low",
@@ -27,15 +28,15 @@ def bucket_access_logging(tenant: TenantSnapshot, ctx: RuleContext) -> Iterator[
     '{"LoggingEnabled":{"TargetBucket":"ACCESS_LOG_BUCKET","TargetPrefix":"trail/"}}'`.
     """
     found = False
-    for t, b, skip in bucket_results(tenant):
+    for t, arn, b, skip in bucket_results(tenant):
         found = True
-        err = skip or field_error(b, "access_logging", like=t.arn)  # type: ignore[arg-type]
+        err = skip if b is None else unread(arn, b.access_logging)
         if err is not None or b is None:
-            yield err  # type: ignore[misc]
-        elif b.access_logging:
-            yield passed(s3_arn(b.name, t.arn), "access logging is on", trail=t.arn)
+            yield (err or not_assessed(arn, "not collected")).at(at(t))
+        elif b.access_logging.value:
+            yield passed(arn, "access logging is on", trail=t.arn).at(at(t))
         else:
-            yield failed(s3_arn(b.name, t.arn), "access logging is off", trail=t.arn)
+            yield failed(arn, "access logging is off", trail=t.arn).at(at(t))
     if not found:
         yield not_applicable(tenant.name, "no trail buckets")
 
@@ -58,51 +59,53 @@ def bucket_not_public(tenant: TenantSnapshot, ctx: RuleContext) -> Iterator[Resu
     BlockPublicAcls=true,IgnorePublicAcls=true,BlockPublicPolicy=true,RestrictPublicBuckets=true`.
     """
     found = False
-    for t, b, skip in bucket_results(tenant):
+    for t, arn, b, skip in bucket_results(tenant):
         found = True
-        err = skip or field_error(b, "public_access_block", "policy_public",  # type: ignore
-                                  "acl_public", like=t.arn)
+        err = skip if b is None else unread(arn, b.public_access_block, b.policy_public,
+                                            b.acl_public)
         if err is not None or b is None:
-            yield err  # type: ignore[misc]
+            yield (err or not_assessed(arn, "not collected")).at(at(t))
             continue
-        arn = s3_arn(b.name, t.arn)
-        blocks = [p for p in (b.public_access_block, b.account_public_access_block) if p]
+        account_block = b.account_public_access_block
+        blocks = [p for p in (b.public_access_block.value, account_block.value) if p]
         blocked = any(p.all_on() for p in blocks)
-        evidence = b.model_dump(include={"public_access_block", "account_public_access_block",
-                                         "policy_public", "acl_public"})
+        evidence: dict[str, Any] = {k: v.model_dump() if v is not None else None for k, v in (
+            ("public_access_block", b.public_access_block.value),
+            ("account_public_access_block", account_block.value))}
+        evidence |= {"policy_public": b.policy_public.value, "acl_public": b.acl_public.value}
         problems = [m for m, bad in (("public access is not fully blocked", not blocked),
-                                     ("the bucket policy is public", b.policy_public),
-                                     ("the ACL grants public access", b.acl_public)) if bad]
+                                     ("the bucket policy is public", b.policy_public.value),
+                                     ("the ACL grants public access", b.acl_public.value)) if bad]
         if problems:
-            if not blocked and "account_public_access_block" in b.errors and not \
-                    (b.policy_public or b.acl_public):
+            if not blocked and account_block.error is not None and not \
+                    (b.policy_public.value or b.acl_public.value):
                 yield not_assessed(arn, "bucket-level block incomplete and the account-level "
-                                   "block could not be read: "
-                                   + b.errors["account_public_access_block"].describe(),
-                                   **evidence)
+                                   "block could not be read: " + account_block.error.describe(),
+                                   **evidence).at(at(t))
             else:
-                yield failed(arn, "; ".join(problems), trail=t.arn, **evidence)
+                yield failed(arn, "; ".join(problems), trail=t.arn, **evidence).at(at(t))
         else:
-            yield passed(arn, "public access blocked; policy and ACL private", **evidence)
+            yield passed(arn, "public access blocked; policy and ACL private",
+                         **evidence).at(at(t))
     if not found:
         yield not_applicable(tenant.name, "no trail buckets")
 
 
-def _immutability(b: TrailBucket) -> tuple[bool, str]:
+def _immutability(lock: ObjectLock, versioning: str, mfa_delete: bool) -> tuple[bool, str]:
     """Whether delivered log files cannot be deleted or overwritten, and why (not)."""
-    versioned = b.versioning == "Enabled"
-    if b.object_lock and b.object_lock_mode == "COMPLIANCE" and b.object_lock_days:
-        return True, (f"Object Lock keeps every log file {b.object_lock_days} days in "
+    versioned = versioning == "Enabled"
+    if lock.enabled and lock.mode == "COMPLIANCE" and lock.days:
+        return True, (f"Object Lock keeps every log file {lock.days} days in "
                       "COMPLIANCE mode")
-    if versioned and b.mfa_delete:
+    if versioned and mfa_delete:
         return True, "versioning with MFA delete"
-    if b.object_lock and b.object_lock_mode == "GOVERNANCE":
+    if lock.enabled and lock.mode == "GOVERNANCE":
         return False, ("Object Lock's default retention is in GOVERNANCE mode, which anyone "
                        "granted s3:BypassGovernanceRetention can bypass; use COMPLIANCE")
-    if b.object_lock:
+    if lock.enabled:
         return False, ("Object Lock is enabled without a default retention rule: it locks "
                        "nothing CloudTrail writes (CloudTrail sets no retention per object)")
-    if b.mfa_delete:
+    if mfa_delete:
         return False, "MFA delete is set but versioning is suspended"
     return False, "neither Object Lock with a default retention nor MFA delete is on"
 
@@ -132,22 +135,23 @@ def bucket_immutable(tenant: TenantSnapshot, ctx: RuleContext) -> Iterator[Resul
     with GOVERNANCE mode, put the same configuration with `"Mode":"COMPLIANCE"`.
     """
     found = False
-    for t, b, skip in bucket_results(tenant):
+    for t, arn, b, skip in bucket_results(tenant):
         found = True
-        arn = s3_arn(t.s3_bucket, t.arn)  # type: ignore[arg-type]
-        err = skip or field_error(b, "object_lock", "versioning", like=t.arn)  # type: ignore
-        if err is not None or b is None:
-            yield err  # type: ignore[misc]
+        err = skip if b is None else unread(arn, b.object_lock, b.versioning)
+        lock, versioning = (b.object_lock.value, b.versioning.value) if b else (None, None)
+        if err is not None or b is None or lock is None or versioning is None:
+            yield (err or not_assessed(arn, "not collected")).at(at(t))
             continue
-        evidence = {"object_lock": b.object_lock, "object_lock_mode": b.object_lock_mode,
-                    "object_lock_days": b.object_lock_days,
-                    "object_lock_years": b.object_lock_years, "versioning": b.versioning,
-                    "mfa_delete": b.mfa_delete, "trail": t.arn}
-        ok, why = _immutability(b)
+        mfa_delete = bool(b.mfa_delete.value)
+        evidence = {"object_lock": lock.enabled, "object_lock_mode": lock.mode,
+                    "object_lock_days": lock.days, "object_lock_years": lock.years,
+                    "versioning": versioning, "mfa_delete": mfa_delete, "trail": t.arn}
+        ok, reason = _immutability(lock, versioning, mfa_delete)
         if ok:
-            yield passed(arn, f"log files are protected: {why}", immutable=True, **evidence)
+            yield passed(arn, f"log files are protected: {reason}", immutable=True,
+                         **evidence).at(at(t))
         else:
-            yield failed(arn, why, immutable=False, **evidence)
+            yield failed(arn, reason, immutable=False, **evidence).at(at(t))
     if not found:
         yield not_applicable(tenant.name, "no trail buckets")
 
@@ -173,18 +177,19 @@ def logs_outside_account(tenant: TenantSnapshot, ctx: RuleContext) -> Iterator[R
     trails = [t for t in trails_of(tenant) if t.s3_bucket]
     if not trails:
         yield not_applicable(tenant.name, "no trails")
-    buckets = {b.name: b for _, b, _ in bucket_results(tenant) if b is not None}
+    buckets = {b.name: b for _, _, b, _ in bucket_results(tenant) if b is not None}
     for t in trails:
         b = buckets.get(t.s3_bucket or "")
-        owner = b.owner_account_id if b else None
+        owner = b.owner_account_id.value if b else None
         evidence = {"bucket": t.s3_bucket, "trail_account": t.account_id, "bucket_owner": owner}
         if owner == t.account_id:
-            yield failed(t.arn, "the trail's bucket is in the trail's own account", **evidence)
+            yield failed(t.arn, "the trail's bucket is in the trail's own account",
+                         **evidence).at(at(t))
         elif owner or (b and t.account_id in b.not_in_accounts):
             yield passed(t.arn, f"delivered to another account ({owner or 'outside the audit'})",
-                         **evidence)
+                         **evidence).at(at(t))
         else:
-            why = b.errors["owner"].describe() if b and "owner" in b.errors else \
-                "the trail's account was not audited"
-            yield not_assessed(t.arn, f"the bucket owner could not be determined: {why}",
-                               **evidence)
+            reason = b.owner_account_id.error.describe() \
+                if b and b.owner_account_id.error else "the trail's account was not audited"
+            yield not_assessed(t.arn, f"the bucket owner could not be determined: {reason}",
+                               **evidence).at(at(t))

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from auditor.model import Result
+from auditor.model import Location, Result
+from auditor.observed import first_error
 from auditor.rule import RuleContext, failed, not_applicable, not_assessed, passed, rule
 from auditor.snapshot import TenantSnapshot
+from connectors.aws import parts
 from connectors.aws.model import Trail
-from rules.aws._common import accounts, covering, organization, trails_of
+from rules.aws._common import accounts, at, covering, organization, trails_of, why
 
 # Event sources whose events are the record of identity and key use (CSRB Rec 5).
 IDENTITY_SOURCES = ("kms.amazonaws.com", "sts.amazonaws.com", "iam.amazonaws.com",
@@ -20,15 +22,15 @@ def _records_all_management(t: Trail) -> tuple[bool | None, str]:
     ``None`` when its status or selectors could not be read."""
     if not t.multi_region:
         return False, "single-region trail"
-    if t.status is None:
-        return None, t.status_error.describe() if t.status_error else "status not collected"
-    if not t.status.is_logging:
+    status, selection = t.status.value, t.selection.value
+    if status is None:
+        return None, why(t.status, "status not collected")
+    if not status.is_logging:
         return False, "logging is stopped"
-    if t.selection is None:
-        return None, (t.selection_error.describe() if t.selection_error
-                      else "event selectors not collected")
-    missing = [kind for kind, on in (("read", t.selection.management_read),
-                                     ("write", t.selection.management_write)) if not on]
+    if selection is None:
+        return None, why(t.selection, "event selectors not collected")
+    missing = [kind for kind, on in (("read", selection.management_read),
+                                     ("write", selection.management_write)) if not on]
     if missing:
         return False, f"management {' and '.join(missing)} events not recorded"
     return True, "multi-region, logging, management read and write events"
@@ -55,27 +57,30 @@ def multi_region_management_trail(tenant: TenantSnapshot, ctx: RuleContext) -> I
     """
     trails = {t.arn: t for t in trails_of(tenant)}
     org = organization(tenant)
-    for scope, account, error in accounts(tenant):
+    for scope, got in accounts(tenant):
+        account = got.value
         if account is None:
-            yield not_assessed(scope, error.describe() if error else "not collected")
+            yield not_assessed(scope, why(got))
             continue
+        where = Location(account=account.account_id)
         verdicts = {t.arn: _records_all_management(t)
                     for t in covering(account, trails, org)}
         good = [arn for arn, (ok, _) in verdicts.items() if ok]
         evidence = {arn: why for arn, (_, why) in verdicts.items()}
         if good:
             yield passed(account.account_id, f"covered by {good[0]}", trails=evidence,
-                         covering=good)
+                         covering=good).at(where)
         elif any(ok is None for ok, _ in verdicts.values()) or account.region_errors:
-            reasons = [why for ok, why in verdicts.values() if ok is None]
+            reasons = [reason for ok, reason in verdicts.values() if ok is None]
             reasons += [e.describe() for e in account.region_errors]
             yield not_assessed(account.account_id, "no trail was seen to qualify, and some "
-                               "could not be read: " + "; ".join(reasons), trails=evidence)
+                               "could not be read: " + "; ".join(reasons),
+                               trails=evidence).at(where)
         else:
             yield failed(account.account_id,
                          "no multi-region trail records all management events"
                          if verdicts else "no trail covers this account",
-                         trails=evidence, regions=account.regions)
+                         trails=evidence, regions=account.regions).at(where)
 
 
 @rule(id="AWS-CT-004", title="Log file validation is on", severity="medium", provider="aws",
@@ -100,9 +105,9 @@ def log_file_validation(tenant: TenantSnapshot, ctx: RuleContext) -> Iterator[Re
     for t in trails:
         evidence = {"log_file_validation": t.log_file_validation, "home_region": t.home_region}
         if t.log_file_validation:
-            yield passed(t.arn, "log file validation is enabled", **evidence)
+            yield passed(t.arn, "log file validation is enabled", **evidence).at(at(t))
         else:
-            yield failed(t.arn, "log file validation is disabled", **evidence)
+            yield failed(t.arn, "log file validation is disabled", **evidence).at(at(t))
 
 
 @rule(id="AWS-CT-005", title="Trail logs are encrypted with a KMS key", severity="medium",
@@ -125,9 +130,10 @@ def kms_encrypted(tenant: TenantSnapshot, ctx: RuleContext) -> Iterator[Result]:
         yield not_applicable(tenant.name, "no trails")
     for t in trails:
         if t.kms_key_id:
-            yield passed(t.arn, "encrypted with a KMS key", kms_key_id=t.kms_key_id)
+            yield passed(t.arn, "encrypted with a KMS key", kms_key_id=t.kms_key_id).at(at(t))
         else:
-            yield failed(t.arn, "log files are not encrypted with a KMS key", kms_key_id=None)
+            yield failed(t.arn, "log files are not encrypted with a KMS key",
+                         kms_key_id=None).at(at(t))
 
 
 @rule(id="AWS-CT-002", title="An organisation trail covers every account", severity="high",
@@ -151,11 +157,11 @@ def organization_trail(tenant: TenantSnapshot, ctx: RuleContext) -> Iterator[Res
     --name org-trail --s3-bucket-name BUCKET --is-organization-trail --is-multi-region-trail`
     then `aws cloudtrail start-logging --name org-trail`.
     """
-    part = tenant.get("aws.org")
-    org = organization(tenant)
-    if org is None or not (org.id or org.listed):
+    org = tenant.part(parts.ORG)
+    if not (org.id or org.listed):
         yield not_applicable(tenant.name, "the account is not in an AWS Organization; "
-                             "AWS-CT-001 judges it alone", observed=part.data)
+                             "AWS-CT-001 judges it alone",
+                             observed=parts.ORG.dump(org))
         return
     org_id = org.id or tenant.name
     trails = {t.arn: t for t in trails_of(tenant)}
@@ -171,7 +177,8 @@ def organization_trail(tenant: TenantSnapshot, ctx: RuleContext) -> Iterator[Res
         return
     uncovered: list[str] = []
     unknown: list[str] = []
-    for scope, account, _ in accounts(tenant):
+    for scope, got in accounts(tenant):
+        account = got.value
         if account is None:
             unknown.append(scope)
             continue
@@ -219,24 +226,26 @@ def identity_events(tenant: TenantSnapshot, ctx: RuleContext) -> Iterator[Result
     if not trails:
         yield not_applicable(tenant.name, "no trails")
     for t in trails:
-        if t.selection is None:
-            yield not_assessed(t.arn, t.selection_error.describe() if t.selection_error
-                               else "event selectors not collected")
+        sel = t.selection.value
+        if sel is None:
+            yield not_assessed(t.arn, why(t.selection, "event selectors not collected")
+                               ).at(at(t))
             continue
-        if not (t.selection.management_read or t.selection.management_write):
-            yield not_applicable(t.arn, "the trail records no management events")
+        if not (sel.management_read or sel.management_write):
+            yield not_applicable(t.arn, "the trail records no management events").at(at(t))
             continue
-        excluded = [s for s in t.selection.excluded_sources if s in IDENTITY_SOURCES]
-        evidence = {"excluded_sources": t.selection.excluded_sources,
+        excluded = [s for s in sel.excluded_sources if s in IDENTITY_SOURCES]
+        evidence = {"excluded_sources": sel.excluded_sources,
                     "include_global_service_events": t.include_global_service_events,
-                    "selector_style": t.selection.style}
+                    "selector_style": sel.style}
         if excluded:
-            yield failed(t.arn, "excludes " + ", ".join(excluded), **evidence)
+            yield failed(t.arn, "excludes " + ", ".join(excluded), **evidence).at(at(t))
         elif t.multi_region and not t.include_global_service_events:
             yield failed(t.arn, "global service events (IAM, STS, sign-in) are not included",
-                         **evidence)
+                         **evidence).at(at(t))
         else:
-            yield passed(t.arn, "no identity or key event source is excluded", **evidence)
+            yield passed(t.arn, "no identity or key event source is excluded",
+                         **evidence).at(at(t))
 
 
 INSIGHTS = ("ApiCallRateInsight", "ApiErrorRateInsight")
@@ -262,26 +271,29 @@ def insights(tenant: TenantSnapshot, ctx: RuleContext) -> Iterator[Result]:
     """
     trails = {t.arn: t for t in trails_of(tenant)}
     org = organization(tenant)
-    for scope, account, error in accounts(tenant):
+    for scope, got in accounts(tenant):
+        account = got.value
         if account is None:
-            yield not_assessed(scope, error.describe() if error else "not collected")
+            yield not_assessed(scope, why(got))
             continue
+        where = Location(account=account.account_id)
         eligible = [t for t in covering(account, trails, org)
-                    if (t.multi_region or t.organization_trail)
-                    and (t.status is None or t.status.is_logging)]
-        seen = {t.arn: t.insight_types for t in eligible}
+                    if (t.multi_region or t.organization_trail) and t.logging is not False]
+        seen = {t.arn: t.insight_types.value for t in eligible}
         good = [arn for arn, kinds in seen.items()
                 if kinds is not None and set(INSIGHTS) <= set(kinds)
-                and trails[arn].status is not None]
+                and trails[arn].status.ok]
         if good:
-            yield passed(scope, f"{good[0]} records both Insights types", insights=seen)
-        elif any(kinds is None or trails[arn].status is None for arn, kinds in seen.items()):
-            why = [e.describe() for t in eligible for e in (t.insight_error, t.status_error)
-                   if e is not None]
+            yield passed(scope, f"{good[0]} records both Insights types",
+                         insights=seen).at(where)
+        elif any(kinds is None or not trails[arn].status.ok for arn, kinds in seen.items()):
+            reasons = [e.describe() for t in eligible
+                       for e in first_error(t.insight_types, t.status)]
             yield not_assessed(scope, "no trail was seen with both Insights types and some "
-                               "could not be read: " + "; ".join(why), insights=seen)
+                               "could not be read: " + "; ".join(reasons),
+                               insights=seen).at(where)
         else:
             yield failed(scope, "no logging multi-region or organisation trail records "
                          + " and ".join(INSIGHTS) if eligible else
                          "no logging multi-region or organisation trail covers the account",
-                         insights=seen)
+                         insights=seen).at(where)

@@ -6,11 +6,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 
-from auditor.model import Result
+from auditor.model import Location, Result
+from auditor.observed import first_error
 from auditor.rule import RuleContext, failed, not_applicable, not_assessed, passed, rule
 from auditor.snapshot import TenantSnapshot
 from connectors.aws.model import Trail
-from rules.aws._common import accounts, covering, organization, trails_of
+from rules.aws._common import accounts, at, covering, organization, trails_of, why
 
 FRESH = timedelta(hours=24)
 
@@ -35,25 +36,26 @@ def cloudwatch_delivery(tenant: TenantSnapshot, ctx: RuleContext) -> Iterator[Re
     `aws cloudtrail update-trail --name TRAIL --cloud-watch-logs-log-group-arn LOG_GROUP_ARN
     --cloud-watch-logs-role-arn ROLE_ARN` (console: Trails > TRAIL > CloudWatch Logs > Edit).
     """
-    trails = [t for t in trails_of(tenant) if t.status is None or t.status.is_logging]
+    trails = [t for t in trails_of(tenant) if t.logging is not False]
     if not trails:
         yield not_applicable(tenant.name, "no logging trails")
     for t in trails:
+        status = t.status.value
         if not t.cloudwatch_logs_log_group_arn:
             yield failed(t.arn, "the trail does not send events to CloudWatch Logs",
-                         log_group=None)
-        elif t.status is None:
-            yield not_assessed(t.arn, t.status_error.describe() if t.status_error
-                               else "trail status not collected")
+                         log_group=None).at(at(t))
+        elif status is None:
+            yield not_assessed(t.arn, why(t.status, "trail status not collected")).at(at(t))
         else:
-            last = t.status.latest_cloudwatch_logs_delivery_time
+            last = status.latest_cloudwatch_logs_delivery_time
             evidence = {"log_group": t.cloudwatch_logs_log_group_arn, "last_delivery": last,
                         "age": _age(ctx.now, last),
-                        "error": t.status.latest_cloudwatch_logs_delivery_error}
+                        "error": status.latest_cloudwatch_logs_delivery_error}
             if last is None or ctx.now - last > FRESH:
-                yield failed(t.arn, "no delivery to CloudWatch Logs in the last 24 h", **evidence)
+                yield failed(t.arn, "no delivery to CloudWatch Logs in the last 24 h",
+                             **evidence).at(at(t))
             else:
-                yield passed(t.arn, "events delivered to CloudWatch Logs", **evidence)
+                yield passed(t.arn, "events delivered to CloudWatch Logs", **evidence).at(at(t))
 
 
 @rule(id="AWS-CT-009", title="Trail delivery is healthy", severity="high", provider="aws",
@@ -77,36 +79,36 @@ def delivery_health(tenant: TenantSnapshot, ctx: RuleContext) -> Iterator[Result
     if not trails:
         yield not_applicable(tenant.name, "no trails")
     for t in trails:
-        if t.status is None:
-            yield not_assessed(t.arn, t.status_error.describe() if t.status_error
-                               else "trail status not collected")
+        s = t.status.value
+        if s is None:
+            yield not_assessed(t.arn, why(t.status, "trail status not collected")).at(at(t))
             continue
-        s = t.status
         if not s.is_logging:
-            yield not_applicable(t.arn, "the trail is not logging (see AWS-CT-001)")
+            yield not_applicable(t.arn, "the trail is not logging (see AWS-CT-001)").at(at(t))
             continue
         evidence = {"last_delivery": s.latest_delivery_time,
                     "delivery_error": s.latest_delivery_error,
                     "digest_error": s.latest_digest_delivery_error}
         errors = [e for e in (s.latest_delivery_error, s.latest_digest_delivery_error) if e]
         if errors:
-            yield failed(t.arn, "delivery error: " + "; ".join(errors), **evidence)
+            yield failed(t.arn, "delivery error: " + "; ".join(errors), **evidence).at(at(t))
         elif s.latest_delivery_time is None or ctx.now - s.latest_delivery_time > FRESH:
-            yield failed(t.arn, "no log file delivered in the last 24 h", **evidence)
+            yield failed(t.arn, "no log file delivered in the last 24 h", **evidence).at(at(t))
         else:
-            yield passed(t.arn, "delivering without errors", **evidence)
+            yield passed(t.arn, "delivering without errors", **evidence).at(at(t))
 
 
 def _s3_objects(t: Trail, kind: str) -> tuple[bool | None, dict[str, list[str]]]:
     """Whether a logging trail records S3 object ``kind`` ("read"/"write") for all buckets,
     and what narrows the selectors that record them only in part (``{}`` when none does)."""
-    if t.status is None or t.selection is None:
+    status, selection = t.status.value, t.selection.value
+    if status is None or selection is None:
         return None, {}
-    scopes = [d for d in t.selection.data
+    scopes = [d for d in selection.data
               if d.resource_type == "AWS::S3::Object" and getattr(d, kind)]
-    whole = t.status.is_logging and any(d.all_resources for d in scopes)
+    whole = status.is_logging and any(d.all_resources for d in scopes)
     narrowed: dict[str, list[str]] = {}
-    for d in scopes if t.status.is_logging and not whole else []:
+    for d in scopes if status.is_logging and not whole else []:
         for how, values in d.narrowed_by.items():
             narrowed.setdefault(how, [])
             narrowed[how] += [v for v in values if v not in narrowed[how]]
@@ -123,28 +125,32 @@ def _partial(narrowed: dict[str, dict[str, list[str]]]) -> str:
 def _data_events(tenant: TenantSnapshot, kind: str) -> Iterator[Result]:
     trails = {t.arn: t for t in trails_of(tenant)}
     org = organization(tenant)
-    for scope, account, error in accounts(tenant):
+    for scope, got in accounts(tenant):
+        account = got.value
         if account is None:
-            yield not_assessed(scope, error.describe() if error else "not collected")
+            yield not_assessed(scope, why(got))
             continue
+        where = Location(account=account.account_id)
         judged = {t.arn: _s3_objects(t, kind) for t in covering(account, trails, org)}
         verdicts = {arn: ok for arn, (ok, _) in judged.items()}
         narrowed = {arn: hows for arn, (_, hows) in judged.items() if hows}
         good = [arn for arn, ok in verdicts.items() if ok]
         evidence = {"trails": verdicts, "narrowed_by": narrowed}
         if good:
-            yield passed(scope, f"S3 object {kind}s recorded by {good[0]}", **evidence)
+            yield passed(scope, f"S3 object {kind}s recorded by {good[0]}",
+                         **evidence).at(where)
         elif None in verdicts.values():
-            why = [e.describe() for t in covering(account, trails, org)
-                   for e in (t.status_error, t.selection_error) if e is not None]
+            reasons = [e.describe() for t in covering(account, trails, org)
+                       for e in first_error(t.status, t.selection)]
             yield not_assessed(scope, f"no trail was seen to record S3 object {kind}s and "
-                               "some could not be read: " + "; ".join(why), **evidence)
+                               "some could not be read: " + "; ".join(reasons),
+                               **evidence).at(where)
         elif narrowed:
             yield failed(scope, f"S3 object {kind}s are logged only in part: "
-                         + _partial(narrowed), **evidence)
+                         + _partial(narrowed), **evidence).at(where)
         else:
             yield failed(scope, f"no logging trail records S3 object {kind}s for all buckets",
-                         **evidence)
+                         **evidence).at(where)
 
 
 @rule(id="AWS-CT-010", title="S3 object reads are logged", severity="medium", provider="aws",

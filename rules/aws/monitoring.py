@@ -7,11 +7,12 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from auditor.model import Result
+from auditor.model import Location, Result
+from auditor.observed import first_error
 from auditor.rule import RuleContext, failed, not_assessed, passed, rule
 from auditor.snapshot import TenantSnapshot
 from connectors.aws.model import LogGroup, MetricFilter
-from rules.aws._common import accounts, covering, log_groups, organization, trails_of
+from rules.aws._common import accounts, covering, log_groups, organization, trails_of, why
 
 # Each CIS item: a label and the terms its filter pattern must contain.
 CIS: dict[str, tuple[str, tuple[str, ...]]] = {
@@ -68,20 +69,21 @@ def _covers(f: MetricFilter, terms: tuple[str, ...]) -> bool:
 
 def _in_group(g: LogGroup, terms: tuple[str, ...]) -> tuple[str, str]:
     """("pass"|"fail"|"unknown", what was found) for one log group."""
-    filters = [f for f in g.metric_filters if _covers(f, terms)]
+    filters = [f for f in g.metric_filters.value or [] if _covers(f, terms)]
     if not filters:
-        return ("unknown", "metric filters not read: " + g.errors["metric_filters"].describe()) \
-            if "metric_filters" in g.errors else ("fail", "no metric filter")
+        return ("unknown", "metric filters not read: " + g.metric_filters.error.describe()) \
+            if g.metric_filters.error else ("fail", "no metric filter")
     metrics = {m for f in filters for m in f.metrics}
-    alarms = [a for a in g.alarms if (a.namespace, a.metric_name) in metrics
+    alarms = [a for a in g.alarms.value or [] if (a.namespace, a.metric_name) in metrics
               and a.actions_enabled and a.sns_topics]
     if not alarms:
-        if "alarms" in g.errors:
-            return "unknown", "alarms not read: " + g.errors["alarms"].describe()
+        if g.alarms.error is not None:
+            return "unknown", "alarms not read: " + g.alarms.error.describe()
         return "fail", f"filter {filters[0].name} has no alarm notifying an SNS topic"
-    if any(g.subscribers.get(t, 0) > 0 for a in alarms for t in a.sns_topics):
+    if any((g.subscribers[t].value or 0) > 0 for a in alarms for t in a.sns_topics
+           if t in g.subscribers):
         return "pass", f"filter {filters[0].name} -> alarm {alarms[0].name} -> subscribers"
-    topic_errors = [e.describe() for k, e in g.errors.items() if k.startswith("topic ")]
+    topic_errors = [e.describe() for e in first_error(*g.subscribers.values())]
     if topic_errors:
         return "unknown", "SNS subscriptions not read: " + "; ".join(topic_errors)
     return "fail", f"alarm {alarms[0].name} notifies a topic with no confirmed subscriber"
@@ -92,19 +94,23 @@ def _monitor(tenant: TenantSnapshot, items: tuple[str, ...], per_item: bool = Fa
     trails = {t.arn: t for t in trails_of(tenant)}
     org = organization(tenant)
     known = log_groups(tenant)
-    for scope, account, error in accounts(tenant):
+    for scope, got in accounts(tenant):
+        account = got.value
         if account is None:
-            yield not_assessed(scope, error.describe() if error else "not collected")
+            yield not_assessed(scope, why(got))
             continue
+        where = Location(account=account.account_id)
         arns = sorted({t.cloudwatch_logs_log_group_arn for t in covering(account, trails, org)
                        if t.cloudwatch_logs_log_group_arn and t.multi_region
-                       and (t.status is None or t.status.is_logging)})
-        groups = [known.get(a, (None, f"log group {a} was not collected")) for a in arns]
+                       and t.logging is not False})
+        groups = [(known[a].value, why(known[a])) if a in known
+                  else (None, f"log group {a} was not collected") for a in arns]
         for chunk in ([(i,) for i in items] if per_item else [items]):
             verdicts: dict[str, Any] = {}
             for item in chunk:
                 label, terms = CIS[item]
-                seen = [_in_group(g, terms) if g else ("unknown", why) for g, why in groups]
+                seen = [_in_group(g, terms) if g else ("unknown", reason)
+                        for g, reason in groups]
                 best = next((v for v in seen if v[0] == "pass"),
                             next((v for v in seen if v[0] == "unknown"),
                                  seen[0] if seen else ("fail", "no multi-region trail sends "
@@ -115,11 +121,11 @@ def _monitor(tenant: TenantSnapshot, items: tuple[str, ...], per_item: bool = Fa
             ev = {"log_groups": arns, "checks": verdicts}
             text = "; ".join(f"{k}: {v['found']}" for k, v in verdicts.items())
             if states == {"pass"}:
-                yield passed(resource, text, **ev)
+                yield passed(resource, text, **ev).at(where)
             elif "fail" in states:
-                yield failed(resource, text, **ev)
+                yield failed(resource, text, **ev).at(where)
             else:
-                yield not_assessed(resource, text, **ev)
+                yield not_assessed(resource, text, **ev).at(where)
 
 
 def _mon(rid: str, title: str, severity: str, items: tuple[str, ...], refs: str) -> Any:

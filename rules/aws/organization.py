@@ -8,31 +8,27 @@ import fnmatch
 from collections.abc import Iterator
 from typing import Any
 
-from auditor.model import Result
+from auditor.model import Location, Result
+from auditor.observed import first_error
 from auditor.rule import RuleContext, failed, not_applicable, not_assessed, passed, rule
 from auditor.snapshot import TenantSnapshot
-from connectors.aws.model import (
-    ConfigAggregators,
-    Organization,
-    OrgDetection,
-    ScpPolicy,
-    ServiceControlPolicies,
-)
-from rules.aws._common import each, organization
+from connectors.aws import parts
+from connectors.aws.model import Organization, OrgDetection, ScpPolicy
+from rules.aws._common import each, organization, values, why
 
 ON = ("NEW", "ALL")        # GuardDuty AutoEnable values that enable new accounts
 
 
-def _org_or_skip(tenant: TenantSnapshot) -> tuple[Organization | None, Result | None]:
+def _org_or_skip(tenant: TenantSnapshot) -> Organization | Result:
     """The Organization, or the result to yield instead (unreadable / not in one)."""
     org = organization(tenant)
     if org is None:
-        part = tenant.all("aws.org")
-        why = part[0].error.describe() if part and part[0].error else "aws.org not collected"
-        return None, not_assessed(tenant.name, f"the Organization could not be read: {why}")
+        got = next((got for _, got in tenant.each(parts.ORG)), None)
+        reason = why(got, "aws.org not collected") if got else "aws.org not collected"
+        return not_assessed(tenant.name, f"the Organization could not be read: {reason}")
     if not org.id:
-        return None, not_applicable(tenant.name, "the account is not in an AWS Organization")
-    return org, None
+        return not_applicable(tenant.name, "the account is not in an AWS Organization")
+    return org
 
 
 @rule(id="AWS-DET-002", title="Threat detection is run for the whole organisation",
@@ -60,48 +56,51 @@ def organization_detection(tenant: TenantSnapshot, ctx: RuleContext) -> Iterator
     --auto-enable-organization-members ALL --features
     '[{"Name":"S3_DATA_EVENTS","AutoEnable":"ALL"},{"Name":"EKS_AUDIT_LOGS","AutoEnable":"ALL"}]'`.
     """
-    org, skip = _org_or_skip(tenant)
-    if skip is not None or org is None:
-        yield skip  # type: ignore[misc]
+    org = _org_or_skip(tenant)
+    if isinstance(org, Result):
+        yield org
         return
-    parts = tenant.all("aws.org_detection")
-    if not parts:
+    reads = list(tenant.each(parts.ORG_DETECTION))
+    if not reads:
         yield not_assessed(org.id or tenant.name, "aws.org_detection was not collected")
-    for part in parts:
-        where = f"{org.id}/{part.scope}"
-        if part.error is not None:
-            yield not_assessed(where, part.error.describe())
+    for region, got in reads:
+        where, d = f"{org.id}/{region}", got.value
+        if d is None:
+            yield not_assessed(where, why(got)).at(Location(region=region))
             continue
-        d = part.as_(OrgDetection)
         gaps, unknown = _detection_gaps(d)
-        ev = d.model_dump(mode="json", exclude_none=True)
+        ev = {k: v for k, v in values(guardduty_admins=d.guardduty_admins,
+                                      guardduty_config=d.guardduty_config,
+                                      securityhub_admins=d.securityhub_admins).items()
+              if v is not None}
+        admins = d.guardduty_admins.value or ["?"]
         if gaps:
-            yield failed(where, "; ".join(gaps), **ev, not_read=unknown)
+            yield failed(where, "; ".join(gaps), **ev, not_read=unknown).at(
+                Location(region=region))
         elif unknown:
-            yield not_assessed(where, "; ".join(unknown), **ev)
+            yield not_assessed(where, "; ".join(unknown), **ev).at(Location(region=region))
         else:
-            yield passed(where, f"GuardDuty (administrator {d.guardduty_admins[0]}) "  # type: ignore[index]
+            yield passed(where, f"GuardDuty (administrator {admins[0]}) "
                          "auto-enables with S3 and EKS protection; Security Hub has a "
-                         "delegated administrator", **ev)
+                         "delegated administrator", **ev).at(Location(region=region))
 
 
 def _detection_gaps(d: OrgDetection) -> tuple[list[str], list[str]]:
     gaps: list[str] = []
-    unknown = [e.describe() for e in (d.guardduty_admins_error, d.securityhub_admins_error)
-               if e is not None]
-    if d.guardduty_admins == []:
+    unknown = [e.describe() for e in first_error(d.guardduty_admins, d.securityhub_admins)]
+    if d.guardduty_admins.value == []:
         gaps.append("GuardDuty has no delegated administrator")
-    elif d.guardduty_admins:
-        c = d.guardduty_config
+    elif d.guardduty_admins.value:
+        c = d.guardduty_config.value
         if c is None:
-            unknown.append(d.guardduty_config_error.describe() if d.guardduty_config_error
-                           else "GuardDuty organisation configuration not collected")
+            unknown.append(why(d.guardduty_config,
+                               "GuardDuty organisation configuration not collected"))
         else:
             gaps += [f"GuardDuty {what} is {value} for the Organization" for what, value in (
                 ("auto-enable of member accounts", c.auto_enable_members),
                 ("S3 data event protection", c.s3_data_events),
                 ("EKS audit log protection", c.eks_audit_logs)) if value not in ON]
-    if d.securityhub_admins == []:
+    if d.securityhub_admins.value == []:
         gaps.append("Security Hub has no delegated administrator")
     return gaps, unknown
 
@@ -126,17 +125,17 @@ def organization_aggregator(tenant: TenantSnapshot, ctx: RuleContext) -> Iterato
     put-configuration-aggregator --configuration-aggregator-name org
     --organization-aggregation-source RoleArn=ROLE_ARN,AllAwsRegions=true`.
     """
-    org, skip = _org_or_skip(tenant)
-    if skip is not None or org is None:
-        yield skip  # type: ignore[misc]
+    org = _org_or_skip(tenant)
+    if isinstance(org, Result):
+        yield org
         return
     found: dict[str, Any] = {}
     errors: list[str] = []
-    for scope, data, error in each(tenant, "aws.config_aggregators", ConfigAggregators):
-        if data is None:
-            errors.append(error.describe() if error else f"{scope} not collected")
+    for scope, got in each(tenant, parts.CONFIG_AGGREGATORS):
+        if got.value is None:
+            errors.append(why(got, f"{scope} not collected"))
             continue
-        for a in data.aggregators:
+        for a in got.value:
             found[a.arn or f"{scope}/{a.name}"] = a.model_dump()
     whole = [arn for arn, a in found.items() if a["organization"] and a["all_regions"]]
     ev = {"aggregators": found}
@@ -151,10 +150,10 @@ def organization_aggregator(tenant: TenantSnapshot, ctx: RuleContext) -> Iterato
         return
     outside = [a.id for a in org.skipped if a.status == "ACTIVE"]
     if errors or not org.listed or outside:
-        why = errors or ["only some accounts of the Organization were audited (an aggregator "
-                         "may live in another)"]
+        reasons = errors or ["only some accounts of the Organization were audited (an "
+                             "aggregator may live in another)"]
         yield not_assessed(org.id or tenant.name, "no organisation aggregator seen; "
-                           + "; ".join(why), **ev, accounts_not_audited=outside)
+                           + "; ".join(reasons), **ev, accounts_not_audited=outside)
     else:
         yield failed(org.id or tenant.name, "no Config aggregator over the Organization in any "
                      "account", **ev)
@@ -196,7 +195,7 @@ def _denied(stmt: dict[str, Any]) -> tuple[set[str], list[str]]:
 
 
 def _statements(p: ScpPolicy) -> list[dict[str, Any]]:
-    body = (p.document or {}).get("Statement") or []
+    body = (p.document.value or {}).get("Statement") or []
     return [body] if isinstance(body, dict) else list(body)
 
 
@@ -223,21 +222,24 @@ def trail_scp(tenant: TenantSnapshot, ctx: RuleContext) -> Iterator[Result]:
     SERVICE_CONTROL_POLICY --content file://protect-trails.json --name protect-trails`) and
     attach it to the root: `aws organizations attach-policy --policy-id ID --target-id ROOT_ID`.
     """
-    org, skip = _org_or_skip(tenant)
-    if skip is not None or org is None:
-        yield skip  # type: ignore[misc]
+    org = _org_or_skip(tenant)
+    if isinstance(org, Result):
+        yield org
         return
-    scps = tenant.get("aws.scp").as_(ServiceControlPolicies)
+    scps = tenant.part(parts.SCP)
     for account in tenant.targets:
-        if account == org.management_account_id:
-            yield not_applicable(account, "SCPs do not apply to the management account")
+        where = Location(account=account)
+        if account == org.management_account_id.value:
+            yield not_applicable(account, "SCPs do not apply to the management account"
+                                 ).at(where)
             continue
-        if account in scps.parent_errors or account not in scps.parents:
-            err = scps.parent_errors.get(account)
-            yield not_assessed(account, err.describe() if err else
-                               "the account's place in the Organization was not collected")
+        chain = scps.parents.get(account)
+        if chain is None or chain.value is None:
+            yield not_assessed(account, why(chain) if chain else
+                               "the account's place in the Organization was not collected"
+                               ).at(where)
             continue
-        yield _judge_account(account, {account, *scps.parents[account]}, scps.policies)
+        yield _judge_account(account, {account, *chain.value}, scps.policies).at(where)
 
 
 def _judge_account(account: str, targets: set[str], policies: list[ScpPolicy]) -> Result:
@@ -245,10 +247,11 @@ def _judge_account(account: str, targets: set[str], policies: list[ScpPolicy]) -
     exempt: set[str] = set()
     unread: list[str] = []
     for p in policies:
-        if not targets & set(p.targets) and p.error is None:
+        errors = first_error(p.document, p.targets)
+        if errors:
+            unread.append(errors[0].describe())
             continue
-        if p.error is not None:
-            unread.append(p.error.describe())
+        if not targets & set(p.targets.value or []):
             continue
         for stmt in _statements(p):
             acts, who = _denied(stmt)

@@ -10,14 +10,25 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
-from auditor.model import Result
+from auditor.model import Location, Result
 from auditor.rule import RuleContext, failed, not_applicable, not_assessed, passed, rule
 from auditor.snapshot import TenantSnapshot
-from connectors.aws.model import NEVER_EXPIRES, EventDataStore, EventDataStores, TrailBucket
-from rules.aws._common import bucket_results, each, field_error, log_groups, s3_arn, trails_of
+from connectors.aws import parts
+from connectors.aws.model import NEVER_EXPIRES, EventDataStore, LifecycleRule
+from rules.aws._common import (
+    at,
+    bucket_results,
+    each,
+    located,
+    log_groups,
+    trails_of,
+    unread,
+    why,
+)
 
 
-def _archive_days(b: TrailBucket, now: datetime) -> tuple[int, int, list[str]]:
+def _archive_days(rules: list[LifecycleRule], versioning: str | None, now: datetime
+                  ) -> tuple[int, int, list[str]]:
     """(hot, total) days a log file written now is kept, and how that was read.
 
     Every enabled rule counts whatever its prefix (conservative). A current version goes at
@@ -25,7 +36,6 @@ def _archive_days(b: TrailBucket, now: datetime) -> tuple[int, int, list[str]]:
     whenever written). On a versioning-enabled bucket an expired current version becomes
     noncurrent and is still retrievable until ``NoncurrentVersionExpiration``: the earliest
     noncurrent expiry is added (none: kept)."""
-    rules = b.lifecycle or []
     basis: list[str] = []
     current = []
     for r in rules:
@@ -38,7 +48,7 @@ def _archive_days(b: TrailBucket, now: datetime) -> tuple[int, int, list[str]]:
             basis.append(f"rule {r.id or '?'} expires every object on "
                          f"{r.expiration_date.date().isoformat()} ({left} days from now)")
     total = min(current) if current else NEVER_EXPIRES
-    if current and b.versioning == "Enabled":
+    if current and versioning == "Enabled":
         noncurrent = [r.noncurrent_expiration_days for r in rules
                       if r.noncurrent_expiration_days]
         if noncurrent:
@@ -81,50 +91,53 @@ def archive_retention(tenant: TenantSnapshot, ctx: RuleContext) -> Iterator[Resu
     """
     need = ctx.retention.total_days
     found = False
-    for t, b, skip in bucket_results(tenant):
+    for t, arn, b, skip in bucket_results(tenant):
         found = True
-        err = skip or field_error(b, "lifecycle", like=t.arn)  # type: ignore[arg-type]
-        if err is not None or b is None:
-            yield err  # type: ignore[misc]
+        err = skip if b is None else unread(arn, b.lifecycle)
+        lifecycle = b.lifecycle.value if b is not None else None
+        if err is not None or b is None or lifecycle is None:
+            yield (err or not_assessed(arn, "not collected")).at(at(t))
             continue
-        hot, total, basis = _archive_days(b, ctx.now)
-        if total < need and "versioning" in b.errors:
+        hot, total, basis = _archive_days(lifecycle, b.versioning.value, ctx.now)
+        versioning = unread(arn, b.versioning)
+        if total < need and versioning is not None:
             # Whether expired versions are still kept depends on versioning: unknown.
-            yield field_error(b, "versioning")  # type: ignore[misc]
+            yield versioning.at(at(t))
             continue
         ev = {"retention": _retention(f"cloudtrail s3 archive {b.name}", hot, total),
               "required_total_days": need, "trail": t.arn, "lifecycle": basis}
         if total >= need:
-            yield passed(s3_arn(b.name, t.arn), f"kept {total} days", **ev)
+            yield passed(arn, f"kept {total} days", **ev).at(at(t))
         else:
-            yield failed(s3_arn(b.name, t.arn), f"expires after {total} days ("
+            yield failed(arn, f"expires after {total} days ("
                          + "; ".join(basis) + f"); the {ctx.retention.name} profile needs "
-                         f"{need}", **ev)
-    for scope, stores, error in each(tenant, "aws.lake", EventDataStores):
-        if error is not None:
+                         f"{need}", **ev).at(at(t))
+    for scope, got in each(tenant, parts.LAKE):
+        if got.value is None:
             found = True
-            yield not_assessed(scope, error.describe())
-        for s in stores.stores if stores else []:
+            yield not_assessed(scope, why(got)).at(located(scope))
+        for s in got.value or []:
             found = True
-            yield _lake_store(s, need)
+            yield _lake_store(s, need).at(located(scope))
     if not found:
         yield not_applicable(tenant.name, "no trails and no event data stores")
 
 
-def _lake_store(s: EventDataStore, need: int) -> Result:
-    if s.error is not None:
-        return not_assessed(s.arn, s.error.describe())
+def _lake_store(store: EventDataStore, need: int) -> Result:
+    s = store.settings.value
+    if s is None:
+        return not_assessed(store.arn, why(store.settings))
     if not s.holds_cloudtrail_events():
-        return not_applicable(s.arn, "the event data store holds no CloudTrail events "
+        return not_applicable(store.arn, "the event data store holds no CloudTrail events "
                               f"({', '.join(s.event_categories) or 'no event category'})")
     if s.retention_days is None:
-        return not_assessed(s.arn, "GetEventDataStore returned no RetentionPeriod")
+        return not_assessed(store.arn, "GetEventDataStore returned no RetentionPeriod")
     days = s.retention_days
-    ev = {"retention": _retention(f"cloudtrail lake {s.name}", days, days),
+    ev = {"retention": _retention(f"cloudtrail lake {store.name}", days, days),
           "required_total_days": need, "event_categories": s.event_categories}
     if days >= need:
-        return passed(s.arn, f"event data store keeps {days} days", **ev)
-    return failed(s.arn, f"event data store keeps {days} days; needs {need}", **ev)
+        return passed(store.arn, f"event data store keeps {days} days", **ev)
+    return failed(store.arn, f"event data store keeps {days} days; needs {need}", **ev)
 
 
 @rule(id="AWS-RET-002", title="The trail's log group is kept for the retention profile",
@@ -152,19 +165,28 @@ def log_group_retention(tenant: TenantSnapshot, ctx: RuleContext) -> Iterator[Re
                              "(see AWS-CT-008)")
     known = log_groups(tenant)
     for arn in arns:
-        group, why = known.get(arn, (None, f"log group {arn} was not collected"))
+        got = known.get(arn)
+        group = got.value if got is not None else None
+        where = _group_location(arn)
         if group is None:
-            yield not_assessed(arn, why)
+            yield not_assessed(arn, why(got) if got is not None
+                               else f"log group {arn} was not collected").at(where)
             continue
         if not group.exists:
-            yield failed(arn, "the trail's log group does not exist", exists=False)
+            yield failed(arn, "the trail's log group does not exist", exists=False).at(where)
             continue
         days = group.retention_days or NEVER_EXPIRES
         ev = {"retention": _retention(f"cloudtrail log group {group.name}", days, days),
               "retention_in_days": group.retention_days, "required_hot_days": need}
         if days >= need:
             yield passed(arn, "never expires" if group.retention_days is None
-                         else f"kept {days} days", **ev)
+                         else f"kept {days} days", **ev).at(where)
         else:
             yield failed(arn, f"kept {days} days; the {ctx.retention.name} profile needs "
-                         f"{need}", **ev)
+                         f"{need}", **ev).at(where)
+
+
+def _group_location(arn: str) -> Location:
+    """A log group's account and region, from its ARN (``arn:P:logs:REGION:ACCOUNT:...``)."""
+    fields = arn.split(":")
+    return Location(account=fields[4], region=fields[3]) if len(fields) > 4 else Location()

@@ -6,14 +6,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from auditor.model import Result
+from auditor.observed import Observed, first_error
 from auditor.rule import RuleContext, failed, not_applicable, not_assessed, passed, rule
-from auditor.snapshot import CollectionError, TenantSnapshot
-from connectors.aws.model import ConfigRecorders, GuardDuty, KmsKeys, SecurityHub, VpcFlowLogs
-from rules.aws._common import each
-
-
-def _why(error: CollectionError | None) -> str:
-    return error.describe() if error else "not collected"
+from auditor.snapshot import TenantSnapshot
+from connectors.aws import parts
+from connectors.aws.model import GuardDuty, SecurityHub
+from rules.aws._common import each, located, missing, why
 
 
 @rule(id="AWS-CFG-001", title="AWS Config records in every enabled region", severity="medium",
@@ -33,18 +31,21 @@ def config_recording(tenant: TenantSnapshot, ctx: RuleContext) -> Iterator[Resul
     name=default,roleARN=ROLE --recording-group allSupported=true,includeGlobalResourceTypes=true`,
     a delivery channel, then `aws configservice start-configuration-recorder`.
     """
-    for scope, data, error in each(tenant, "aws.config", ConfigRecorders):
-        if data is None:
-            yield not_assessed(scope, _why(error))
+    for scope, got in each(tenant, parts.CONFIG):
+        recorders, where = got.value, located(scope)
+        if recorders is None:
+            yield not_assessed(scope, why(got)).at(where)
             continue
-        good = [r.name for r in data.recorders if r.all_supported and r.recording]
-        ev = {"recorders": [r.model_dump() for r in data.recorders]}
+        good = [r.name for r in recorders if r.all_supported and r.recording]
+        ev = {"recorders": [r.model_dump() for r in recorders]}
         if good:
-            yield passed(scope, f"recorder {good[0]} records all supported types", **ev)
-        elif data.recorders:
-            yield failed(scope, "the recorder is stopped or records only some types", **ev)
+            yield passed(scope, f"recorder {good[0]} records all supported types",
+                         **ev).at(where)
+        elif recorders:
+            yield failed(scope, "the recorder is stopped or records only some types",
+                         **ev).at(where)
         else:
-            yield failed(scope, "no configuration recorder", **ev)
+            yield failed(scope, "no configuration recorder", **ev).at(where)
 
 
 @rule(id="AWS-VPC-001", title="Every VPC has flow logs", severity="medium", provider="aws",
@@ -63,16 +64,17 @@ def vpc_flow_logs(tenant: TenantSnapshot, ctx: RuleContext) -> Iterator[Result]:
     --log-destination-type s3 --log-destination arn:aws:s3:::FLOW_LOG_BUCKET`.
     """
     found = False
-    for scope, data, error in each(tenant, "aws.vpcs", VpcFlowLogs):
-        if data is None:
+    for scope, got in each(tenant, parts.VPCS):
+        where = located(scope)
+        if got.value is None:
             found = True
-            yield not_assessed(scope, _why(error))
+            yield not_assessed(scope, why(got)).at(where)
             continue
-        for v in data.vpcs:
+        for v in got.value:
             found = True
             ev = {"flow_logs": v.flow_logs, "default_vpc": v.is_default}
             yield (passed(f"{scope}/{v.id}", "active flow log", **ev) if v.flow_logs
-                   else failed(f"{scope}/{v.id}", "no active flow log", **ev))
+                   else failed(f"{scope}/{v.id}", "no active flow log", **ev)).at(where)
     if not found:
         yield not_applicable(tenant.name, "no VPCs in the audited regions")
 
@@ -94,20 +96,22 @@ def kms_rotation(tenant: TenantSnapshot, ctx: RuleContext) -> Iterator[Result]:
     KEY > Key rotation).
     """
     found = False
-    for scope, data, error in each(tenant, "aws.kms", KmsKeys):
-        if data is None:
+    for scope, got in each(tenant, parts.KMS):
+        where = located(scope)
+        if got.value is None:
             found = True
-            yield not_assessed(scope, _why(error))
+            yield not_assessed(scope, why(got)).at(where)
             continue
-        for k in data.keys:
-            if k.error is not None:
+        for k in got.value:
+            rotation = k.rotation_enabled
+            if rotation.error is not None:
                 found = True
-                yield not_assessed(k.arn, k.error.describe())
-            elif k.rotation_enabled is not None:
+                yield not_assessed(k.arn, rotation.error.describe()).at(where)
+            elif rotation.value is not None:
                 found = True
-                ev = {"rotation_enabled": k.rotation_enabled, "created": k.created}
-                yield (passed(k.arn, "rotation is on", **ev) if k.rotation_enabled
-                       else failed(k.arn, "rotation is off", **ev))
+                ev = {"rotation_enabled": rotation.value, "created": k.created}
+                yield (passed(k.arn, "rotation is on", **ev) if rotation.value
+                       else failed(k.arn, "rotation is off", **ev)).at(where)
     if not found:
         yield not_applicable(tenant.name, "no enabled customer-managed symmetric keys")
 
@@ -132,34 +136,37 @@ def threat_detection(tenant: TenantSnapshot, ctx: RuleContext) -> Iterator[Resul
     `aws guardduty create-detector --enable` and `aws securityhub enable-security-hub` in
     every region (or organisation-wide from the delegated administrator).
     """
-    hubs = {s: (d, e) for s, d, e in each(tenant, "aws.securityhub", SecurityHub)}
-    for scope, gd, gd_error in each(tenant, "aws.guardduty", GuardDuty):
-        hub, hub_error = hubs.get(scope, (None, None))
+    hubs = dict(each(tenant, parts.SECURITYHUB))
+    for scope, gd_got in each(tenant, parts.GUARDDUTY):
+        hub_got = hubs.get(scope, Observed[SecurityHub](error=missing(parts.SECURITYHUB.name,
+                                                                        scope)))
+        gd, hub, where = gd_got.value, hub_got.value, located(scope)
         gd_on = None if gd is None else _guardduty_on(gd)
         hub_on = None if hub is None else hub.on()
-        ev = {"guardduty_detectors": gd.detectors if gd else None, "security_hub": hub_on,
-              "security_hub_cspm": hub.enabled if hub else None,
-              "security_hub_unified": hub.unified if hub else None,
-              "standards": hub.standards if hub else None,
-              "standards_error": hub.standards_error.describe()
-              if hub and hub.standards_error else None}
+        ev = {"guardduty_detectors": {d: s.value for d, s in gd.detectors.items() if s.ok}
+              if gd else None, "security_hub": hub_on,
+              "security_hub_cspm": hub.enabled.value if hub else None,
+              "security_hub_unified": hub.unified.value if hub else None,
+              "standards": hub.standards.value if hub else None,
+              "standards_error": hub.standards.error.describe()
+              if hub and hub.standards.error else None}
         off = [n for n, on in (("GuardDuty", gd_on), ("Security Hub", hub_on)) if on is False]
         if off:
-            yield failed(scope, " and ".join(off) + " not enabled", **ev)
+            yield failed(scope, " and ".join(off) + " not enabled", **ev).at(where)
         elif gd_on is None or hub_on is None:
-            errors = [_why(e) for e, d in ((gd_error, gd), (hub_error, hub)) if d is None]
+            errors = [why(got) for got in (gd_got, hub_got) if got.value is None]
             if gd is not None and gd_on is None:
-                errors += [e.describe() for e in gd.errors]
+                errors += [e.describe() for e in first_error(*gd.detectors.values())]
             if hub is not None and hub_on is None:
-                errors += [e.describe() for e in (hub.hub_error, hub.unified_error) if e]
-            yield not_assessed(scope, "; ".join(errors), **ev)
+                errors += [e.describe() for e in first_error(hub.enabled, hub.unified)]
+            yield not_assessed(scope, "; ".join(errors), **ev).at(where)
         else:
-            yield passed(scope, "GuardDuty and Security Hub enabled", **ev)
+            yield passed(scope, "GuardDuty and Security Hub enabled", **ev).at(where)
 
 
 def _guardduty_on(gd: GuardDuty) -> bool | None:
     """An enabled detector: True; none, and every detector read: False; else unknown (a
     denied GetDetector is not "GuardDuty not enabled")."""
-    if any(s == "ENABLED" for s in gd.detectors.values()):
+    if any(s.value == "ENABLED" for s in gd.detectors.values()):
         return True
-    return None if gd.errors else False
+    return None if first_error(*gd.detectors.values()) else False

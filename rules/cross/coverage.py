@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from auditor.model import Result
 from auditor.rule import RuleContext, failed, not_applicable, not_assessed, passed, rule
 from auditor.snapshot import Snapshot, TenantSnapshot
-from connectors.aws.model import Organization
+from connectors.aws import parts as aws
 from connectors.gcp.model import Hierarchy, OrgVisibility
 
 
@@ -29,7 +29,8 @@ def enumeration(tenant: TenantSnapshot) -> tuple[bool | None, str, dict[str, obj
     project visible. A configured list of accounts or projects, or one M365 tenant, is the
     scope by definition."""
     if tenant.provider == "aws":
-        org = next((p.as_(Organization) for p in tenant.all("aws.org") if p.observed), None)
+        org = next((got.value for _, got in tenant.each(aws.ORG) if got.value is not None),
+                   None)
         mode = tenant.scope.get("enumerated")
         if mode == "account" or (mode is None and len(tenant.targets) == 1
                                  and (org is None or not org.listed)):
@@ -37,13 +38,13 @@ def enumeration(tenant: TenantSnapshot) -> tuple[bool | None, str, dict[str, obj
         if org is None or not org.listed:
             return None, "the Organization's account list was not read", {}
         ev: dict[str, object] = {"listed_by": org.listed_by,
-                                 "management_account": org.management_account_id,
+                                 "management_account": org.management_account_id.value,
                                  "skipped": [a.id for a in org.skipped][:50]}
         role = "the management account" if org.listed_by and \
-            org.listed_by == org.management_account_id else "a delegated administrator"
+            org.listed_by == org.management_account_id.value else "a delegated administrator"
         how = f"ListAccounts answered for {role} ({org.listed_by})"
-        if org.describe_error is not None:
-            ev["describe_organization"] = org.describe_error.describe()
+        if org.management_account_id.error is not None:
+            ev["describe_organization"] = org.management_account_id.error.describe()
             how += "; DescribeOrganization was refused, so the management account is unknown"
         return True, how, ev
     if tenant.provider == "gcp":

@@ -4,67 +4,57 @@ account that no logging trail covers (a source that is missing, not one that pas
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TypeVar
+from typing import Any, TypeVar, cast
 
-from pydantic import BaseModel
-
+from auditor.observed import Observed, PartKey
 from auditor.rule import RuleContext
-from auditor.snapshot import TenantSnapshot
-from connectors.aws.model import (
-    BucketNotifications,
-    LogGroup,
-    SecurityLake,
-    SubscriptionFilters,
-    Trail,
-    TrailBucket,
-    TrailList,
-)
-from rules.aws._common import accounts, covering, organization
+from auditor.snapshot import Part, TenantSnapshot
+from connectors.aws import parts
+from connectors.aws.model import LifecycleRule, Trail
+from rules.aws._common import accounts, covering, organization, why
 from rules.cross.inventory import FOREVER, LogSource, LogStore, SiemPath, verdict_of
 
-M = TypeVar("M", bound=BaseModel)
+T = TypeVar("T")
 # Events a notification must carry for a SIEM to pick up every new log file.
 CREATED = ("s3:ObjectCreated:*", "s3:ObjectCreated:Put")
 TRAIL_EVENTS = "CLOUD_TRAIL_MGMT"
 
 
-_MEMO: list[tuple[list[object], int, dict[tuple[str, type], dict[str, object]]]] = []
+_MEMO: list[tuple[list[Part], int, dict[str, dict[str, Observed[Any]]]]] = []
 
 
-def _records(tenant: TenantSnapshot, name: str, kind: type[M]) -> dict[str, M | str]:
-    """Each part of ``name`` by scope: its record, or why it is missing. Built once per
-    tenant and kind (an Organization has hundreds of trails, buckets and log groups)."""
-    memo = next((m for parts, n, m in _MEMO
-                 if parts is tenant.parts and n == len(tenant.parts)), None)
+def _records(tenant: TenantSnapshot, key: PartKey[T]) -> dict[str, Observed[T]]:
+    """Each part ``key`` by scope: its record, or why it is missing. Built once per tenant
+    and key (an Organization has hundreds of trails, buckets and log groups)."""
+    memo = next((m for parts_, n, m in _MEMO
+                 if parts_ is tenant.parts and n == len(tenant.parts)), None)
     if memo is None:
         memo = {}
-        _MEMO[:] = [(tenant.parts, len(tenant.parts), memo)]  # type: ignore[list-item]
-    key = (name, kind)
-    if key not in memo:
-        memo[key] = {p.scope: p.as_(kind) if p.error is None else p.error.describe()
-                     for p in tenant.all(name)}
-    return memo[key]  # type: ignore[return-value]
+        _MEMO[:] = [(tenant.parts, len(tenant.parts), memo)]
+    if key.name not in memo:
+        memo[key.name] = dict(tenant.each(key))
+    return cast(dict[str, Observed[T]], memo[key.name])
 
 
 def sources(tenant: TenantSnapshot, ctx: RuleContext) -> Iterator[LogSource]:
-    trails = {t.arn: t for t in tenant.get("aws.trails").as_(TrailList).trails}
+    trails = {t.arn: t for t in tenant.part(parts.TRAILS)}
     org = organization(tenant)
     covers: dict[str, list[str]] = {}
     regions: dict[str, list[str]] = {}
-    for account_id, account, error in accounts(tenant):
+    for account_id, got in accounts(tenant):
+        account = got.value
         if account is None:
             yield LogSource(tenant.name, "aws", account_id, f"account {account_id}",
-                            unknown=[error.describe() if error else "not collected"])
+                            unknown=[why(got)])
             continue
         cov = covering(account, trails, org)
         regions[account_id] = account.regions
-        logging = [t for t in cov if t.status is not None and t.status.is_logging]
+        logging = [t for t in cov if t.logging]
         for t in logging:
             covers.setdefault(t.arn, []).append(account_id)
         if logging:
             continue
-        unread = [t.status_error.describe() if t.status_error else f"status of {t.arn} not read"
-                  for t in cov if t.status is None]
+        unread = [why(t.status, f"status of {t.arn} not read") for t in cov if not t.status.ok]
         unread += [e.describe() for e in account.region_errors]
         src = LogSource(tenant.name, "aws", account_id, f"account {account_id}",
                         unknown=unread)
@@ -82,7 +72,7 @@ def _trail_source(tenant: TenantSnapshot, ctx: RuleContext, t: Trail, accounts: 
                   ) -> LogSource:
     src = LogSource(tenant.name, "aws", t.arn, f"trail {t.name}",
                     scope={"accounts": sorted(accounts)[:50], "account_count": len(accounts)})
-    status = t.status
+    status = t.status.value
     if t.s3_bucket:
         src.stores.append(_bucket_store(tenant, ctx, t))
         _notifications(tenant, t.s3_bucket, src)
@@ -105,50 +95,52 @@ def _trail_source(tenant: TenantSnapshot, ctx: RuleContext, t: Trail, accounts: 
 def _bucket_store(tenant: TenantSnapshot, ctx: RuleContext, t: Trail) -> LogStore:
     name = t.s3_bucket or ""
     loc = f"arn:aws:s3:::{name}"
-    b = _records(tenant, "aws.bucket", TrailBucket).get(name, f"bucket {name} was not collected")
-    error = t.status.latest_delivery_error if t.status else None
+    got = _records(tenant, parts.BUCKET).get(name)
+    status = t.status.value
+    error = status.latest_delivery_error if status else None
     complete = not error
     note = f"delivery error {error}" if error else ""
-    if isinstance(b, str):
-        return LogStore(loc, "s3", complete, None, None, None, b)
+    b = got.value if got is not None else None
+    if b is None:
+        return LogStore(loc, "s3", complete, None, None, None,
+                        why(got) if got is not None else f"bucket {name} was not collected")
     immutable = verdict_of(ctx, "AWS-CT-012", tenant.name, loc)
-    if immutable is None and b.object_lock is False and b.mfa_delete is False:
+    lock = b.object_lock.value
+    if immutable is None and lock is not None and not lock.enabled \
+            and b.mfa_delete.value is False:
         immutable = False
-    if b.lifecycle is None:
-        why = b.errors["lifecycle"].describe() if "lifecycle" in b.errors else "not read"
-        return LogStore(loc, "s3", complete, None, None, immutable, why)
-    hot, total = _bucket_days(b, ctx)
+    if b.lifecycle.value is None:
+        return LogStore(loc, "s3", complete, None, None, immutable, why(b.lifecycle, "not read"))
+    hot, total = _bucket_days(b.lifecycle.value, b.versioning.value, ctx)
     return LogStore(loc, "s3", complete, hot, total, immutable, note)
 
 
-def _bucket_days(b: TrailBucket, ctx: RuleContext) -> tuple[int, int]:
+def _bucket_days(rules: list[LifecycleRule], versioning: str | None, ctx: RuleContext
+                 ) -> tuple[int, int]:
     """(searchable, kept) days of a log file written now, as AWS-RET-001 reads a lifecycle:
     every enabled rule counts whatever its prefix (conservative); ``Expiration.Days`` and
     ``Expiration.Date`` (every object goes that day); on a versioning-enabled bucket an
     expired version stays retrievable until ``NoncurrentVersionExpiration``; searchable
     (Athena) until the first transition to an archive class. The date and noncurrent fields
-    come with revision 2 of the AWS connector (read when present)."""
-    rules = b.lifecycle or []
+    come with revision 2 of the AWS connector."""
     current = [r.expiration_days for r in rules if r.expiration_days]
     for r in rules:
-        date = getattr(r, "expiration_date", None)
-        if date is not None:
-            current.append(max(0, (date - ctx.now).days))
+        if r.expiration_date is not None:
+            current.append(max(0, (r.expiration_date - ctx.now).days))
     total = min(current) if current else FOREVER
-    if current and b.versioning == "Enabled" and \
-            any(hasattr(r, "noncurrent_expiration_days") for r in rules):
-        later = [getattr(r, "noncurrent_expiration_days", None) for r in rules]
-        kept = [d for d in later if d]
+    if current and versioning == "Enabled":
+        kept = [r.noncurrent_expiration_days for r in rules if r.noncurrent_expiration_days]
         total = min(FOREVER, total + min(kept)) if kept else FOREVER
     archive = [r.archive_after_days for r in rules if r.archive_after_days]
     return min([*archive, total]), total
 
 
 def _group_store(tenant: TenantSnapshot, arn: str, error: str | None) -> LogStore | None:
-    g = _records(tenant, "aws.log_group", LogGroup).get(arn, f"log group {arn} was not "
-                                                           "collected")
-    if isinstance(g, str):
-        return LogStore(arn, "log_group", not error, None, None, False, g)
+    got = _records(tenant, parts.LOG_GROUP).get(arn)
+    g = got.value if got is not None else None
+    if g is None:
+        return LogStore(arn, "log_group", not error, None, None, False,
+                        why(got) if got is not None else f"log group {arn} was not collected")
     if not g.exists:
         return None
     days = g.retention_days or FOREVER
@@ -157,12 +149,12 @@ def _group_store(tenant: TenantSnapshot, arn: str, error: str | None) -> LogStor
 
 
 def _subscriptions(tenant: TenantSnapshot, arn: str, src: LogSource) -> None:
-    got = _records(tenant, "aws.log_group_subscriptions", SubscriptionFilters).get(
-        arn, f"subscription filters of {arn} were not collected")
-    if isinstance(got, str):
-        src.siem_unknown.append(got)
+    got = _records(tenant, parts.LOG_GROUP_SUBSCRIPTIONS).get(arn)
+    if got is None or got.value is None:
+        src.siem_unknown.append(why(got) if got is not None else
+                                f"subscription filters of {arn} were not collected")
         return
-    for f in got.filters:
+    for f in got.value:
         if f.pattern.strip():
             src.siem_notes.append(f"subscription filter {f.name} forwards only events "
                                   f"matching {f.pattern!r}")
@@ -171,14 +163,15 @@ def _subscriptions(tenant: TenantSnapshot, arn: str, src: LogSource) -> None:
 
 
 def _notifications(tenant: TenantSnapshot, bucket: str, src: LogSource) -> None:
-    got = _records(tenant, "aws.bucket_notifications", BucketNotifications).get(
-        bucket, f"event notifications of s3://{bucket} were not collected")
-    if isinstance(got, str):
-        src.siem_unknown.append(got)
+    got = _records(tenant, parts.BUCKET_NOTIFICATIONS).get(bucket)
+    found = got.value if got is not None else None
+    if found is None:
+        src.siem_unknown.append(why(got) if got is not None else
+                                f"event notifications of s3://{bucket} were not collected")
         return
-    if got.eventbridge:
+    if found.eventbridge:
         src.siem.append(SiemPath("s3 event notification: eventbridge", f"s3://{bucket}"))
-    for n in got.notifications:
+    for n in found.notifications:
         if n.kind == "lambda":
             src.siem_notes.append(f"a Lambda function ({n.target_arn}) is notified: a "
                                   "processor, not a SIEM path")
@@ -197,15 +190,16 @@ def _lake_accounts(tenant: TenantSnapshot, audited: list[str]
     ingests, and why that may be incomplete (a Security Lake read that failed)."""
     accounts: dict[str, set[str]] = {}
     unknown: list[str] = []
-    for got in _records(tenant, "aws.security_lake", SecurityLake).values():
-        if isinstance(got, str):
-            unknown.append(got)
+    read = _records(tenant, parts.SECURITY_LAKE)
+    for got in read.values():
+        lake = got.value
+        if lake is None:
+            unknown.append(why(got))
             continue
-        done = {r for r, s in got.lakes.items() if s == "COMPLETED"}
-        for s in got.sources:
+        done = {r for r, s in lake.lakes.items() if s == "COMPLETED"}
+        for s in lake.sources:
             if s.source == TRAIL_EVENTS and s.region in done:
                 accounts.setdefault(s.account, set()).add(s.region)
-    read = {p.scope for p in tenant.all("aws.security_lake")}
     unknown += [f"aws.security_lake was not collected for {a}" for a in audited
                 if a not in read]
     return accounts, unknown

@@ -8,7 +8,7 @@ from datetime import datetime
 from auditor.model import Result
 from auditor.rule import RuleContext, failed, not_applicable, not_assessed, passed, rule
 from auditor.snapshot import Snapshot, TenantSnapshot
-from connectors.aws.model import AccountTrails, KmsKeys
+from connectors.aws import parts as aws
 from connectors.gcp.model import CryptoKeyList, Hierarchy
 from rules.cross.retention import kept_days
 
@@ -19,9 +19,9 @@ def _expected_scopes(tenant: TenantSnapshot) -> tuple[str, list[str]]:
     """The key part's name and every scope it should have been read for: each audited
     account-region (AWS), each audited project (GCP)."""
     if tenant.provider == "aws":
-        scopes = [f"{a.account_id}/{r}" for p in tenant.all("aws.account") if p.observed
-                  for a in [p.as_(AccountTrails)] for r in a.regions]
-        return "aws.kms", scopes
+        scopes = [f"{a.value.account_id}/{r}" for _, a in tenant.each(aws.ACCOUNT)
+                  if a.value is not None for r in a.value.regions]
+        return aws.KMS.name, scopes
     h = [p.as_(Hierarchy) for p in tenant.all("gcp.hierarchy") if p.observed]
     return "gcp.kms_keys", [node.resource for x in h for node in x.projects]
 
@@ -35,11 +35,11 @@ def _signing_keys(tenant: TenantSnapshot) -> Iterator[tuple[str, datetime | None
         if scope not in read:
             yield scope, None, f"{name} was not collected for {scope}"
     if tenant.provider == "aws":
-        for part in tenant.all("aws.kms"):
-            if part.error is not None:
-                yield part.scope, None, part.error.describe()
+        for scope, got in tenant.each(aws.KMS):
+            if got.error is not None:
+                yield scope, None, got.error.describe()
                 continue
-            for k in part.as_(KmsKeys).keys:
+            for k in got.value or []:
                 if k.manager == "CUSTOMER" and k.usage == "SIGN_VERIFY" \
                         and k.state != "PendingDeletion":
                     yield k.arn, k.created, ""

@@ -1,7 +1,9 @@
 """AWS test helpers: collect with the real connector against moto, evaluate the AWS pack.
 
 Every collection also checks the permission policy: each operation the connector called
-(counted from botocore's ``before-call`` events) must be in ``permissions.OPERATIONS``.
+(counted from botocore's ``before-call`` events) must be in ``permissions.OPERATIONS``; and
+the snapshot schema: each part written must be one ``connectors/aws/parts.py`` declares, of
+its data type.
 """
 
 from __future__ import annotations
@@ -17,8 +19,8 @@ from auditor.connector import CollectContext
 from auditor.engine import evaluate
 from auditor.model import Report
 from auditor.rule import PROFILES, RuleContext
-from auditor.snapshot import Snapshot, TenantSnapshot, ToolStamp
-from connectors.aws import AwsTenant
+from auditor.snapshot import Snapshot, TenantSnapshot, ToolStamp, check_parts
+from connectors.aws import AwsTenant, parts
 from connectors.aws.collect import collect
 from connectors.aws.permissions import OPERATIONS
 from connectors.aws.scenarios import seed
@@ -38,6 +40,8 @@ def collect_tenant(server: MotoServer, **config: Any) -> TenantSnapshot:
     missing = set(snap.api_calls) - set(OPERATIONS)
     assert not missing, f"operations called but missing from the IAM policy: {missing}"
     CALLED.update(snap.api_calls)
+    check_parts(Snapshot(tool=ToolStamp(version="test"), created_at=datetime.now(UTC),
+                         tenants=[snap]), {"aws": parts.SCHEMA}, "collected")
     return snap
 
 

@@ -7,17 +7,17 @@ from typing import Any
 
 import pytest
 
-from connectors.aws.model import TrailBucket
+from connectors.aws import parts
 from connectors.aws.simulator import MotoServer
 from tests.aws.conftest import collect_tenant, report
-from tests.aws.typed import denied, tenant, trail
+from tests.aws.typed import bucket, denied, tenant, trail
 from tests.rulecheck import expect
 
 BUCKET = "arn:aws:s3:::archive"
 
 
 def judged(**fields: Any) -> Any:
-    b = TrailBucket(name="archive", **fields)
+    b = bucket("archive", **fields)
     return report(tenant(trail(s3_bucket="archive"), parts=[("aws.bucket", "archive", b)]))
 
 
@@ -62,9 +62,8 @@ def test_default_retention_is_collected_from_the_real_shape(moto: MotoServer) ->
     for name in ("lock-no-rule", "lock-governance"):
         ct.create_trail(Name=name, S3BucketName=name, IsMultiRegionTrail=True)
     snap = collect_tenant(moto, regions=["us-east-1"])
-    gov = snap.get("aws.bucket", "lock-governance").data
-    assert (gov["object_lock_mode"], gov["object_lock_years"], gov["object_lock_days"]) == \
-        ("GOVERNANCE", 2, 730)
+    gov = snap.part(parts.BUCKET, "lock-governance").object_lock.get()
+    assert (gov.mode, gov.years, gov.days) == ("GOVERNANCE", 2, 730)
     r = report(snap)
     expect(r, "AWS-CT-012", "fail", "arn:aws:s3:::lock-no-rule", contains="locks nothing")
     expect(r, "AWS-CT-012", "fail", "arn:aws:s3:::lock-governance", contains="GOVERNANCE")

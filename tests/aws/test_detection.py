@@ -6,7 +6,7 @@ from __future__ import annotations
 from connectors.aws.model import GuardDuty, SecurityHub
 from connectors.aws.simulator import MotoServer
 from tests.aws.conftest import collect_tenant, report
-from tests.aws.typed import ACCOUNT, REGION, denied, tenant
+from tests.aws.typed import ACCOUNT, REGION, denied, lost, seen, tenant
 from tests.rulecheck import expect
 
 SCOPE = f"{ACCOUNT}/{REGION}"
@@ -19,7 +19,7 @@ def test_unified_security_hub_counts_without_the_cspm_hub(moto: MotoServer) -> N
     moto.extras.hub_v2[(ACCOUNT, REGION)] = f"arn:aws:securityhub:{REGION}:{ACCOUNT}:hubv2/x"
     snap = collect_tenant(moto, regions=[REGION])
     hub = snap.get("aws.securityhub", SCOPE).data
-    assert (hub["enabled"], hub["unified"]) == (False, True)
+    assert (hub["enabled"]["value"], hub["unified"]["value"]) == (False, True)
     hit = expect(report(snap), "AWS-DET-001", "pass", SCOPE)
     assert hit[0].evidence["security_hub_unified"] is True
 
@@ -48,7 +48,7 @@ def test_denied_list_detectors_is_not_assessed(moto: MotoServer) -> None:
 
 
 def test_unreadable_hubs_are_not_assessed() -> None:
-    hub = SecurityHub(hub_error=denied("securityhub:DescribeHub"), unified=False)
+    hub = SecurityHub(enabled=lost(denied("securityhub:DescribeHub")), unified=seen(False))
     t = tenant(parts=[("aws.securityhub", SCOPE, hub),
-                      ("aws.guardduty", SCOPE, GuardDuty(detectors={"d": "ENABLED"}))])
+                      ("aws.guardduty", SCOPE, GuardDuty(detectors={"d": seen("ENABLED")}))])
     expect(report(t), "AWS-DET-001", "not_assessed", SCOPE, contains="securityhub:DescribeHub")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from auditor.snapshot import CollectionError
 from tests.aws.conftest import report
-from tests.aws.typed import ACCOUNT, org_of, tenant, trail
+from tests.aws.typed import ACCOUNT, lost, org_of, tenant, trail
 from tests.rulecheck import expect
 
 MEMBER = "210987654321"
@@ -43,8 +43,8 @@ def test_a_stopped_organisation_trail_with_own_trails_everywhere_passes() -> Non
 
 def test_unreadable_organisation_trail_status_is_not_assessed() -> None:
     t = trail("org", organization_trail=True)
-    t.status = None
-    t.status_error = CollectionError(api="cloudtrail:GetTrailStatus", code="AccessDenied",
-                                     permission="cloudtrail:GetTrailStatus")
+    t = t.model_copy(update={"status": lost(CollectionError(
+        api="cloudtrail:GetTrailStatus", code="AccessDenied",
+        permission="cloudtrail:GetTrailStatus"))})
     expect(report(org_tenant(t)), "AWS-CT-002", "not_assessed", "o-example",
            contains="cloudtrail:GetTrailStatus")

@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
+from connectors.aws import parts
 from connectors.aws.model import (
     Aggregator,
-    ConfigAggregators,
     GuardDutyOrgConfig,
     OrgAccount,
     OrgDetection,
@@ -22,7 +22,7 @@ from connectors.aws.scenarios import organization as seed_org
 from connectors.aws.scenarios import trail as seed_trail
 from connectors.aws.simulator import MotoServer
 from tests.aws.conftest import collect_tenant, report
-from tests.aws.typed import ACCOUNT, REGION, denied, org_of, tenant, trail
+from tests.aws.typed import ACCOUNT, REGION, denied, lost, org_of, seen, tenant, trail
 from tests.rulecheck import expect
 
 MEMBER = "210987654321"
@@ -42,7 +42,10 @@ def detection(**fields: Any) -> Any:
                                 auto_enable_members="ALL", s3_data_events="NEW",
                                 eks_audit_logs="ALL")}
     base.update(fields)
-    return report(org_tenant(("aws.org_detection", REGION, OrgDetection(**base))))
+    errors = {k[:-len("_error")]: lost(v) for k, v in base.items() if k.endswith("_error")}
+    reads = {k: seen(v) for k, v in base.items() if not k.endswith("_error")}
+    return report(org_tenant(("aws.org_detection", REGION,
+                              OrgDetection(**{**reads, **errors}))))
 
 
 def test_det002_passes_with_admins_and_auto_enable() -> None:
@@ -77,9 +80,8 @@ def test_det002_not_in_an_organisation_is_not_applicable() -> None:
 def aggregators(*aggs: Aggregator, **kw: Any) -> Any:
     scope = f"{ACCOUNT}/{REGION}"
     member = f"{MEMBER}/{REGION}"
-    return report(org_tenant(("aws.config_aggregators", scope, ConfigAggregators(
-        aggregators=list(aggs))), ("aws.config_aggregators", member, ConfigAggregators()),
-        **kw))
+    return report(org_tenant(("aws.config_aggregators", scope, list(aggs)),
+                             ("aws.config_aggregators", member, []), **kw))
 
 
 def test_cfg002() -> None:
@@ -89,8 +91,8 @@ def test_cfg002() -> None:
     expect(aggregators(some), "AWS-CFG-002", "fail", ORG, contains="us-east-1, not all")
     expect(aggregators(), "AWS-CFG-002", "fail", ORG, contains="no Config aggregator")
     # Accounts left out of the audit may hold the aggregator: cannot tell.
-    partial = org_of(MEMBER)
-    partial.skipped = [OrgAccount(id="333333333333", status="ACTIVE")]
+    partial = org_of(MEMBER).model_copy(update={
+        "skipped": [OrgAccount(id="333333333333", status="ACTIVE")]})
     expect(aggregators(org=partial), "AWS-CFG-002", "not_assessed", ORG,
            contains="only some accounts")
 
@@ -105,13 +107,15 @@ def test_cfg002_unreadable_is_not_assessed() -> None:
 # --- AWS-CT-013 --------------------------------------------------------------------------
 
 def scp_tenant(*policies: ScpPolicy, parents: dict[str, list[str]] | None = None) -> Any:
+    chains = parents or {MEMBER: ["ou-1", "r-1"]}
     scps = ServiceControlPolicies(policies=list(policies),
-                                  parents=parents or {MEMBER: ["ou-1", "r-1"]})
+                                  parents={a: seen(c) for a, c in chains.items()})
     return report(org_tenant(("aws.scp", "", scps)))
 
 
 def scp(document: dict[str, Any], targets: tuple[str, ...] = ("r-1",)) -> ScpPolicy:
-    return ScpPolicy(id="p-1", name="protect-trails", document=document, targets=list(targets))
+    return ScpPolicy(id="p-1", name="protect-trails", document=seen(document),
+                     targets=seen(list(targets)))
 
 
 def with_statement(**changes: Any) -> dict[str, Any]:
@@ -158,11 +162,12 @@ def test_ct013_attached_elsewhere_fails() -> None:
 
 
 def test_ct013_unreadable_policy_or_parents_is_not_assessed() -> None:
-    bad = ScpPolicy(id="p-2", error=denied("organizations:DescribePolicy"))
+    err = denied("organizations:DescribePolicy")
+    bad = ScpPolicy(id="p-2", document=lost(err), targets=lost(err))
     expect(scp_tenant(bad), "AWS-CT-013", "not_assessed", MEMBER,
            contains="organizations:DescribePolicy")
     scps = ServiceControlPolicies(policies=[scp(PROTECT_TRAILS)],
-                                  parent_errors={MEMBER: denied("organizations:ListParents")})
+                                  parents={MEMBER: lost(denied("organizations:ListParents"))})
     r = report(org_tenant(("aws.scp", "", scps)))
     expect(r, "AWS-CT-013", "not_assessed", MEMBER, contains="organizations:ListParents")
 
@@ -170,14 +175,14 @@ def test_ct013_unreadable_policy_or_parents_is_not_assessed() -> None:
 # --- AWS-CT-014 --------------------------------------------------------------------------
 
 def test_ct014() -> None:
-    both = trail(insight_types=["ApiCallRateInsight", "ApiErrorRateInsight"])
+    both = trail(insight_types=seen(["ApiCallRateInsight", "ApiErrorRateInsight"]))
     expect(report(tenant(both)), "AWS-CT-014", "pass", ACCOUNT)
-    one = trail(insight_types=["ApiCallRateInsight"])
+    one = trail(insight_types=seen(["ApiCallRateInsight"]))
     expect(report(tenant(one)), "AWS-CT-014", "fail", ACCOUNT, contains="ApiErrorRateInsight")
-    regional = trail(multi_region=False, insight_types=["ApiCallRateInsight",
-                                                        "ApiErrorRateInsight"])
+    regional = trail(multi_region=False, insight_types=seen(["ApiCallRateInsight",
+                                                             "ApiErrorRateInsight"]))
     expect(report(tenant(regional)), "AWS-CT-014", "fail", ACCOUNT)
-    unread = trail(insight_error=denied("cloudtrail:GetInsightSelectors"))
+    unread = trail(insight_types=lost(denied("cloudtrail:GetInsightSelectors")))
     expect(report(tenant(unread)), "AWS-CT-014", "not_assessed", ACCOUNT,
            contains="cloudtrail:GetInsightSelectors")
 
@@ -207,8 +212,8 @@ def test_organisation_controls_collected_and_judged(moto: MotoServer,
     detection_admin(moto, ids["security"], REGION, s3="NONE")
     org_aggregator(moto, REGION)
     snap = collect_tenant(moto, organization=True, regions=[REGION])
-    scps = snap.get("aws.scp").data
-    assert scps["parents"][ids["prod"]] == [ou["Id"], root]
+    scps = snap.part(parts.SCP)
+    assert scps.parents[ids["prod"]].get() == [ou["Id"], root]
     r = report(snap)
     expect(r, "AWS-CT-013", "pass", ids["prod"])
     expect(r, "AWS-CT-013", "fail", ids["security"])    # not under the OU

@@ -129,18 +129,19 @@ def test_global_reads_use_the_partition_home_region() -> None:
 
 def _tenant(trail_arn: str, **bucket: Any) -> Any:
     from auditor.snapshot import CollectionError, TenantSnapshot
-    from connectors.aws.model import Trail, TrailBucket, TrailList
+    from connectors.aws import parts
+    from connectors.aws.model import Trail
+    from tests.aws.typed import bucket as trail_bucket
 
     t = TenantSnapshot(provider="aws", name="gov")
     trail = Trail(arn=trail_arn, name="org", account_id="123456789012",
                   home_region=trail_arn.split(":")[3], multi_region=True,
                   organization_trail=False, s3_bucket="trail-logs")
-    t.add("aws.trails", TrailList(trails=[trail]).model_dump(mode="json"))
-    b = TrailBucket(name="trail-logs", **bucket)
-    if not bucket:
-        b.errors["access_logging"] = CollectionError(api="s3:GetBucketLogging",
-                                                     scope="s3://trail-logs", code="X")
-    t.add("aws.bucket", b.model_dump(mode="json"), scope="trail-logs")
+    t.add("aws.trails", parts.TRAILS.dump([trail]))
+    errors = {} if bucket else {"access_logging": CollectionError(
+        api="s3:GetBucketLogging", scope="s3://trail-logs", code="X")}
+    b = trail_bucket("trail-logs", errors=errors, **bucket)
+    t.add("aws.bucket", parts.BUCKET.dump(b), scope="trail-logs")
     return t
 
 
@@ -173,6 +174,6 @@ def test_a_govcloud_organization_is_collected_end_to_end(moto: Any) -> None:
     snap = collect_tenant(moto, regions=["us-gov-west-1"], organization=True)
     assert snap.identity and snap.identity.startswith("arn:aws-us-gov:sts::")
     assert member in snap.targets and snap.api_calls["sts:AssumeRole"] == 1
-    trails = next(p for p in snap.parts if p.name == "aws.trails").data["trails"]
+    trails = next(p for p in snap.parts if p.name == "aws.trails").data
     assert [t["arn"].split(":")[1] for t in trails] == ["aws-us-gov"]
     expect(report(snap), "AWS-CT-006", "fail", "arn:aws-us-gov:s3:::gov-trail")

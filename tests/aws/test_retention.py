@@ -8,17 +8,17 @@ from typing import Any
 
 import pytest
 
-from connectors.aws.model import LifecycleRule, TrailBucket
+from connectors.aws.model import LifecycleRule
 from connectors.aws.simulator import MotoServer
 from tests.aws.conftest import collect_tenant, report
-from tests.aws.typed import NOW, denied, tenant, trail
+from tests.aws.typed import NOW, bucket, denied, tenant, trail
 from tests.rulecheck import expect
 
 BUCKET = "arn:aws:s3:::archive"
 
 
 def judged(*rules: LifecycleRule, **fields: Any) -> Any:
-    b = TrailBucket(name="archive", lifecycle=list(rules), **fields)
+    b = bucket("archive", lifecycle=list(rules), **fields)
     return report(tenant(trail(s3_bucket="archive"), parts=[("aws.bucket", "archive", b)]),
                   profile="m-26-14")
 
@@ -72,7 +72,7 @@ def test_lifecycle_shapes_round_trip_through_the_connector(moto: MotoServer) -> 
                    "NoncurrentVersionExpiration": {"NoncurrentDays": 7}}]})
     moto.client("cloudtrail").create_trail(Name="main-trail", S3BucketName="dated-archive")
     snap = collect_tenant(moto, regions=["us-east-1"])
-    rule = snap.get("aws.bucket", "dated-archive").data["lifecycle"][0]
+    rule = snap.get("aws.bucket", "dated-archive").data["lifecycle"]["value"][0]
     assert rule["expiration_date"].startswith("2027-01-01")
     assert rule["noncurrent_expiration_days"] == 7
     expect(report(snap, profile="m-26-14"), "AWS-RET-001", "fail",

@@ -76,7 +76,7 @@ def test_storm_regional_services(storm: Seeded) -> None:
     expect(storm.report, "AWS-DET-001", "fail", f"{mgmt}/eu-west-1",
            contains="GuardDuty and Security Hub")
     # The dev account's signing key is collected with what a cross rule needs.
-    keys = [k for p in storm.tenant.all("aws.kms") if p.observed for k in p.data["keys"]]
+    keys = [k for p in storm.tenant.all("aws.kms") if p.observed for k in p.data]
     sign = [k for k in keys if k["usage"] == "SIGN_VERIFY"]
     assert sign and sign[0]["spec"] == "RSA_2048" and sign[0]["created"]
 

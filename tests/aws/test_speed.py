@@ -12,11 +12,11 @@ from botocore.config import Config
 from botocore.credentials import Credentials
 
 from auditor.connector import CollectContext
+from auditor.observed import Observed
 from connectors.aws import AwsTenant, s3
 from connectors.aws.client import Account, Clients, Failed
 from connectors.aws.collect import Run
 from connectors.aws.guard import CallLog
-from connectors.aws.model import TrailBucket
 from connectors.aws.simulator import MotoServer
 
 
@@ -72,32 +72,30 @@ def test_not_implemented_is_answered_once_not_retried(moto: MotoServer) -> None:
     assert len(sent) == 3      # botocore's max_attempts counts retries: 1 + 2
 
 
-def _bucket(moto: MotoServer, name: str, **create: Any) -> tuple[TrailBucket, CallLog]:
+def _bucket(moto: MotoServer, name: str, **create: Any
+            ) -> tuple[dict[str, Observed[Any]], CallLog]:
     moto.client("s3").create_bucket(Bucket=name, **create)
     shared, calls, _ = clients(moto.url)
-    bucket = s3.trail_bucket(Account(shared, "123456789012"), TrailBucket(name=name),
-                             "us-east-1")
-    return bucket, calls
+    return s3.protection(Account(shared, "123456789012"), name, "us-east-1"), calls
 
 
 def test_object_lock_is_not_read_on_an_unversioned_bucket(moto: MotoServer) -> None:
     bucket, calls = _bucket(moto, "plain")
-    assert bucket.versioning == "Off" and bucket.object_lock is False
-    assert "object_lock" not in bucket.errors
+    assert bucket["versioning"].get() == "Off" and not bucket["object_lock"].get().enabled
     assert "s3:GetObjectLockConfiguration" not in calls.counts
     assert calls.counts["s3:GetBucketVersioning"] == 1
 
 
 def test_object_lock_is_read_on_a_versioned_bucket(moto: MotoServer) -> None:
     bucket, calls = _bucket(moto, "locked", ObjectLockEnabledForBucket=True)
-    assert bucket.versioning == "Enabled" and bucket.object_lock is True
+    assert bucket["versioning"].get() == "Enabled" and bucket["object_lock"].get().enabled
     assert calls.counts["s3:GetObjectLockConfiguration"] == 1
 
 
 def test_object_lock_is_read_when_versioning_could_not_be(moto: MotoServer) -> None:
     moto.fault(service="s3", operation="GetBucketVersioning")
     bucket, calls = _bucket(moto, "unknown")
-    assert "versioning" in bucket.errors and bucket.versioning is None
+    assert bucket["versioning"].error is not None and bucket["versioning"].value is None
     assert calls.counts["s3:GetObjectLockConfiguration"] == 1     # fail closed: asked
 
 

@@ -8,6 +8,7 @@ from botocore.config import Config
 from botocore.credentials import Credentials
 from botocore.stub import Stubber
 
+from auditor.observed import Observed
 from auditor.snapshot import TenantSnapshot
 from connectors.aws import readers
 from connectors.aws.client import Account, Clients
@@ -33,24 +34,25 @@ def test_security_hub_standards_are_evidence() -> None:
             "StandardsArn": "arn:aws:securityhub:::ruleset/cis-aws-foundations-benchmark/v/1.2.0",
             "StandardsStatus": "READY"}]})
         hub = readers.security_hub(acct, "us-east-1")
-    assert hub.enabled and hub.standards and "cis-aws" in hub.standards[0]
+    standards = hub.standards.get()
+    assert hub.enabled.get() and standards and "cis-aws" in standards[0]
     t = TenantSnapshot(provider="aws", name="t")
     scope = "123456789012/us-east-1"
     t.add("aws.securityhub", hub.model_dump(mode="json"), scope=scope)
-    detectors = GuardDuty(detectors={"d1": "ENABLED"})
+    detectors = GuardDuty(detectors={"d1": Observed[str](value="ENABLED")})
     t.add("aws.guardduty", detectors.model_dump(mode="json"), scope=scope)
     hit = expect(report(t), "AWS-DET-001", "pass", scope)
-    assert hit[0].evidence["standards"] == hub.standards
+    assert hit[0].evidence["standards"] == standards
 
 
 def test_simulator_degrades_to_not_collected(moto: MotoServer) -> None:
     moto.client("securityhub").enable_security_hub()
     snap = collect_tenant(moto, regions=["us-east-1"])
     # The Lake stub answers an empty list: no event data store, no error.
-    assert snap.all("aws.lake")[0].data == {"stores": []}
+    assert snap.all("aws.lake")[0].data == []
     hub = snap.all("aws.securityhub")[0].data
-    assert hub["enabled"] and hub["standards"] is None
-    assert hub["standards_error"]["api"] == "securityhub:GetEnabledStandards"
+    assert hub["enabled"]["value"] and hub["standards"]["value"] is None
+    assert hub["standards"]["error"]["api"] == "securityhub:GetEnabledStandards"
     r = report(snap)
     expect(r, "AWS-RET-001", "not_applicable")
     expect(r, "AWS-DET-001", "fail", "123456789012/us-east-1", contains="GuardDuty")

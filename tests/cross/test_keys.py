@@ -6,15 +6,15 @@ from datetime import UTC, datetime
 
 import pytest
 
+from auditor.observed import Observed
 from auditor.snapshot import TenantSnapshot
+from connectors.aws import parts
 from connectors.aws.model import (
     AccountTrails,
     KmsKey,
-    KmsKeys,
     LifecycleRule,
     Trail,
     TrailBucket,
-    TrailList,
     TrailStatus,
 )
 from connectors.gcp.model import CryptoKey, CryptoKeyList
@@ -27,22 +27,27 @@ def aws(name: str, account: str, *, expire: int | None, regions: tuple[str, ...]
     """One account with a logging trail to a bucket expiring after ``expire`` days."""
     t = TenantSnapshot(provider="aws", name=name, targets=[account])
     arn = f"arn:aws:cloudtrail:us-east-1:{account}:trail/main"
-    t.add("aws.account", dump(AccountTrails(account_id=account, regions=list(regions),
-                                            trail_arns=[arn])), scope=account)
-    t.add("aws.trails", dump(TrailList(trails=[Trail(
+    t.add("aws.account", dump(AccountTrails(
+        account_id=account, regions=list(regions),
+        listed={regions[0]: Observed[list[str]](value=[arn])})), scope=account)
+    t.add("aws.trails", parts.TRAILS.dump([Trail(
         arn=arn, name="main", account_id=account, home_region="us-east-1", multi_region=True,
         organization_trail=False, s3_bucket=f"{name}-trail",
-        status=TrailStatus(is_logging=True))])))
-    t.add("aws.bucket", dump(TrailBucket(name=f"{name}-trail", lifecycle=[
-        LifecycleRule(expiration_days=expire)] if expire else [])), scope=f"{name}-trail")
+        status=Observed[TrailStatus](value=TrailStatus(is_logging=True)))]))
+    t.add("aws.bucket", dump(TrailBucket(name=f"{name}-trail", lifecycle=lifecycle(
+        [LifecycleRule(expiration_days=expire)] if expire else []))), scope=f"{name}-trail")
     if keys:
-        t.add("aws.kms", dump(KmsKeys(keys=[
+        t.add("aws.kms", parts.KMS.dump([
             KmsKey(arn=f"arn:aws:kms:us-east-1:{account}:key/{name}-sign", usage="SIGN_VERIFY",
                    state="Enabled", created=datetime(2020, 1, 1, tzinfo=UTC)),
             KmsKey(arn=f"arn:aws:kms:us-east-1:{account}:key/{name}-enc",
                    usage="ENCRYPT_DECRYPT", state="Enabled",
-                   created=datetime(2020, 1, 1, tzinfo=UTC))])), scope=f"{account}/us-east-1")
+                   created=datetime(2020, 1, 1, tzinfo=UTC))]), scope=f"{account}/us-east-1")
     return t
+
+
+def lifecycle(rules: list[LifecycleRule]) -> Observed[list[LifecycleRule]]:
+    return Observed[list[LifecycleRule]](value=rules)
 
 
 def test_signing_key_logs_outlive_the_keys() -> None:
@@ -75,7 +80,7 @@ def test_a_date_based_expiry_is_not_kept_forever() -> None:
     tenant = aws("dated", "4", expire=None, keys=False)
     dated = LifecycleRule.model_validate({"id": "cut", "expiration_date": "2027-01-05T00:00:00Z"})
     tenant.parts = [p for p in tenant.parts if p.name != "aws.bucket"]
-    tenant.add("aws.bucket", dump(TrailBucket(name="dated-trail", lifecycle=[dated])),
+    tenant.add("aws.bucket", dump(TrailBucket(name="dated-trail", lifecycle=lifecycle([dated]))),
                scope="dated-trail")
     bad = expect(audit(tenant), "CROSS-RET-001", "fail",
                  "dated:arn:aws:cloudtrail:us-east-1:4:trail/main")[0]
