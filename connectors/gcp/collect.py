@@ -227,7 +227,7 @@ def collect(target: GcpTenant, ctx: CollectContext,
         return snap
     snap.identity = clients.identity
     try:
-        got = reader.field("gcp.hierarchy", "", lambda: (
+        got = reader.field(parts.HIERARCHY.name, "", lambda: (
             _organization_hierarchy(clients, target) if target.organization_id
             else _project_list_hierarchy(clients, target, reader)))
         if got.error is not None:

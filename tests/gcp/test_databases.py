@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from connectors.gcp.model import SqlInstanceList
+from connectors.gcp import parts
 from connectors.gcp.sim_scenarios import PG_AUDITED, sql
 from connectors.gcp.simulator import GcpSimulator, scenario
 from tests.gcp.conftest import collect, report
@@ -16,10 +16,10 @@ def test_instances_are_read_in_the_rest_shape(sim: GcpSimulator) -> None:
     # Pins the Cloud SQL Admin v1 shape: items[].settings.databaseFlags[{name, value}],
     # and no "items" at all for a project without instances.
     snap = collect(sim)
-    [db] = snap.get("gcp.sql_instances", IDENTITY).as_(SqlInstanceList).instances
+    [db] = snap.part(parts.SQL_INSTANCES, IDENTITY)
     assert (db.name, db.database_version) == (DB, "POSTGRES_15")
     assert db.flags == {"log_connections": "on"}
-    assert snap.get("gcp.sql_instances", DEV).as_(SqlInstanceList).instances == []
+    assert snap.part(parts.SQL_INSTANCES, DEV) == []
     assert snap.api_calls["sqladmin.instances.list"] == 4
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from connectors.gcp.model import FlowLogsConfigList
+from connectors.gcp import parts
 from connectors.gcp.simulator import ORG, GcpSimulator, scenario
 from tests.gcp.conftest import collect, report
 from tests.rulecheck import expect
@@ -27,10 +27,10 @@ def test_configs_are_read_in_the_rest_shape(sim: GcpSimulator) -> None:
     # one of network / subnet / vpnTunnel / interconnectAttachment (none: organisation).
     sim.load(_with("project", network=NETWORK, state="DISABLED"))
     snap = collect(sim)
-    [cfg] = snap.get("gcp.flow_log_configs", DEV).as_(FlowLogsConfigList).configs
+    [cfg] = snap.part(parts.FLOW_LOG_CONFIGS, DEV)
     assert cfg.name == f"{DEV}/locations/global/vpcFlowLogsConfigs/flows"
     assert (cfg.target_kind, cfg.target, cfg.state) == ("network", NETWORK, "DISABLED")
-    assert snap.get("gcp.flow_log_configs", ORG).as_(FlowLogsConfigList).configs == []
+    assert snap.part(parts.FLOW_LOG_CONFIGS, ORG) == []
     assert snap.api_calls["networkmanagement.vpcFlowLogsConfigs.list"] == 5
     expect(report(snap), "GCP-NET-001", "fail", SUBNET)
 

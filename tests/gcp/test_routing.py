@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from connectors.gcp.model import SinkList
+from connectors.gcp import parts
 from connectors.gcp.simulator import ORG, GcpSimulator, scenario
 from tests.gcp.conftest import collect, report
 from tests.rulecheck import expect
@@ -40,7 +40,7 @@ def test_intercept_children_is_collected_from_the_rest_sink_resource(sim: GcpSim
     # intercept_children, so reading organisation sinks over gRPC would lose it.
     sim.load(_intercepting())
     snap = collect(sim)
-    sinks = {s.name: s for s in snap.get("gcp.sinks", ORG).as_(SinkList).sinks}
+    sinks = {s.name: s for s in snap.part(parts.SINKS, ORG)}
     assert sinks["central-intercept"].intercept_children is True
     assert sinks["central-intercept"].include_children is True
     assert sinks["org-audit-export"].intercept_children is False
