@@ -339,3 +339,26 @@ def hardened() -> Gcp:
 HARDENED_ATTESTATIONS = [
     {"rule": rule, "scope": ORG, "by": "secops@acme.example", "date": "2026-10-01",
      "note": "enabled"} for rule in ("GCP-AUD-004", "GCP-AXT-001")]
+
+
+def storm_denied() -> Gcp:
+    """storm-0558 with one API denied or failing per rule family (the simulator's faults in
+    tests/gcp/test_rules.py, as the connector records them)."""
+    g = storm()
+    g.fail(parts.IAM_POLICY, DEVF, "folders.getIamPolicy", "resourcemanager.folders.getIamPolicy")
+    g.fail(parts.SINKS, DEVF, "logging.sinks.list", "logging.sinks.list")
+    g.fail(parts.EXCLUSIONS, SHARED, "logging.exclusions.list", "logging.exclusions.list")
+    g.fail(parts.LOG_BUCKETS, MAIL, "logging.buckets.list", "logging.buckets.list")
+    for p in g.projects:
+        g.fail(parts.LOG_METRICS, p.resource, "logging.logMetrics.list",
+               "logging.logMetrics.list")
+    g.fail(parts.STORAGE_BUCKET, ARCHIVE, "storage.buckets.get", "storage.buckets.get")
+    g.fail(parts.DNS_POLICIES, MAIL, "dns.policies.list", "dns.policies.list")
+    g.fail(parts.SERVICES, MAIL, "serviceusage.services.get", "serviceusage.services.get")
+    g.fail(parts.ACCESS_APPROVAL, MAIL, "accessapproval.settings.get",
+           "accessapproval.settings.get")
+    g.fail(parts.SUBNETWORKS, MAIL, "compute.subnetworks.aggregatedList",
+           "compute.subnetworks.list")
+    return g.fail(parts.THREAT_DETECTION, MAIL,
+                  "securitycenter.eventThreatDetectionSettings.calculate",
+                  "securitycenter.eventthreatdetectionsettings.calculate")
