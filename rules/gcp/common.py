@@ -34,6 +34,7 @@ class _Index:
         self.parts: dict[tuple[str, str], Part] = {}
         for p in tenant.parts:
             self.parts.setdefault((p.name, p.scope), p)
+        self.reads: dict[tuple[str, str], Observed[Any]] = {}
         self.memo: dict[tuple[str, str], Any] = {}
         self.lock = threading.Lock()
 
@@ -54,8 +55,18 @@ def _index(tenant: TenantSnapshot) -> _Index:
 
 def observed(tenant: TenantSnapshot, key: PartKey[T], scope: str = "") -> Observed[T]:
     """The part ``key`` at ``scope`` (the first one), typed by the key: its value, or why it
-    is missing. ``tenant.observed`` through the index."""
-    p = _index(tenant).parts.get((key.name, scope))
+    is missing. ``tenant.observed`` through the index; made once per part (rules ask for the
+    same parts again and again)."""
+    idx = _index(tenant)
+    got = idx.reads.get((key.name, scope))
+    if got is None:
+        got = _observe(idx.parts.get((key.name, scope)), key, scope)
+        with idx.lock:
+            idx.reads[(key.name, scope)] = got
+    return cast(Observed[T], got)
+
+
+def _observe(p: Part | None, key: PartKey[T], scope: str) -> Observed[T]:
     if p is None:
         return Observed[T].failed(CollectionError(api=key.name, scope=scope, code="Missing",
                                                   reason="not in the snapshot"))
