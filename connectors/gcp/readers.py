@@ -7,6 +7,7 @@ raises ``Failed``.
 from __future__ import annotations
 
 from datetime import datetime
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from connectors.gcp.clients import Clients, call
@@ -280,17 +281,22 @@ def crypto_keys(c: Clients, project: str, locations: list[str] | None) -> Crypto
     for loc in locs:
         rings = call("cloudkms.keyRings.list", f"{project}/locations/{loc}",
                      "cloudkms.keyRings.list",
-                     lambda loc=loc: list(c.pages(  # type: ignore[misc]
-                         "cloudkms", f"/v1/{project}/locations/{loc}/keyRings", "keyRings")))
+                     partial(_every, c, "cloudkms", f"/v1/{project}/locations/{loc}/keyRings",
+                             "keyRings"))
         for ring in rings:
             ring_name = str(ring.get("name", ""))
             items = call("cloudkms.cryptoKeys.list", ring_name, "cloudkms.cryptoKeys.list",
-                         lambda r=ring_name: list(c.pages(  # type: ignore[misc]
-                             "cloudkms", f"/v1/{r}/cryptoKeys", "cryptoKeys")))
+                         partial(_every, c, "cloudkms", f"/v1/{ring_name}/cryptoKeys",
+                                 "cryptoKeys"))
             keys.extend(CryptoKey(name=str(k.get("name", "")),
                                   purpose=str(k.get("purpose", "CRYPTO_KEY_PURPOSE_UNSPECIFIED")),
                                   create_time=_time(k.get("createTime"))) for k in items)
     return CryptoKeyList(keys=keys, locations=locs)
+
+
+def _every(c: Clients, api: str, path: str, key: str) -> list[Any]:
+    """Every item of a paged REST listing."""
+    return list(c.pages(api, path, key))
 
 
 def _time(value: Any) -> datetime | None:

@@ -133,10 +133,12 @@ class Gcp:
         self.put(parts.LOG_BUCKETS, r, [
             LogBucket(name=f"{buckets}/_Required", retention_days=400, locked=True),
             LogBucket(name=f"{buckets}/_Default", retention_days=30)])
-        for key in (parts.EXCLUSIONS, parts.LOG_METRICS, parts.ALERT_POLICIES,
-                    parts.NOTIFICATION_CHANNELS, parts.NETWORKS, parts.SUBNETWORKS,
-                    parts.BACKEND_SERVICES, parts.DNS_POLICIES, parts.FLOW_LOG_CONFIGS,
-                    parts.SQL_INSTANCES):
+        empty: tuple[PartKey[list[Any]], ...] = (
+            parts.EXCLUSIONS, parts.LOG_METRICS, parts.ALERT_POLICIES,
+            parts.NOTIFICATION_CHANNELS, parts.NETWORKS, parts.SUBNETWORKS,
+            parts.BACKEND_SERVICES, parts.DNS_POLICIES, parts.FLOW_LOG_CONFIGS,
+            parts.SQL_INSTANCES)
+        for key in empty:
             self.put(key, r, [])
         self.put(parts.SERVICES, r, ServiceState(name="cloudasset.googleapis.com",
                                                  state="DISABLED"))
