@@ -18,76 +18,75 @@ from typing import TYPE_CHECKING, Any
 
 from google.auth import credentials as ga_credentials
 
+from auditor.collectkit import Reader
 from auditor.connector import CollectContext
-from auditor.snapshot import CollectionError, TenantSnapshot
-from connectors.gcp import readers
+from auditor.observed import CollectionError, Observed, PartKey
+from auditor.snapshot import TenantSnapshot
+from connectors.gcp import parts, readers
 from connectors.gcp.clients import Clients, Failed, call
 from connectors.gcp.guard import CallLog
-from connectors.gcp.model import Hierarchy, ProjectNode, SinkList
+from connectors.gcp.model import Hierarchy, LogSink, ProjectNode
 
 if TYPE_CHECKING:
     from connectors.gcp import GcpTenant
 
-PartRow = tuple[str, str, Any, CollectionError | None]
+# One read, made in a worker thread and written by the collecting thread, in a stable order.
+PartRow = tuple[PartKey[Any], str, Observed[Any]]
+Job = Callable[[], PartRow]
 
 
-def _read(name: str, scope: str, fn: Callable[[], Any]) -> PartRow:
-    """One part: the reader's record, or the error that stopped it."""
-    try:
-        rec = fn()
-    except Failed as exc:
-        return name, scope, None, exc.error
-    data = rec.model_dump(mode="json") if hasattr(rec, "model_dump") else rec
-    return name, scope, data, None
+def classify(exc: BaseException, api: str, scope: str) -> CollectionError:
+    """``Failed`` carries its error (``clients.call`` made it); anything else is a bug and
+    raises (a ``WriteRefused`` above all)."""
+    if isinstance(exc, Failed):
+        return exc.error
+    raise exc
 
 
-def _project_rows(c: Clients, target: GcpTenant, ctx: CollectContext,
-                  p: ProjectNode) -> list[PartRow]:
+def _project_reads(c: Clients, target: GcpTenant, r: str
+                   ) -> list[tuple[PartKey[Any], Callable[[], Any]]]:
     """Every per-project part: one call per (project, API), pages followed."""
-    r = p.resource
-    if ctx.cancel.is_set():
-        err = CollectionError(api="gcp connector", scope=r, code="Cancelled",
-                              reason="the run's time budget ran out")
-        return [(n, r, None, err) for n in PROJECT_PARTS]
     return [
-        _read("gcp.iam_policy", r, lambda: readers.iam_policy(c, r)),
-        _read("gcp.sinks", r, lambda: readers.sinks(c, r)),
-        _read("gcp.log_buckets", r, lambda: readers.log_buckets(c, r)),
-        _read("gcp.exclusions", r, lambda: readers.exclusions(c, r)),
-        _read("gcp.log_metrics", r, lambda: readers.log_metrics(c, r)),
-        _read("gcp.alert_policies", r, lambda: readers.alert_policies(c, r)),
-        _read("gcp.notification_channels", r, lambda: readers.notification_channels(c, r)),
-        _read("gcp.networks", r, lambda: readers.networks(c, r)),
-        _read("gcp.subnetworks", r, lambda: readers.subnetworks(c, r)),
-        _read("gcp.backend_services", r, lambda: readers.backend_services(c, r)),
-        _read("gcp.dns_policies", r, lambda: readers.dns_policies(c, r)),
-        _read("gcp.services", r,
-              lambda: readers.service_state(c, r, "cloudasset.googleapis.com")),
-        _read("gcp.access_approval", r, lambda: readers.access_approval(c, r)),
-        _read("gcp.threat_detection", r, lambda: readers.threat_detection(c, r)),
-        _read("gcp.kms_keys", r, lambda: readers.crypto_keys(c, r, target.kms_locations)),
-        _read("gcp.flow_log_configs", r, lambda: readers.flow_log_configs(c, r)),
-        _read("gcp.sql_instances", r, lambda: readers.sql_instances(c, r)),
+        (parts.IAM_POLICY, partial(readers.iam_policy, c, r)),
+        (parts.SINKS, partial(readers.sinks, c, r)),
+        (parts.LOG_BUCKETS, partial(readers.log_buckets, c, r)),
+        (parts.EXCLUSIONS, partial(readers.exclusions, c, r)),
+        (parts.LOG_METRICS, partial(readers.log_metrics, c, r)),
+        (parts.ALERT_POLICIES, partial(readers.alert_policies, c, r)),
+        (parts.NOTIFICATION_CHANNELS, partial(readers.notification_channels, c, r)),
+        (parts.NETWORKS, partial(readers.networks, c, r)),
+        (parts.SUBNETWORKS, partial(readers.subnetworks, c, r)),
+        (parts.BACKEND_SERVICES, partial(readers.backend_services, c, r)),
+        (parts.DNS_POLICIES, partial(readers.dns_policies, c, r)),
+        (parts.SERVICES, partial(readers.service_state, c, r, "cloudasset.googleapis.com")),
+        (parts.ACCESS_APPROVAL, partial(readers.access_approval, c, r)),
+        (parts.THREAT_DETECTION, partial(readers.threat_detection, c, r)),
+        (parts.KMS_KEYS, partial(readers.crypto_keys, c, r, target.kms_locations)),
+        (parts.FLOW_LOG_CONFIGS, partial(readers.flow_log_configs, c, r)),
+        (parts.SQL_INSTANCES, partial(readers.sql_instances, c, r)),
     ]
 
 
-PROJECT_PARTS = ("gcp.iam_policy", "gcp.sinks", "gcp.log_buckets", "gcp.exclusions",
-                 "gcp.log_metrics", "gcp.alert_policies", "gcp.notification_channels",
-                 "gcp.networks", "gcp.subnetworks", "gcp.backend_services", "gcp.dns_policies",
-                 "gcp.services", "gcp.access_approval", "gcp.threat_detection", "gcp.kms_keys",
-                 "gcp.flow_log_configs", "gcp.sql_instances")
+def _project_rows(c: Clients, reader: Reader, target: GcpTenant, ctx: CollectContext,
+                  p: ProjectNode) -> list[PartRow]:
+    r = p.resource
+    reads = _project_reads(c, target, r)
+    if ctx.cancel.is_set():
+        err = CollectionError(api="gcp connector", scope=r, code="Cancelled",
+                              reason="the run's time budget ran out")
+        return [(key, r, Observed[Any].failed(err)) for key, _ in reads]
+    return [(key, r, reader.field(key.name, r, fn)) for key, fn in reads]
 
 
-def _node_rows(c: Clients, resource: str) -> list[PartRow]:
-    rows = [_read("gcp.iam_policy", resource, lambda: readers.iam_policy(c, resource)),
-            _read("gcp.sinks", resource, lambda: readers.sinks(c, resource))]
+def _node_rows(c: Clients, reader: Reader, resource: str) -> list[PartRow]:
+    reads: list[tuple[PartKey[Any], Callable[[], Any]]] = [
+        (parts.IAM_POLICY, partial(readers.iam_policy, c, resource)),
+        (parts.SINKS, partial(readers.sinks, c, resource))]
     if resource.startswith("organizations/"):
-        rows.append(_read("gcp.settings", resource, lambda: readers.settings(c, resource)))
-        rows.append(_read("gcp.access_approval", resource,
-                          lambda: readers.access_approval(c, resource)))
-        rows.append(_read("gcp.flow_log_configs", resource,
-                          lambda: readers.flow_log_configs(c, resource)))
-    return rows
+        reads += [(parts.SETTINGS, partial(readers.settings, c, resource)),
+                  (parts.ACCESS_APPROVAL, partial(readers.access_approval, c, resource)),
+                  (parts.FLOW_LOG_CONFIGS, partial(readers.flow_log_configs, c, resource))]
+    return [(key, resource, reader.field(key.name, resource, fn)) for key, fn in reads]
 
 
 def _state(value: Any) -> str:
@@ -141,20 +140,19 @@ def _organization_hierarchy(c: Clients, target: GcpTenant) -> Hierarchy:
                      excluded=excluded)
 
 
-def _project_list_hierarchy(c: Clients, target: GcpTenant,
-                            snap: TenantSnapshot) -> Hierarchy:
+def _project_list_hierarchy(c: Clients, target: GcpTenant, reader: Reader) -> Hierarchy:
     ids = [p for p in dict.fromkeys(target.projects) if _wanted(p, target)]
     nodes: list[ProjectNode] = []
     for pid in ids:
         try:
             raw = call("projects.get", f"projects/{pid}", "resourcemanager.projects.get",
-                       lambda pid=pid: c.projects.get_project(  # type: ignore[misc]
-                           name=f"projects/{pid}", retry=c.retry, timeout=c.timeout))
+                       partial(c.projects.get_project, name=f"projects/{pid}", retry=c.retry,
+                               timeout=c.timeout))
             nodes.append(_node(raw))
         except Failed as exc:
             # Ancestry unknown: inherited settings cannot be judged, the project's own can.
             nodes.append(ProjectNode(project_id=pid, parent=""))
-            snap.add("gcp.ancestry", scope=f"projects/{pid}", error=exc.error)
+            reader.put(parts.ANCESTRY, f"projects/{pid}", Observed[None].failed(exc.error))
     folders: dict[str, str] = {}
     org = None
     todo = [n.parent for n in nodes]
@@ -167,52 +165,50 @@ def _project_list_hierarchy(c: Clients, target: GcpTenant,
             continue
         try:
             f = call("folders.get", parent, "resourcemanager.folders.get",
-                     lambda parent=parent: c.folders.get_folder(  # type: ignore[misc]
-                         name=parent, retry=c.retry, timeout=c.timeout))
+                     partial(c.folders.get_folder, name=parent, retry=c.retry,
+                             timeout=c.timeout))
             folders[parent] = f.parent
             todo.append(f.parent)
         except Failed as exc:
             folders[parent] = ""
-            snap.add("gcp.ancestry", scope=parent, error=exc.error)
+            reader.put(parts.ANCESTRY, parent, Observed[None].failed(exc.error))
     return Hierarchy(organization=org, folders=dict(sorted(folders.items())), projects=nodes,
                      excluded=sorted(set(target.projects) - set(ids)))
 
 
-def _job(name: str, scope: str, fn: Callable[[], Any]) -> Callable[[], PartRow]:
-    return lambda: _read(name, scope, fn)
-
-
-def _destinations(c: Clients, sink_lists: list[SinkList], collected: set[str]
-                  ) -> list[Callable[[], PartRow]]:
+def _destinations(c: Clients, reader: Reader, sinks: list[LogSink], collected: set[str]
+                  ) -> list[Job]:
     """Readers for the export destinations of every enabled sink (each destination once)."""
-    jobs: dict[str, Callable[[], PartRow]] = {}
-    for sl in sink_lists:
-        for s in sl.sinks:
-            d = s.destination
-            if s.disabled or d in jobs:
-                continue
-            service, _, path = d.partition(".googleapis.com/")
-            if service == "storage":
-                jobs[d] = _job("gcp.storage_bucket", f"gs://{path}",
-                               partial(readers.storage_bucket, c, path))
-            elif service == "logging":
-                project = "/".join(path.split("/")[:2])
-                if project not in collected:
-                    if path == project:     # a project destination: its sinks route again
-                        jobs[d] = _job("gcp.sinks", project, partial(readers.sinks, c, project))
-                    else:
-                        jobs[d] = _job("gcp.log_bucket", path,
-                                       partial(readers.log_bucket, c, path))
-                    jobs[project] = _job("gcp.iam_policy", project,
-                                         partial(readers.iam_policy, c, project))
-            elif service in ("pubsub", "bigquery"):
-                read = readers.topic_iam if service == "pubsub" else readers.dataset_access
-                jobs[d] = _job("gcp.destination_iam", d, partial(read, c, path))
-                project = "/".join(path.split("/")[:2])
-                if project not in collected and project not in jobs:
-                    # Roles on the destination's project are inherited by the topic/dataset.
-                    jobs[project] = _job("gcp.iam_policy", project,
-                                         partial(readers.iam_policy, c, project))
+    jobs: dict[str, Job] = {}
+
+    def job(key: PartKey[Any], scope: str, fn: Callable[[], Any]) -> Job:
+        return lambda: (key, scope, reader.field(key.name, scope, fn))
+
+    for s in sinks:
+        d = s.destination
+        if s.disabled or d in jobs:
+            continue
+        service, _, path = d.partition(".googleapis.com/")
+        if service == "storage":
+            jobs[d] = job(parts.STORAGE_BUCKET, f"gs://{path}",
+                          partial(readers.storage_bucket, c, reader, path))
+        elif service == "logging":
+            project = "/".join(path.split("/")[:2])
+            if project not in collected:
+                if path == project:     # a project destination: its sinks route again
+                    jobs[d] = job(parts.SINKS, project, partial(readers.sinks, c, project))
+                else:
+                    jobs[d] = job(parts.LOG_BUCKET, path, partial(readers.log_bucket, c, path))
+                jobs[project] = job(parts.IAM_POLICY, project,
+                                    partial(readers.iam_policy, c, project))
+        elif service in ("pubsub", "bigquery"):
+            read = readers.topic_iam if service == "pubsub" else readers.dataset_access
+            jobs[d] = job(parts.DESTINATION_IAM, d, partial(read, c, path))
+            project = "/".join(path.split("/")[:2])
+            if project not in collected and project not in jobs:
+                # Roles on the destination's project are inherited by the topic/dataset.
+                jobs[project] = job(parts.IAM_POLICY, project,
+                                    partial(readers.iam_policy, c, project))
     return list(jobs.values())
 
 
@@ -221,33 +217,37 @@ def collect(target: GcpTenant, ctx: CollectContext,
     """The tenant's snapshot; every part observed or carrying why it was not."""
     calls = CallLog()
     snap = TenantSnapshot(provider="gcp", name=target.name, collected_at=ctx.now)
+    reader = Reader(snap, classify)
     try:
         clients = Clients(target, calls, credentials)
     except Exception as exc:  # no credentials, unreadable key file ...
-        snap.add("gcp.hierarchy", error=CollectionError(
+        reader.put(parts.HIERARCHY, "", Observed[Hierarchy].failed(CollectionError(
             api="google.auth", scope=target.name, code=type(exc).__name__,
-            reason=str(exc)[:300]))
+            reason=str(exc)[:300])))
         return snap
     snap.identity = clients.identity
     try:
-        try:
-            hierarchy = (_organization_hierarchy(clients, target) if target.organization_id
-                         else _project_list_hierarchy(clients, target, snap))
-        except Failed as exc:
-            snap.add("gcp.hierarchy", error=exc.error)
+        got = reader.field(parts.HIERARCHY.name, "", lambda: (
+            _organization_hierarchy(clients, target) if target.organization_id
+            else _project_list_hierarchy(clients, target, reader)))
+        if got.error is not None:
+            reader.put(parts.HIERARCHY, "", got)
             return snap
+        hierarchy = got.get()
         if ctx.shard is not None:     # collect --shard K/N: this run's share of the projects
-            hierarchy.projects = [p for p in hierarchy.projects if ctx.in_shard(p.project_id)]
-        _collect_all(clients, target, ctx, snap, hierarchy)
+            hierarchy = hierarchy.model_copy(update={"projects": [
+                p for p in hierarchy.projects if ctx.in_shard(p.project_id)]})
+        _collect_all(clients, reader, target, ctx, hierarchy)
     finally:
         snap.api_calls = dict(sorted(calls.counts.items()))
         clients.close()
     return snap
 
 
-def _collect_all(c: Clients, target: GcpTenant, ctx: CollectContext, snap: TenantSnapshot,
+def _collect_all(c: Clients, reader: Reader, target: GcpTenant, ctx: CollectContext,
                  hierarchy: Hierarchy) -> None:
-    snap.add("gcp.hierarchy", hierarchy.model_dump(mode="json"))
+    snap = reader.snap
+    reader.put(parts.HIERARCHY, "", Observed[Hierarchy].seen(hierarchy))
     snap.targets = [p.project_id for p in hierarchy.projects]
     snap.scope = {"organization": hierarchy.organization, "folders": sorted(hierarchy.folders),
                   "projects": snap.targets, "excluded_projects": hierarchy.excluded}
@@ -259,16 +259,17 @@ def _collect_all(c: Clients, target: GcpTenant, ctx: CollectContext, snap: Tenan
     total = len(hierarchy.projects)
     rows: list[PartRow] = []
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="gcp") as pool:
-        node_futs = [pool.submit(_node_rows, c, n) for n in nodes]
-        proj_futs = [pool.submit(_project_rows, c, target, ctx, p) for p in hierarchy.projects]
+        node_futs = [pool.submit(_node_rows, c, reader, n) for n in nodes]
+        proj_futs = [pool.submit(_project_rows, c, reader, target, ctx, p)
+                     for p in hierarchy.projects]
         for f in node_futs:
             rows.extend(f.result())
         for done, f in enumerate(proj_futs, 1):
             rows.extend(f.result())
             ctx.progress("gcp projects", done, total)
-        sink_lists = [SinkList.model_validate(d) for n, _, d, e in rows
-                      if n == "gcp.sinks" and e is None]
-        jobs = _destinations(c, sink_lists, {p.resource for p in hierarchy.projects})
+        sinks = [s for key, _, got in rows if key is parts.SINKS and got.ok
+                 for s in got.get()]
+        jobs = _destinations(c, reader, sinks, {p.resource for p in hierarchy.projects})
         rows.extend(f.result() for f in [pool.submit(j) for j in jobs])
-    for name, scope, data, error in rows:
-        snap.add(name, data, scope=scope, error=error)
+    for key, scope, got in rows:
+        reader.put(key, scope, got)

@@ -1,33 +1,29 @@
 """GCP snapshot records: the logging configuration of an organisation, named for the domain.
 
-Parts written by the GCP connector (``scope`` is a resource name such as
-``organizations/123``, ``folders/456`` or ``projects/acme-prod``):
-
-- ``gcp.hierarchy`` (scope ""): the organisation, folders and projects audited (``Hierarchy``).
-- ``gcp.iam_policy`` (org, folder, project): audit configs and sink-writer bindings
-  (``IamPolicy``).
-- ``gcp.sinks`` (org, folder, project): log sinks (``SinkList``).
-- ``gcp.log_buckets``, ``gcp.exclusions``, ``gcp.log_metrics``, ``gcp.alert_policies``,
-  ``gcp.notification_channels``, ``gcp.networks``, ``gcp.subnetworks``,
-  ``gcp.backend_services``, ``gcp.dns_policies``, ``gcp.services``, ``gcp.access_approval``,
-  ``gcp.threat_detection``, ``gcp.kms_keys``, ``gcp.sql_instances`` (project): one record each.
-- ``gcp.flow_log_configs`` (organisation, project): Network Management VPC Flow Logs configs.
-- ``gcp.settings`` (organisation): Cloud Logging settings.
-- ``gcp.storage_bucket`` (scope ``gs://NAME``): an export bucket's retention, lock, lifecycle
-  and IAM (``ArchiveBucket``).
+The parts the connector writes, each typed by one of these records (or a list of them), are
+declared in ``connectors/gcp/parts.py``. Records are frozen; a field the connector could not
+read is an ``Observed`` holding why.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
+
+from auditor.observed import CollectionError, Observed
 
 NEVER_EXPIRES = 36500
 AUDIT_LOG_TYPES = ("ADMIN_READ", "DATA_READ", "DATA_WRITE")
 
 
-class ProjectNode(BaseModel):
+class Record(BaseModel):
+    """A snapshot record: frozen, so rules sharing a validated part cannot change it."""
+
+    model_config = ConfigDict(frozen=True)
+
+
+class ProjectNode(Record):
     project_id: str
     number: str = ""                    # projects/NUMBER is the v3 resource name
     parent: str = ""                    # folders/N | organizations/N | ""
@@ -39,7 +35,7 @@ class ProjectNode(BaseModel):
         return f"projects/{self.project_id}"
 
 
-class Hierarchy(BaseModel):
+class Hierarchy(Record):
     """The resource hierarchy audited: organisation → folders → projects."""
 
     organization: str | None = None     # organizations/N
@@ -59,27 +55,27 @@ class Hierarchy(BaseModel):
         return chain
 
 
-class AuditConfig(BaseModel):
+class AuditConfig(Record):
     """One ``auditConfigs`` entry: the log types enabled for a service and who is exempt."""
 
     service: str
     log_types: dict[str, list[str]] = Field(default_factory=dict)  # ADMIN_READ -> exempted
 
 
-class IamPolicy(BaseModel):
+class IamPolicy(Record):
     resource: str
     version: int = 1
     audit_configs: list[AuditConfig] = Field(default_factory=list)
     bindings: dict[str, list[str]] = Field(default_factory=dict)  # role -> members (kept roles)
 
 
-class LogExclusion(BaseModel):
+class LogExclusion(Record):
     name: str
     filter: str
     disabled: bool = False
 
 
-class LogSink(BaseModel):
+class LogSink(Record):
     name: str                           # the short sink id, e.g. _Default, org-audit
     parent: str                         # organizations/N | folders/N | projects/P
     destination: str
@@ -95,44 +91,27 @@ class LogSink(BaseModel):
         return f"{self.parent}/sinks/{self.name}"
 
 
-class SinkList(BaseModel):
-    resource: str
-    sinks: list[LogSink] = Field(default_factory=list)
-
-
-class LogBucket(BaseModel):
+class LogBucket(Record):
     name: str                           # projects/P/locations/L/buckets/B
     retention_days: int = 30
     locked: bool = False
     lifecycle_state: str = "ACTIVE"
 
 
-class LogBucketList(BaseModel):
-    buckets: list[LogBucket] = Field(default_factory=list)
-
-
-class ExclusionList(BaseModel):
-    exclusions: list[LogExclusion] = Field(default_factory=list)
-
-
-class LoggingSettings(BaseModel):
+class LoggingSettings(Record):
     name: str
     storage_location: str = ""
     kms_key_name: str = ""
     disable_default_sink: bool = False
 
 
-class LogMetric(BaseModel):
+class LogMetric(Record):
     name: str
     filter: str
     disabled: bool = False
 
 
-class LogMetricList(BaseModel):
-    metrics: list[LogMetric] = Field(default_factory=list)
-
-
-class AlertPolicy(BaseModel):
+class AlertPolicy(Record):
     name: str
     display_name: str = ""
     enabled: bool = True
@@ -140,21 +119,13 @@ class AlertPolicy(BaseModel):
     notification_channels: list[str] = Field(default_factory=list)
 
 
-class AlertPolicyList(BaseModel):
-    policies: list[AlertPolicy] = Field(default_factory=list)
-
-
-class NotificationChannel(BaseModel):
+class NotificationChannel(Record):
     name: str
     type: str = ""
     enabled: bool = True
 
 
-class NotificationChannelList(BaseModel):
-    channels: list[NotificationChannel] = Field(default_factory=list)
-
-
-class Network(BaseModel):
+class Network(Record):
     name: str
     self_link: str = ""
 
@@ -166,11 +137,7 @@ class Network(BaseModel):
         return link[cut:] if cut >= 0 else link
 
 
-class NetworkList(BaseModel):
-    networks: list[Network] = Field(default_factory=list)
-
-
-class Subnetwork(BaseModel):
+class Subnetwork(Record):
     name: str
     region: str = ""
     network: str = ""
@@ -178,11 +145,7 @@ class Subnetwork(BaseModel):
     flow_logs: bool = False
 
 
-class SubnetworkList(BaseModel):
-    subnetworks: list[Subnetwork] = Field(default_factory=list)
-
-
-class FlowLogsConfig(BaseModel):
+class FlowLogsConfig(Record):
     """A Network Management API ``VpcFlowLogsConfig`` (organisation or project level)."""
 
     name: str
@@ -196,49 +159,37 @@ class FlowLogsConfig(BaseModel):
         return self.state in ("ENABLED", "STATE_UNSPECIFIED", "")
 
 
-class FlowLogsConfigList(BaseModel):
-    configs: list[FlowLogsConfig] = Field(default_factory=list)
-
-
-class BackendService(BaseModel):
+class BackendService(Record):
     name: str
     region: str = "global"
     load_balancing_scheme: str = ""
     logging: bool = False
 
 
-class BackendServiceList(BaseModel):
-    services: list[BackendService] = Field(default_factory=list)
-
-
-class DnsPolicy(BaseModel):
+class DnsPolicy(Record):
     name: str
     enable_logging: bool = False
     networks: list[str] = Field(default_factory=list)    # networkUrl values
 
 
-class DnsPolicyList(BaseModel):
-    policies: list[DnsPolicy] = Field(default_factory=list)
-
-
-class ServiceState(BaseModel):
+class ServiceState(Record):
     name: str
     state: str                           # ENABLED | DISABLED | STATE_UNSPECIFIED
 
 
-class AccessApproval(BaseModel):
+class AccessApproval(Record):
     name: str
     enrolled_services: list[str] = Field(default_factory=list)
     enrolled_ancestor: bool = False
     configured: bool = True              # False when the API answered "no settings" (404)
 
 
-class ThreatDetection(BaseModel):
+class ThreatDetection(Record):
     name: str
     state: str                           # effective serviceEnablementState
 
 
-class SqlInstance(BaseModel):
+class SqlInstance(Record):
     """A Cloud SQL instance: engine, database flags and (SQL Server) audit upload bucket."""
 
     name: str
@@ -249,11 +200,12 @@ class SqlInstance(BaseModel):
     sql_server_audit_bucket: str = ""
 
 
-class SqlInstanceList(BaseModel):
-    instances: list[SqlInstance] = Field(default_factory=list)
+# A bucket record built without its IAM read: fail closed, never "no grants".
+NOT_READ_IAM = Observed[dict[str, list[str]]].failed(CollectionError(
+    api="storage.buckets.getIamPolicy", code="Missing", reason="not read"))
 
 
-class ArchiveBucket(BaseModel):
+class ArchiveBucket(Record):
     """A Cloud Storage bucket that receives exported logs."""
 
     name: str
@@ -261,22 +213,24 @@ class ArchiveBucket(BaseModel):
     retention_seconds: int | None = None
     locked: bool = False
     delete_after_days: int | None = None   # smallest lifecycle Delete age, if any
-    iam: dict[str, list[str]] | None = None
-    iam_error: str = ""
+    # role -> members of the writer roles granted on the bucket itself
+    iam: Observed[dict[str, list[str]]] = NOT_READ_IAM
 
 
-class CryptoKey(BaseModel):
+class CryptoKey(Record):
     name: str
     purpose: str
     create_time: datetime | None = None
 
 
-class CryptoKeyList(BaseModel):
+class CryptoKeyList(Record):
+    """A project's Cloud KMS keys and the locations listed to find them."""
+
     keys: list[CryptoKey] = Field(default_factory=list)
     locations: list[str] = Field(default_factory=list)
 
 
-class OrgVisibility(BaseModel):
+class OrgVisibility(Record):
     """``gcp.org_visibility`` (scope: the organisation): which of the permissions that make
     every project and folder visible the audit identity holds on the organisation, from
     ``organizations.testIamPermissions`` (connectors/gcp/coverage.py)."""

@@ -1,49 +1,42 @@
 """One reader per (resource, API): a single listing, pagination followed, compact records out.
 
-Each reader returns the model record for a snapshot part or raises ``Failed``.
+Each reader returns the data of a snapshot part (its record, or a list of records) or
+raises ``Failed``.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from functools import partial
+from typing import TYPE_CHECKING, Any
 
 from connectors.gcp.clients import Clients, call
 from connectors.gcp.model import (
     AccessApproval,
     AlertPolicy,
-    AlertPolicyList,
     ArchiveBucket,
     AuditConfig,
     BackendService,
-    BackendServiceList,
     CryptoKey,
     CryptoKeyList,
     DnsPolicy,
-    DnsPolicyList,
-    ExclusionList,
     FlowLogsConfig,
-    FlowLogsConfigList,
     IamPolicy,
     LogBucket,
-    LogBucketList,
     LogExclusion,
     LoggingSettings,
     LogMetric,
-    LogMetricList,
     LogSink,
     Network,
-    NetworkList,
     NotificationChannel,
-    NotificationChannelList,
     ServiceState,
-    SinkList,
     SqlInstance,
-    SqlInstanceList,
     Subnetwork,
-    SubnetworkList,
     ThreatDetection,
 )
+
+if TYPE_CHECKING:
+    from auditor.collectkit import Reader
 
 # Roles that let a sink's writer identity write to its destination (kept from IAM policies).
 WRITER_ROLES = frozenset({
@@ -89,7 +82,7 @@ def _log_type(value: int) -> str:
     return str(policy_pb2.AuditLogConfig.LogType.Name(value))
 
 
-def sinks(c: Clients, resource: str) -> SinkList:
+def sinks(c: Clients, resource: str) -> list[LogSink]:
     """A resource's sinks. Organisation and folder sinks are read over REST: the gRPC
     ``LogSink`` of the client library (google-cloud-logging 3.17) has no
     ``intercept_children``, which the REST resource carries (Logging API v2 reference,
@@ -99,7 +92,7 @@ def sinks(c: Clients, resource: str) -> SinkList:
         items = call("logging.sinks.list", resource, "logging.sinks.list",
                      lambda: list(c.pages("logging", f"/v2/{resource}/sinks", "sinks",
                                           {"pageSize": 200})))
-        return SinkList(resource=resource, sinks=[LogSink(
+        return [LogSink(
             name=str(s.get("name", "")), parent=resource,
             destination=str(s.get("destination", "")), filter=str(s.get("filter", "")),
             disabled=bool(s.get("disabled")), include_children=bool(s.get("includeChildren")),
@@ -107,24 +100,24 @@ def sinks(c: Clients, resource: str) -> SinkList:
             writer_identity=str(s.get("writerIdentity", "")),
             exclusions=[LogExclusion(name=str(e.get("name", "")), filter=str(e.get("filter", "")),
                                      disabled=bool(e.get("disabled")))
-                        for e in s.get("exclusions", []) or []]) for s in items])
+                        for e in s.get("exclusions", []) or []]) for s in items]
     pager = call("logging.sinks.list", resource, "logging.sinks.list",
                  lambda: c.drain(c.config.list_sinks(parent=resource, retry=c.retry,
                                                    timeout=c.timeout), "sinks"))
-    return SinkList(resource=resource, sinks=[LogSink(
+    return [LogSink(
         name=s.name, parent=resource, destination=s.destination, filter=s.filter,
         disabled=s.disabled, include_children=s.include_children,
         writer_identity=s.writer_identity,
         exclusions=[LogExclusion(name=e.name, filter=e.filter, disabled=e.disabled)
-                    for e in s.exclusions]) for s in pager])
+                    for e in s.exclusions]) for s in pager]
 
 
-def log_buckets(c: Clients, project: str) -> LogBucketList:
+def log_buckets(c: Clients, project: str) -> list[LogBucket]:
     parent = f"{project}/locations/-"
     items = call("logging.buckets.list", project, "logging.buckets.list",
                  lambda: c.drain(c.config.list_buckets(parent=parent, retry=c.retry,
                                                      timeout=c.timeout), "buckets"))
-    return LogBucketList(buckets=[_bucket(b) for b in items])
+    return [_bucket(b) for b in items]
 
 
 def _bucket(b: Any) -> LogBucket:
@@ -139,12 +132,11 @@ def log_bucket(c: Clients, name: str) -> LogBucket:
     return _bucket(b)
 
 
-def exclusions(c: Clients, project: str) -> ExclusionList:
+def exclusions(c: Clients, project: str) -> list[LogExclusion]:
     items = call("logging.exclusions.list", project, "logging.exclusions.list",
                  lambda: c.drain(c.config.list_exclusions(parent=project, retry=c.retry,
                                                         timeout=c.timeout), "exclusions"))
-    return ExclusionList(exclusions=[LogExclusion(name=e.name, filter=e.filter,
-                                                  disabled=e.disabled) for e in items])
+    return [LogExclusion(name=e.name, filter=e.filter, disabled=e.disabled) for e in items]
 
 
 def settings(c: Clients, resource: str) -> LoggingSettings:
@@ -156,15 +148,14 @@ def settings(c: Clients, resource: str) -> LoggingSettings:
                            disable_default_sink=s.disable_default_sink)
 
 
-def log_metrics(c: Clients, project: str) -> LogMetricList:
+def log_metrics(c: Clients, project: str) -> list[LogMetric]:
     items = call("logging.logMetrics.list", project, "logging.logMetrics.list",
                  lambda: c.drain(c.metrics.list_log_metrics(parent=project, retry=c.retry,
                                                           timeout=c.timeout), "metrics"))
-    return LogMetricList(metrics=[LogMetric(name=m.name, filter=m.filter, disabled=m.disabled)
-                                  for m in items])
+    return [LogMetric(name=m.name, filter=m.filter, disabled=m.disabled) for m in items]
 
 
-def alert_policies(c: Clients, project: str) -> AlertPolicyList:
+def alert_policies(c: Clients, project: str) -> list[AlertPolicy]:
     items = call("monitoring.alertPolicies.list", project, "monitoring.alertPolicies.list",
                  lambda: c.drain(c.alerts.list_alert_policies(name=project, retry=c.retry,
                                                             timeout=c.timeout),
@@ -184,28 +175,28 @@ def alert_policies(c: Clients, project: str) -> AlertPolicyList:
         out.append(AlertPolicy(name=p.name, display_name=p.display_name, enabled=bool(enabled),
                                filters=filters,
                                notification_channels=list(p.notification_channels)))
-    return AlertPolicyList(policies=out)
+    return out
 
 
-def notification_channels(c: Clients, project: str) -> NotificationChannelList:
+def notification_channels(c: Clients, project: str) -> list[NotificationChannel]:
     items = call("monitoring.notificationChannels.list", project,
                  "monitoring.notificationChannels.list",
                  lambda: c.drain(c.channels.list_notification_channels(
                      name=project, retry=c.retry, timeout=c.timeout), "notification_channels"))
-    return NotificationChannelList(channels=[NotificationChannel(
-        name=ch.name, type=ch.type_, enabled=bool(ch.enabled) if "enabled" in ch else True)
-        for ch in items])
+    return [NotificationChannel(name=ch.name, type=ch.type_,
+                                enabled=bool(ch.enabled) if "enabled" in ch else True)
+            for ch in items]
 
 
-def networks(c: Clients, project: str) -> NetworkList:
+def networks(c: Clients, project: str) -> list[Network]:
     pid = project.split("/", 1)[1]
     items = call("compute.networks.list", project, "compute.networks.list",
                  lambda: c.drain(c.compute("networks").list(project=pid, retry=c.retry,
                                                           timeout=c.timeout), "items"))
-    return NetworkList(networks=[Network(name=n.name, self_link=n.self_link) for n in items])
+    return [Network(name=n.name, self_link=n.self_link) for n in items]
 
 
-def subnetworks(c: Clients, project: str) -> SubnetworkList:
+def subnetworks(c: Clients, project: str) -> list[Subnetwork]:
     pid = project.split("/", 1)[1]
     pairs = call("compute.subnetworks.aggregatedList", project, "compute.subnetworks.list",
                  lambda: c.drain(c.compute("subnetworks").aggregated_list(
@@ -218,10 +209,10 @@ def subnetworks(c: Clients, project: str) -> SubnetworkList:
                 purpose=s.purpose or "PRIVATE",
                 flow_logs=bool(s.log_config.enable) if "log_config" in s
                 else bool(getattr(s, "enable_flow_logs", False))))
-    return SubnetworkList(subnetworks=out)
+    return out
 
 
-def backend_services(c: Clients, project: str) -> BackendServiceList:
+def backend_services(c: Clients, project: str) -> list[BackendService]:
     pid = project.split("/", 1)[1]
     pairs = call("compute.backendServices.aggregatedList", project,
                  "compute.backendServices.list",
@@ -234,16 +225,16 @@ def backend_services(c: Clients, project: str) -> BackendServiceList:
                 name=b.name, region=scope.rsplit("/", 1)[-1],
                 load_balancing_scheme=b.load_balancing_scheme,
                 logging=bool(b.log_config.enable) if "log_config" in b else False))
-    return BackendServiceList(services=out)
+    return out
 
 
-def dns_policies(c: Clients, project: str) -> DnsPolicyList:
+def dns_policies(c: Clients, project: str) -> list[DnsPolicy]:
     pid = project.split("/", 1)[1]
     items = call("dns.policies.list", project, "dns.policies.list",
                  lambda: list(c.pages("dns", f"/dns/v1/projects/{pid}/policies", "policies")))
-    return DnsPolicyList(policies=[DnsPolicy(
-        name=p.get("name", ""), enable_logging=bool(p.get("enableLogging")),
-        networks=[n.get("networkUrl", "") for n in p.get("networks", [])]) for p in items])
+    return [DnsPolicy(name=p.get("name", ""), enable_logging=bool(p.get("enableLogging")),
+                      networks=[n.get("networkUrl", "") for n in p.get("networks", [])])
+            for p in items]
 
 
 def service_state(c: Clients, project: str, service: str) -> ServiceState:
@@ -290,17 +281,22 @@ def crypto_keys(c: Clients, project: str, locations: list[str] | None) -> Crypto
     for loc in locs:
         rings = call("cloudkms.keyRings.list", f"{project}/locations/{loc}",
                      "cloudkms.keyRings.list",
-                     lambda loc=loc: list(c.pages(  # type: ignore[misc]
-                         "cloudkms", f"/v1/{project}/locations/{loc}/keyRings", "keyRings")))
+                     partial(_every, c, "cloudkms", f"/v1/{project}/locations/{loc}/keyRings",
+                             "keyRings"))
         for ring in rings:
             ring_name = str(ring.get("name", ""))
             items = call("cloudkms.cryptoKeys.list", ring_name, "cloudkms.cryptoKeys.list",
-                         lambda r=ring_name: list(c.pages(  # type: ignore[misc]
-                             "cloudkms", f"/v1/{r}/cryptoKeys", "cryptoKeys")))
+                         partial(_every, c, "cloudkms", f"/v1/{ring_name}/cryptoKeys",
+                                 "cryptoKeys"))
             keys.extend(CryptoKey(name=str(k.get("name", "")),
                                   purpose=str(k.get("purpose", "CRYPTO_KEY_PURPOSE_UNSPECIFIED")),
                                   create_time=_time(k.get("createTime"))) for k in items)
     return CryptoKeyList(keys=keys, locations=locs)
+
+
+def _every(c: Clients, api: str, path: str, key: str) -> list[Any]:
+    """Every item of a paged REST listing."""
+    return list(c.pages(api, path, key))
 
 
 def _time(value: Any) -> datetime | None:
@@ -309,7 +305,7 @@ def _time(value: Any) -> datetime | None:
     return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
 
 
-def storage_bucket(c: Clients, bucket: str) -> ArchiveBucket:
+def storage_bucket(c: Clients, reader: Reader, bucket: str) -> ArchiveBucket:
     scope = f"gs://{bucket}"
     body = call("storage.buckets.get", scope, "storage.buckets.get",
                 lambda: c.get_json("storage", f"/storage/v1/b/{bucket}"))
@@ -317,18 +313,14 @@ def storage_bucket(c: Clients, bucket: str) -> ArchiveBucket:
     ages = [int(r.get("condition", {}).get("age", 0)) for r in
             (body.get("lifecycle") or {}).get("rule", [])
             if r.get("action", {}).get("type") == "Delete" and "age" in r.get("condition", {})]
-    rec = ArchiveBucket(name=bucket, project_number=str(body.get("projectNumber", "")),
-                        retention_seconds=int(policy["retentionPeriod"])
-                        if "retentionPeriod" in policy else None,
-                        locked=bool(policy.get("isLocked")),
-                        delete_after_days=min(ages) if ages else None)
-    try:
-        iam = call("storage.buckets.getIamPolicy", scope, "storage.buckets.getIamPolicy",
-                   lambda: c.get_json("storage", f"/storage/v1/b/{bucket}/iam"))
-        rec.iam = _bindings(iam)
-    except Exception as exc:
-        rec.iam_error = str(exc)[:300]
-    return rec
+    iam = reader.field("storage.buckets.getIamPolicy", scope, lambda: _bindings(call(
+        "storage.buckets.getIamPolicy", scope, "storage.buckets.getIamPolicy",
+        lambda: c.get_json("storage", f"/storage/v1/b/{bucket}/iam"))))
+    return ArchiveBucket(name=bucket, project_number=str(body.get("projectNumber", "")),
+                         retention_seconds=int(policy["retentionPeriod"])
+                         if "retentionPeriod" in policy else None,
+                         locked=bool(policy.get("isLocked")),
+                         delete_after_days=min(ages) if ages else None, iam=iam)
 
 
 def _bindings(policy: dict[str, Any]) -> dict[str, list[str]]:
@@ -374,7 +366,7 @@ _FLOW_TARGETS = (("network", "network"), ("subnet", "subnet"), ("vpnTunnel", "vp
                  ("interconnectAttachment", "interconnect_attachment"))
 
 
-def flow_log_configs(c: Clients, resource: str) -> FlowLogsConfigList:
+def flow_log_configs(c: Clients, resource: str) -> list[FlowLogsConfig]:
     """Network Management API v1 ``{organizations|projects}.locations.vpcFlowLogsConfigs.list``
     (``locations/global``): VPC Flow Logs configured outside the subnetwork's ``logConfig``."""
     items = call("networkmanagement.vpcFlowLogsConfigs.list", resource,
@@ -389,10 +381,10 @@ def flow_log_configs(c: Clients, resource: str) -> FlowLogsConfigList:
         out.append(FlowLogsConfig(name=str(item.get("name", "")),
                                   state=str(item.get("state", "ENABLED")), target_kind=kind,
                                   target=target, filter_expr=str(item.get("filterExpr", ""))))
-    return FlowLogsConfigList(configs=out)
+    return out
 
 
-def sql_instances(c: Clients, project: str) -> SqlInstanceList:
+def sql_instances(c: Clients, project: str) -> list[SqlInstance]:
     """Cloud SQL Admin API v1 ``instances.list``: ``{"items": [DatabaseInstance]}`` with
     ``settings.databaseFlags[] {name, value}`` and ``settings.sqlServerAuditConfig.bucket``."""
     pid = project.split("/", 1)[1]
@@ -409,4 +401,4 @@ def sql_instances(c: Clients, project: str) -> SqlInstanceList:
                    for f in settings.get("databaseFlags", []) or []},
             sql_server_audit_bucket=str((settings.get("sqlServerAuditConfig") or {})
                                         .get("bucket", ""))))
-    return SqlInstanceList(instances=out)
+    return out

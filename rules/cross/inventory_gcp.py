@@ -9,20 +9,15 @@ Where audit logs go and what a filter selects are the GCP pack's semantics
 from __future__ import annotations
 
 from collections.abc import Iterator
-from functools import lru_cache
 
 from auditor.rule import RuleContext
 from auditor.snapshot import TenantSnapshot
-from connectors.gcp.model import (
-    ArchiveBucket,
-    ExclusionList,
-    LogBucketList,
-    LogSink,
-    ProjectNode,
-)
+from connectors.gcp import parts
+from connectors.gcp.model import LogSink, ProjectNode
 from rules.cross.inventory import FOREVER, LogSource, LogStore, SiemPath
-from rules.gcp import common
-from rules.gcp.common import hierarchy, record
+from rules.gcp.common import hierarchy, observed
+from rules.gcp.common import why as why_missing
+from rules.gcp.routing import routing
 
 # (source id suffix, the log type as the GCP pack names it, label)
 KINDS = (("admin activity audit logs", "activity", "Admin Activity"),
@@ -36,15 +31,10 @@ Routes = list[tuple[LogSink, dict[str, str], dict[str, str]]]
 
 
 def _routes(tenant: TenantSnapshot, project: ProjectNode) -> tuple[Routes, list[str]]:
-    """What each covering sink provably receives of the project's audit logs, and what could
-    not be read. The GCP pack's ``routing`` (parsed filters, ``interceptChildren``) when it
-    is installed; else its older filter helpers."""
-    h = hierarchy(tenant)
-    try:
-        from rules.gcp import routing as gcp_routing  # type: ignore[attr-defined,unused-ignore]
-    except ImportError:
-        return _routes_v1(tenant, project)
-    r = gcp_routing.routing(tenant, h, project)
+    """What each covering sink provably receives of the project's audit logs (the GCP pack's
+    ``routing``: parsed filters, exclusions, ``interceptChildren``), and what could not be
+    read."""
+    r = routing(tenant, hierarchy(tenant), project)
     out: Routes = []
     for route in r.routes:
         trusted = route.sink.name == "_Required" or r.trusted(route)
@@ -58,37 +48,6 @@ def _routes(tenant: TenantSnapshot, project: ProjectNode) -> tuple[Routes, list[
                                                     "an unread ancestor may intercept it")
         out.append((route.sink, kinds, why))
     return out, list(r.missing)
-
-
-# Thousands of projects share a handful of filters: parse each filter text once.
-_selects = lru_cache(maxsize=4096)(getattr(common, "selects", lambda text, kind: False))
-_drops = lru_cache(maxsize=4096)(getattr(common, "drops", lambda text: []))
-
-
-def _routes_v1(tenant: TenantSnapshot, project: ProjectNode) -> tuple[Routes, list[str]]:
-    covering, missing = common.sinks_covering(  # type: ignore[attr-defined,unused-ignore]
-        tenant, hierarchy(tenant), project)
-    excl, excl_why = record(tenant, "gcp.exclusions", project.resource, ExclusionList)
-    out: Routes = []
-    for sink in covering:
-        own_default = sink.name == "_Default" and sink.parent == project.resource
-        extra = excl.exclusions if excl is not None and own_default else []
-        kinds: dict[str, str] = {}
-        why: dict[str, str] = {}
-        for _, kind, _ in KINDS:
-            if sink.disabled or not _selects(sink.filter, kind):
-                kinds[kind], why[kind] = NO, ""
-                continue
-            dropped = next((str(e.name) for e in [*sink.exclusions, *extra] if not e.disabled
-                            and any(t in ("", kind) for t in _drops(e.filter))), "")
-            if dropped:
-                kinds[kind], why[kind] = NO, f"exclusion {dropped} drops them"
-            elif excl is None and own_default:
-                kinds[kind], why[kind] = UNREAD, excl_why
-            else:
-                kinds[kind], why[kind] = YES, ""
-        out.append((sink, kinds, why))
-    return out, missing
 
 
 def sources(tenant: TenantSnapshot, ctx: RuleContext) -> Iterator[LogSource]:
@@ -131,21 +90,23 @@ def _route(tenant: TenantSnapshot, sink: LogSink, src: LogSource, complete: bool
         return
     if service == "storage.googleapis.com":
         name = f"gs://{path}"
-        b, why = record(tenant, "gcp.storage_bucket", name, ArchiveBucket)
-        if b is None:
-            src.stores.append(LogStore(name, "gcs", complete, None, None, None, why))
+        got = observed(tenant, parts.STORAGE_BUCKET, name)
+        if got.error is not None:
+            src.stores.append(LogStore(name, "gcs", complete, None, None, None,
+                                       why_missing(got)))
             return
+        b = got.get()
         total = b.delete_after_days if b.delete_after_days is not None else FOREVER
         locked = b.locked and bool(b.retention_seconds)
         src.stores.append(LogStore(name, "gcs", complete, 0, total, locked, note))
         return
     if service == "logging.googleapis.com" and "/buckets/" in path:
         owner = "/".join(path.split("/")[:2])
-        listing, why = record(tenant, "gcp.log_buckets", owner, LogBucketList)
-        found = [b for b in listing.buckets if b.name == path] if listing else []
+        listing = observed(tenant, parts.LOG_BUCKETS, owner)
+        found = [b for b in listing.value or [] if b.name == path]
         if not found:
             src.stores.append(LogStore(path, "log_bucket", complete, None, None, None,
-                                       why or f"log bucket {path} does not exist"))
+                                       why_missing(listing) or f"log bucket {path} does not exist"))
             return
         lb = found[0]
         src.stores.append(LogStore(path, "log_bucket", complete, lb.retention_days,

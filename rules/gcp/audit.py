@@ -11,8 +11,8 @@ from collections.abc import Iterator
 from auditor.model import Result
 from auditor.rule import RuleContext, failed, not_assessed, passed, rule
 from auditor.snapshot import TenantSnapshot
-from connectors.gcp.model import AUDIT_LOG_TYPES
-from rules.gcp.common import attested, effective_audit, hierarchy
+from connectors.gcp.model import AUDIT_LOG_TYPES, Hierarchy, ProjectNode
+from rules.gcp.common import Effective, at, attested, effective_audit, hierarchy
 
 # What each token or key service must log, and under which auditConfigs service name.
 # Service Account Credentials (GenerateAccessToken, GenerateIdToken, SignBlob, SignJwt) and
@@ -51,21 +51,24 @@ def data_access_all_services(tenant: TenantSnapshot, ctx: RuleContext) -> Iterat
     """
     h = hierarchy(tenant)
     for project in h.projects:
-        eff = effective_audit(tenant, h, project)
-        have = eff.types.get("allServices", {})
-        missing = [t for t in AUDIT_LOG_TYPES if t not in have]
-        evidence = {"effective": {t: have.get(t, []) for t in AUDIT_LOG_TYPES},
-                    "hierarchy": h.ancestors(project)}
-        if not missing:
-            yield passed(project.resource, "ADMIN_READ, DATA_READ and DATA_WRITE are "
-                         "effective for allServices", **evidence)
-        elif eff.missing:
-            yield not_assessed(project.resource, "the audit config is incomplete here and "
-                               "could not be read everywhere above: " + "; ".join(eff.missing),
-                               **evidence)
-        else:
-            yield failed(project.resource, f"{', '.join(missing)} not enabled for allServices "
-                         "on the project or any ancestor", missing=missing, **evidence)
+        yield _all_services(effective_audit(tenant, h, project), h, project).at(
+            at(project.resource))
+
+
+def _all_services(eff: Effective, h: Hierarchy, project: ProjectNode) -> Result:
+    have = eff.types.get("allServices", {})
+    missing = [t for t in AUDIT_LOG_TYPES if t not in have]
+    evidence = {"effective": {t: have.get(t, []) for t in AUDIT_LOG_TYPES},
+                "hierarchy": h.ancestors(project)}
+    if not missing:
+        return passed(project.resource, "ADMIN_READ, DATA_READ and DATA_WRITE are "
+                      "effective for allServices", **evidence)
+    if eff.missing:
+        return not_assessed(project.resource, "the audit config is incomplete here and "
+                            "could not be read everywhere above: " + "; ".join(eff.missing),
+                            **evidence)
+    return failed(project.resource, f"{', '.join(missing)} not enabled for allServices "
+                  "on the project or any ancestor", missing=missing, **evidence)
 
 
 @rule(id="GCP-AUD-002", title="No one is exempt from audit logging", severity="high",
@@ -87,17 +90,20 @@ def no_exemptions(tenant: TenantSnapshot, ctx: RuleContext) -> Iterator[Result]:
     """
     h = hierarchy(tenant)
     for project in h.projects:
-        eff = effective_audit(tenant, h, project)
-        if eff.exemptions:
-            members = sorted({e["member"] for e in eff.exemptions})
-            yield failed(project.resource, f"{len(members)} principal(s) exempt from audit "
-                         f"logging: {', '.join(members[:5])}", exemptions=eff.exemptions)
-        elif eff.missing:
-            yield not_assessed(project.resource, "could not read every audit config above "
-                               "the project: " + "; ".join(eff.missing))
-        else:
-            yield passed(project.resource, "no exemptions in the effective audit config",
-                         hierarchy=h.ancestors(project))
+        yield _exemptions(effective_audit(tenant, h, project), h, project).at(
+            at(project.resource))
+
+
+def _exemptions(eff: Effective, h: Hierarchy, project: ProjectNode) -> Result:
+    if eff.exemptions:
+        members = sorted({e["member"] for e in eff.exemptions})
+        return failed(project.resource, f"{len(members)} principal(s) exempt from audit "
+                      f"logging: {', '.join(members[:5])}", exemptions=eff.exemptions)
+    if eff.missing:
+        return not_assessed(project.resource, "could not read every audit config above "
+                            "the project: " + "; ".join(eff.missing))
+    return passed(project.resource, "no exemptions in the effective audit config",
+                  hierarchy=h.ancestors(project))
 
 
 @rule(id="GCP-AUD-003", title="Token issuance and key use are logged", severity="high",
@@ -127,26 +133,28 @@ def identity_services_logged(tenant: TenantSnapshot, ctx: RuleContext) -> Iterat
     """
     h = hierarchy(tenant)
     for project in h.projects:
-        eff = effective_audit(tenant, h, project)
-        gaps = {svc: need for svc, (need, _) in IDENTITY_NEEDS.items()
-                if need not in eff.enabled(svc)}
-        evidence: dict[str, object] = {
-            "effective": {svc: sorted(eff.enabled(svc)) for svc in IDENTITY_NEEDS},
-            "required": {svc: need for svc, (need, _) in IDENTITY_NEEDS.items()}}
-        if IGNORED_ALONE in eff.types:
-            evidence["ignored"] = {IGNORED_ALONE: sorted(eff.types[IGNORED_ALONE])}
-        if not gaps:
-            yield passed(project.resource, "token minting, token exchange and key use are "
-                         "logged", **evidence)
-        elif eff.missing:
-            yield not_assessed(project.resource, "could not read every audit config above "
-                               "the project: " + "; ".join(eff.missing), **evidence)
-        else:
-            alone = f" (an {IGNORED_ALONE} entry does not count: enable it through " \
-                    "iam.googleapis.com)" if IGNORED_ALONE in eff.types else ""
-            yield failed(project.resource, "not logged: " + "; ".join(
-                f"{svc} {need} ({IDENTITY_NEEDS[svc][1]})" for svc, need in gaps.items())
-                + alone, gaps=gaps, **evidence)
+        yield _identity(effective_audit(tenant, h, project), project).at(at(project.resource))
+
+
+def _identity(eff: Effective, project: ProjectNode) -> Result:
+    gaps = {svc: need for svc, (need, _) in IDENTITY_NEEDS.items()
+            if need not in eff.enabled(svc)}
+    evidence: dict[str, object] = {
+        "effective": {svc: sorted(eff.enabled(svc)) for svc in IDENTITY_NEEDS},
+        "required": {svc: need for svc, (need, _) in IDENTITY_NEEDS.items()}}
+    if IGNORED_ALONE in eff.types:
+        evidence["ignored"] = {IGNORED_ALONE: sorted(eff.types[IGNORED_ALONE])}
+    if not gaps:
+        return passed(project.resource, "token minting, token exchange and key use are "
+                      "logged", **evidence)
+    if eff.missing:
+        return not_assessed(project.resource, "could not read every audit config above "
+                            "the project: " + "; ".join(eff.missing), **evidence)
+    alone = f" (an {IGNORED_ALONE} entry does not count: enable it through " \
+            "iam.googleapis.com)" if IGNORED_ALONE in eff.types else ""
+    return failed(project.resource, "not logged: " + "; ".join(
+        f"{svc} {need} ({IDENTITY_NEEDS[svc][1]})" for svc, need in gaps.items())
+        + alone, gaps=gaps, **evidence)
 
 
 @rule(id="GCP-AUD-004", title="Workspace / Cloud Identity admin logs are shared with Google "
@@ -173,4 +181,4 @@ def workspace_logs_shared(tenant: TenantSnapshot, ctx: RuleContext) -> Iterator[
     h = hierarchy(tenant)
     scopes = [h.organization] if h.organization else [p.resource for p in h.projects]
     for scope in scopes:
-        yield attested(ctx, "GCP-AUD-004", scope, "Workspace audit log sharing")
+        yield attested(ctx, "GCP-AUD-004", scope, "Workspace audit log sharing").at(at(scope))

@@ -8,24 +8,25 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
-from pydantic import BaseModel
-
-from auditor.model import Result
+from auditor.model import Location, Result
+from auditor.observed import CollectionError, Observed, PartKey
 from auditor.rule import RuleContext, failed, not_assessed, passed
-from auditor.snapshot import CollectionError, Part, TenantSnapshot
-from connectors.gcp.model import Hierarchy, IamPolicy, LogSink, ProjectNode, SinkList
+from auditor.snapshot import Part, TenantSnapshot
+from connectors.gcp import parts
+from connectors.gcp.model import Hierarchy, LogSink, ProjectNode
 
-M = TypeVar("M", bound=BaseModel)
+T = TypeVar("T")
 BUILTIN_SINKS = ("_Required", "_Default")
 
 
 class _Index:
-    """Parts by (name, scope) and their validated records, built once per snapshot: an
-    organisation of thousands of projects is read in linear, not quadratic, time."""
+    """Parts by (name, scope), built once per snapshot: an organisation of thousands of
+    projects is read in linear, not quadratic, time (``TenantSnapshot.part`` scans). Each
+    part validates its data once per key (``Part.typed``); ``memo`` keeps derived values."""
 
     def __init__(self, tenant: TenantSnapshot) -> None:
         self.parts_ref = tenant.parts
@@ -33,7 +34,8 @@ class _Index:
         self.parts: dict[tuple[str, str], Part] = {}
         for p in tenant.parts:
             self.parts.setdefault((p.name, p.scope), p)
-        self.records: dict[tuple[str, str, type[Any]], Any] = {}
+        self.reads: dict[tuple[str, str], Observed[Any]] = {}
+        self.memo: dict[tuple[str, str], Any] = {}
         self.lock = threading.Lock()
 
 
@@ -51,55 +53,98 @@ def _index(tenant: TenantSnapshot) -> _Index:
         return idx
 
 
-def part(tenant: TenantSnapshot, name: str, scope: str) -> Part | None:
-    """The first part of that name and scope, observed or not."""
-    return _index(tenant).parts.get((name, scope))
+def observed(tenant: TenantSnapshot, key: PartKey[T], scope: str = "") -> Observed[T]:
+    """The part ``key`` at ``scope`` (the first one), typed by the key: its value, or why it
+    is missing. ``tenant.observed`` through the index; made once per part (rules ask for the
+    same parts again and again)."""
+    idx = _index(tenant)
+    got = idx.reads.get((key.name, scope))
+    if got is None:
+        got = _observe(idx.parts.get((key.name, scope)), key, scope)
+        with idx.lock:
+            idx.reads[(key.name, scope)] = got
+    return cast(Observed[T], got)
+
+
+def _observe(p: Part | None, key: PartKey[T], scope: str) -> Observed[T]:
+    if p is None:
+        return Observed[T].failed(CollectionError(api=key.name, scope=scope, code="Missing",
+                                                  reason="not in the snapshot"))
+    if p.error is not None:
+        return Observed[T].failed(p.error)
+    return Observed[T].seen(p.typed(key))
+
+
+def present(tenant: TenantSnapshot, key: PartKey[Any], scope: str) -> bool:
+    """Whether the snapshot has the part at all (observed or not)."""
+    return (key.name, scope) in _index(tenant).parts
+
+
+def why(got: Observed[Any]) -> str:
+    """Why a read is missing ('' when it was seen)."""
+    return got.error.describe() if got.error is not None else ""
+
+
+def memo(tenant: TenantSnapshot, key: tuple[str, str], make: Callable[[], T]) -> T:
+    """``make()`` once per snapshot and ``key`` (several rules ask the same question)."""
+    idx = _index(tenant)
+    if key not in idx.memo:
+        value = make()
+        with idx.lock:
+            idx.memo[key] = value
+    return cast(T, idx.memo[key])
 
 
 def hierarchy(tenant: TenantSnapshot) -> Hierarchy:
-    h, _ = record(tenant, "gcp.hierarchy", "", Hierarchy)
-    if h is None:
-        return tenant.get("gcp.hierarchy").as_(Hierarchy)   # raises NotCollected with why
-    return h
+    """The audited hierarchy; ``NotCollected`` (the whole rule not_assessed) when unread."""
+    return observed(tenant, parts.HIERARCHY).get()
 
 
-def record(tenant: TenantSnapshot, name: str, scope: str, kind: type[M]
-           ) -> tuple[M | None, str]:
-    """The part's record, or ``None`` and why it is missing."""
-    idx = _index(tenant)
-    p = idx.parts.get((name, scope))
-    if p is None:
-        return None, f"{name} was not collected for {scope}"
-    if p.error is not None:
-        return None, p.error.describe()
-    key = (name, scope, kind)
-    rec = idx.records.get(key)
-    if rec is None:
-        rec = p.as_(kind)
-        with idx.lock:
-            idx.records[key] = rec
-    return rec, ""
+def at(project: str, region: str = "") -> Location:
+    """The location of a resource in ``project`` (a projects/, folders/ or organizations/
+    name)."""
+    return Location(project=project, region=region)
+
+
+def project_by_number(h: Hierarchy, number: str) -> str:
+    """``projects/ID`` of the audited project numbered ``number``, else ``projects/NUMBER``
+    ('' when no number is known)."""
+    for p in h.projects:
+        if number and p.number == number:
+            return p.resource
+    return f"projects/{number}" if number else ""
 
 
 def ancestry_gap(tenant: TenantSnapshot, h: Hierarchy, project: ProjectNode) -> str:
     """Why the project's ancestors are not fully known ('' when they are)."""
     chain = h.ancestors(project)
     for scope in chain:
-        p = part(tenant, "gcp.ancestry", scope)
-        if p is not None and p.error is not None:
-            return p.error.describe()
+        if present(tenant, parts.ANCESTRY, scope):
+            gap = why(observed(tenant, parts.ANCESTRY, scope))
+            if gap:
+                return gap
     top = chain[-1]
     if top.startswith("folders/") and not h.folders.get(top):
         return f"the parent of {top} is unknown"
     return ""
 
 
-def per_project(tenant: TenantSnapshot, name: str, kind: type[M]
-                ) -> Iterator[tuple[ProjectNode, M | None, str]]:
-    """Each audited project with its record of ``name`` (or why it is missing)."""
+def per_project(tenant: TenantSnapshot, key: PartKey[T]
+                ) -> Iterator[tuple[ProjectNode, Observed[T]]]:
+    """Each audited project with its part ``key`` (or why it is missing)."""
     for project in hierarchy(tenant).projects:
-        rec, why = record(tenant, name, project.resource, kind)
-        yield project, rec, why
+        yield project, observed(tenant, key, project.resource)
+
+
+def each_project(tenant: TenantSnapshot, key: PartKey[T],
+                 judge: Callable[[str, T], Result]) -> Iterator[Result]:
+    """One located result per audited project: ``judge(project, its part key)``, or
+    not_assessed with why the part is missing."""
+    for project, got in per_project(tenant, key):
+        r = project.resource
+        result = not_assessed(r, got.error.describe()) if got.error is not None \
+            else judge(r, got.get())
+        yield result.at(at(r))
 
 
 # ---------------------------------------------------------------- audit configs
@@ -123,11 +168,11 @@ def effective_audit(tenant: TenantSnapshot, h: Hierarchy, project: ProjectNode) 
     if gap:
         eff.missing.append(gap)
     for resource in h.ancestors(project):
-        policy, why = record(tenant, "gcp.iam_policy", resource, IamPolicy)
-        if policy is None:
-            eff.missing.append(why)
+        got = observed(tenant, parts.IAM_POLICY, resource)
+        if got.error is not None:
+            eff.missing.append(got.error.describe())
             continue
-        for ac in policy.audit_configs:
+        for ac in got.get().audit_configs:
             for log_type, exempt in ac.log_types.items():
                 eff.types.setdefault(ac.service, {}).setdefault(log_type, []).append(resource)
                 eff.exemptions.extend({"service": ac.service, "log_type": log_type,
@@ -142,12 +187,12 @@ def all_sinks(tenant: TenantSnapshot) -> tuple[list[LogSink], list[CollectionErr
     sinks: list[LogSink] = []
     errors: list[CollectionError] = []
     read: set[str] = set()
-    for p in tenant.all("gcp.sinks"):
-        read.add(p.scope)
-        if p.error is not None:
-            errors.append(p.error)
+    for scope, got in tenant.each(parts.SINKS):
+        read.add(scope)
+        if got.error is not None:
+            errors.append(got.error)
         else:
-            sinks.extend(p.as_(SinkList).sinks)
+            sinks.extend(got.get())
     h = hierarchy(tenant)
     levels = [*([h.organization] if h.organization else []), *h.folders,
               *(p.resource for p in h.projects)]
@@ -168,9 +213,9 @@ _NEGATIVE = re.compile(r"^\s*(no|not|off|disabled)\b", re.I)
 def attested(ctx: RuleContext, rule_id: str, scope: str, what: str) -> Result:
     """Pass on a valid attestation; fail on one whose note starts with no/not/off/disabled
     (an attested negative); else not_assessed saying what attestation is needed."""
-    a, why = ctx.attestation(rule_id, scope)
+    a, reason = ctx.attestation(rule_id, scope)
     if a is None:
-        return not_assessed(scope, f"{what}: no API reports this; {why}")
+        return not_assessed(scope, f"{what}: no API reports this; {reason}")
     evidence = {"attestation": {"by": a.by, "date": a.date.isoformat(), "note": a.note}}
     if _NEGATIVE.match(a.note):
         return failed(scope, f"{what}: attested as off by {a.by} on {a.date.isoformat()}",

@@ -7,8 +7,9 @@ from collections.abc import Iterator
 from auditor.model import Result
 from auditor.rule import RuleContext, failed, not_applicable, not_assessed, passed, rule
 from auditor.snapshot import TenantSnapshot
-from connectors.gcp.model import SqlInstance, SqlInstanceList
-from rules.gcp.common import per_project
+from connectors.gcp import parts
+from connectors.gcp.model import SqlInstance
+from rules.gcp.common import at, per_project
 
 # Engine prefix of databaseVersion -> the flags that must be on, and where each comes from.
 REQUIRED_FLAGS: dict[str, dict[str, str]] = {
@@ -60,21 +61,23 @@ def sql_audit_flags(tenant: TenantSnapshot, ctx: RuleContext) -> Iterator[Result
     log_disconnections=on,cloudsql.enable_pgaudit=on` (note: the list replaces every flag
     set; include the existing ones); SQL Server: `--audit-bucket-path=gs://BUCKET`.
     """
-    for project, listing, why in per_project(tenant, "gcp.sql_instances", SqlInstanceList):
-        if listing is None:
-            yield not_assessed(project.resource, why)
-            continue
-        if not listing.instances:
-            yield not_applicable(project.resource, "no Cloud SQL instances")
-            continue
-        for i in listing.instances:
-            gaps = _gaps(i)
-            evidence = {"database_version": i.database_version, "flags": i.flags}
-            if gaps is None:
-                yield not_assessed(i.name, f"engine {i.database_version or 'unknown'} is not "
-                                   "known to this rule", **evidence)
-            elif gaps:
-                yield failed(i.name, "not on: " + "; ".join(gaps), missing=gaps, **evidence)
-            else:
-                yield passed(i.name, f"{i.database_version}: connection and audit logging on",
-                             **evidence)
+    for project, listing in per_project(tenant, parts.SQL_INSTANCES):
+        where = at(project.resource)
+        if listing.error is not None:
+            yield not_assessed(project.resource, listing.error.describe()).at(where)
+        elif not listing.get():
+            yield not_applicable(project.resource, "no Cloud SQL instances").at(where)
+        else:
+            yield from (_judge(i).at(where) for i in listing.get())
+
+
+def _judge(i: SqlInstance) -> Result:
+    gaps = _gaps(i)
+    evidence = {"database_version": i.database_version, "flags": i.flags}
+    if gaps is None:
+        return not_assessed(i.name, f"engine {i.database_version or 'unknown'} is not "
+                            "known to this rule", **evidence)
+    if gaps:
+        return failed(i.name, "not on: " + "; ".join(gaps), missing=gaps, **evidence)
+    return passed(i.name, f"{i.database_version}: connection and audit logging on",
+                  **evidence)

@@ -200,16 +200,21 @@ class _Parser:
         if not self.toks:
             return And("", ())
         node = self.conj(value_only=None)
-        if self.peek() is not None:
-            raise ParseError(f"unexpected {self.peek().text!r} at {self.peek().pos}")  # type: ignore[union-attr]
+        if (extra := self.peek()) is not None:
+            raise ParseError(f"unexpected {extra.text!r} at {extra.pos}")
         return node
+
+    def _pos(self) -> int:
+        """Where the next token starts (0 at the end)."""
+        t = self.peek()
+        return t.pos if t else 0
 
     def _starts_term(self) -> bool:
         t = self.peek()
         return t is not None and t.kind in ("WORD", "STR", "LP", "NOT")
 
     def conj(self, value_only: tuple[str, str] | None) -> Node:
-        start = self.peek().pos if self.peek() else 0  # type: ignore[union-attr]
+        start = self._pos()
         items = [self.disj(value_only)]
         while True:
             t = self.peek()
@@ -223,7 +228,7 @@ class _Parser:
         return items[0] if len(items) == 1 else And(self.span(start), tuple(items))
 
     def disj(self, value_only: tuple[str, str] | None) -> Node:
-        start = self.peek().pos if self.peek() else 0  # type: ignore[union-attr]
+        start = self._pos()
         items = [self.unary(value_only)]
         while (t := self.peek()) is not None and t.kind == "OR":
             self.take()

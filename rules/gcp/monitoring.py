@@ -8,8 +8,8 @@ from collections.abc import Iterator
 from auditor.model import Result
 from auditor.rule import RuleContext, failed, not_assessed, passed, rule
 from auditor.snapshot import TenantSnapshot
-from connectors.gcp.model import AlertPolicyList, LogMetricList, NotificationChannelList
-from rules.gcp.common import hierarchy, record
+from connectors.gcp import parts
+from rules.gcp.common import at, hierarchy, observed, why
 
 # Each CIS item: every group must match (any token of a group) in the normalised filter.
 ITEMS: dict[str, tuple[str, list[tuple[str, ...]]]] = {
@@ -45,15 +45,14 @@ def matches(item: str, text: str) -> bool:
 def _judge_project(tenant: TenantSnapshot, project: str, item: str) -> Result:
     resource = f"{project}/monitoring/{item}"
     label = ITEMS[item][0]
-    metrics, why_m = record(tenant, "gcp.log_metrics", project, LogMetricList)
-    alerts, why_a = record(tenant, "gcp.alert_policies", project, AlertPolicyList)
-    channels, why_c = record(tenant, "gcp.notification_channels", project,
-                             NotificationChannelList)
-    if metrics is None or alerts is None:
-        return not_assessed(resource, f"{label}: {why_m or why_a}")
-    names = [m.name for m in metrics.metrics if not m.disabled and matches(item, m.filter)]
+    metrics = observed(tenant, parts.LOG_METRICS, project)
+    alerts = observed(tenant, parts.ALERT_POLICIES, project)
+    channels = observed(tenant, parts.NOTIFICATION_CHANNELS, project)
+    if metrics.error is not None or alerts.error is not None:
+        return not_assessed(resource, f"{label}: {why(metrics) or why(alerts)}")
+    names = [m.name for m in metrics.get() if not m.disabled and matches(item, m.filter)]
     refs = {f"logging.googleapis.com/user/{n}" for n in names}
-    policies = [p for p in alerts.policies if p.enabled and any(
+    policies = [p for p in alerts.get() if p.enabled and any(
         any(r in f for r in refs) or matches(item, f) for f in p.filters)]
     evidence: dict[str, object] = {"metrics": names, "alert_policies": [p.name for p in
                                                                         policies]}
@@ -62,13 +61,13 @@ def _judge_project(tenant: TenantSnapshot, project: str, item: str) -> Result:
     if not policies:
         return failed(resource, f"{label}: metric {names[0]} has no enabled alert policy",
                       **evidence)
-    live = {c.name for c in channels.channels if c.enabled} if channels else None
+    live = {c.name for c in channels.get() if c.enabled} if channels.ok else None
     routed = [p.name for p in policies if p.notification_channels and
               (live is None or set(p.notification_channels) & live)]
     evidence["routed"] = routed
     if routed and live is None:
         return not_assessed(resource, f"{label}: alert exists but its channels could not be "
-                            f"checked: {why_c}", **evidence)
+                            f"checked: {why(channels)}", **evidence)
     if routed:
         return passed(resource, f"{label}: alerted by {routed[0]}", **evidence)
     return failed(resource, f"{label}: alert policy has no enabled notification channel",
@@ -78,7 +77,7 @@ def _judge_project(tenant: TenantSnapshot, project: str, item: str) -> Result:
 def _per_item(tenant: TenantSnapshot, items: tuple[str, ...]) -> Iterator[Result]:
     for project in hierarchy(tenant).projects:
         for item in items:
-            yield _judge_project(tenant, project.resource, item)
+            yield _judge_project(tenant, project.resource, item).at(at(project.resource))
 
 
 _NEEDS = ["gcp.hierarchy", "gcp.log_metrics", "gcp.alert_policies"]

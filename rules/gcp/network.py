@@ -7,16 +7,9 @@ from collections.abc import Iterator
 from auditor.model import Result
 from auditor.rule import RuleContext, failed, not_applicable, not_assessed, passed, rule
 from auditor.snapshot import TenantSnapshot
-from connectors.gcp.model import (
-    BackendServiceList,
-    DnsPolicyList,
-    FlowLogsConfig,
-    FlowLogsConfigList,
-    NetworkList,
-    Subnetwork,
-    SubnetworkList,
-)
-from rules.gcp.common import hierarchy, per_project, record
+from connectors.gcp import parts
+from connectors.gcp.model import FlowLogsConfig, Subnetwork
+from rules.gcp.common import at, hierarchy, observed, per_project
 
 # Subnet purposes that carry VM traffic (flow logs apply); proxy-only, PSC and NAT do not.
 FLOW_LOG_PURPOSES = ("", "PRIVATE", "PRIVATE_RFC_1918")
@@ -44,27 +37,29 @@ def dns_logging(tenant: TenantSnapshot, ctx: RuleContext) -> Iterator[Result]:
     the networks. gcloud: `gcloud dns policies create dns-logging --networks=NET
     --enable-logging --description="DNS logging"` (or `update --enable-logging`).
     """
-    for project, nets, why in per_project(tenant, "gcp.networks", NetworkList):
-        if nets is None:
-            yield not_assessed(project.resource, why)
+    for project, nets in per_project(tenant, parts.NETWORKS):
+        where = at(project.resource)
+        if nets.error is not None:
+            yield not_assessed(project.resource, nets.error.describe()).at(where)
             continue
-        if not nets.networks:
-            yield not_applicable(project.resource, "no VPC networks")
+        if not nets.get():
+            yield not_applicable(project.resource, "no VPC networks").at(where)
             continue
-        dns, why_d = record(tenant, "gcp.dns_policies", project.resource, DnsPolicyList)
-        for n in nets.networks:
-            if dns is None:
-                yield not_assessed(n.path, why_d)
+        dns = observed(tenant, parts.DNS_POLICIES, project.resource)
+        for n in nets.get():
+            if dns.error is not None:
+                yield not_assessed(n.path, dns.error.describe()).at(where)
                 continue
-            logging = [p.name for p in dns.policies
+            logging = [p.name for p in dns.get()
                        if p.enable_logging and n.path in {_path(u) for u in p.networks}]
             if logging:
-                yield passed(n.path, f"DNS logging by policy {logging[0]}", policies=logging)
+                yield passed(n.path, f"DNS logging by policy {logging[0]}",
+                             policies=logging).at(where)
             else:
-                bound = [p.name for p in dns.policies if n.path in {_path(u) for u in
-                                                                    p.networks}]
+                bound = [p.name for p in dns.get() if n.path in {_path(u) for u in
+                                                                 p.networks}]
                 yield failed(n.path, "no DNS policy with logging is bound to this network",
-                             bound_policies=bound)
+                             bound_policies=bound).at(where)
 
 
 def _flow_configs(tenant: TenantSnapshot, project: str
@@ -75,11 +70,11 @@ def _flow_configs(tenant: TenantSnapshot, project: str
     configs: list[FlowLogsConfig] = []
     missing: list[str] = []
     for scope in [project, *([h.organization] if h.organization else [])]:
-        rec, why = record(tenant, "gcp.flow_log_configs", scope, FlowLogsConfigList)
-        if rec is None:
-            missing.append(why)
+        got = observed(tenant, parts.FLOW_LOG_CONFIGS, scope)
+        if got.error is not None:
+            missing.append(got.error.describe())
         else:
-            configs += rec.configs
+            configs += got.get()
     return configs, missing
 
 
@@ -123,45 +118,48 @@ def flow_and_lb_logs(tenant: TenantSnapshot, ctx: RuleContext) -> Iterator[Resul
     --location=global --network=NET`; `gcloud compute backend-services update BS --global
     --enable-logging --logging-sample-rate=1`.
     """
-    for project, subnets, why in per_project(tenant, "gcp.subnetworks", SubnetworkList):
-        backends, why_b = record(tenant, "gcp.backend_services", project.resource,
-                                 BackendServiceList)
-        configs, cfg_missing = _flow_configs(tenant, project.resource)
+    for project, subnets in per_project(tenant, parts.SUBNETWORKS):
+        r = project.resource
+        backends = observed(tenant, parts.BACKEND_SERVICES, r)
+        configs, cfg_missing = _flow_configs(tenant, r)
         judged = 0
-        if subnets is None:
-            yield not_assessed(project.resource + "/subnetworks", why)
+        if subnets.error is not None:
+            yield not_assessed(r + "/subnetworks", subnets.error.describe()).at(at(r))
             judged += 1
         else:
-            for s in subnets.subnetworks:
+            for s in subnets.get():
                 if s.purpose not in FLOW_LOG_PURPOSES:
                     continue
                 judged += 1
-                res = f"{project.resource}/regions/{s.region}/subnetworks/{s.name}"
-                full, partial = _covering(configs, s, res)
-                if s.flow_logs:
-                    yield passed(res, "flow logs enabled on the subnet", flow_logs=True)
-                elif full:
-                    yield passed(res, f"flow logs by Network Management config {full[0]}",
-                                 flow_logs=False, configs=full)
-                elif cfg_missing:
-                    yield not_assessed(res, "subnet flow logs off, and flow-log configs could "
-                                       "not be read: " + "; ".join(cfg_missing),
-                                       flow_logs=False)
-                else:
-                    extra = f" (config {partial[0]} has a filter: only part of the traffic)" \
-                        if partial else ""
-                    yield failed(res, "flow logs disabled" + extra, flow_logs=False,
-                                 partial_configs=partial)
-        if backends is None:
-            yield not_assessed(project.resource + "/backendServices", why_b)
+                yield _flow_logs(configs, cfg_missing, r, s).at(at(r, s.region))
+        if backends.error is not None:
+            yield not_assessed(r + "/backendServices", backends.error.describe()).at(at(r))
             judged += 1
         else:
-            for b in backends.services:
+            for b in backends.get():
                 judged += 1
                 where = "global" if b.region == "global" else f"regions/{b.region}"
-                res = f"{project.resource}/{where}/backendServices/{b.name}"
+                res = f"{r}/{where}/backendServices/{b.name}"
                 yield (passed(res, "request logging enabled", logging=True) if b.logging
                        else failed(res, "request logging disabled", logging=False,
-                                   scheme=b.load_balancing_scheme))
+                                   scheme=b.load_balancing_scheme)).at(at(r, b.region))
         if not judged:
-            yield not_applicable(project.resource, "no subnetworks or backend services")
+            yield not_applicable(r, "no subnetworks or backend services").at(at(r))
+
+
+def _flow_logs(configs: list[FlowLogsConfig], cfg_missing: list[str], project: str,
+               s: Subnetwork) -> Result:
+    res = f"{project}/regions/{s.region}/subnetworks/{s.name}"
+    full, partial = _covering(configs, s, res)
+    if s.flow_logs:
+        return passed(res, "flow logs enabled on the subnet", flow_logs=True)
+    if full:
+        return passed(res, f"flow logs by Network Management config {full[0]}",
+                      flow_logs=False, configs=full)
+    if cfg_missing:
+        return not_assessed(res, "subnet flow logs off, and flow-log configs could not be "
+                            "read: " + "; ".join(cfg_missing), flow_logs=False)
+    extra = f" (config {partial[0]} has a filter: only part of the traffic)" \
+        if partial else ""
+    return failed(res, "flow logs disabled" + extra, flow_logs=False,
+                  partial_configs=partial)

@@ -6,10 +6,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from auditor.model import Result
-from auditor.rule import RuleContext, failed, not_assessed, passed, rule
+from auditor.rule import RuleContext, failed, passed, rule
 from auditor.snapshot import TenantSnapshot
+from connectors.gcp import parts
 from connectors.gcp.model import AccessApproval, ServiceState, ThreatDetection
-from rules.gcp.common import attested, hierarchy, per_project, record
+from rules.gcp.common import at, attested, each_project, hierarchy, observed
 
 
 @rule(id="GCP-CAI-001", title="Cloud Asset Inventory is enabled", severity="low",
@@ -27,13 +28,13 @@ def asset_inventory(tenant: TenantSnapshot, ctx: RuleContext) -> Iterator[Result
     Console: APIs & Services > Library > Cloud Asset API > Enable. gcloud:
     `gcloud services enable cloudasset.googleapis.com --project=PROJECT`.
     """
-    for project, svc, why in per_project(tenant, "gcp.services", ServiceState):
-        if svc is None:
-            yield not_assessed(project.resource, why)
-        elif svc.state == "ENABLED":
-            yield passed(project.resource, "Cloud Asset API enabled", state=svc.state)
-        else:
-            yield failed(project.resource, f"Cloud Asset API is {svc.state}", state=svc.state)
+    yield from each_project(tenant, parts.SERVICES, _asset_api)
+
+
+def _asset_api(project: str, svc: ServiceState) -> Result:
+    if svc.state == "ENABLED":
+        return passed(project, "Cloud Asset API enabled", state=svc.state)
+    return failed(project, f"Cloud Asset API is {svc.state}", state=svc.state)
 
 
 @rule(id="GCP-AXT-001", title="Access Transparency is on (provider access is logged)",
@@ -59,13 +60,13 @@ def access_transparency(tenant: TenantSnapshot, ctx: RuleContext) -> Iterator[Re
     h = hierarchy(tenant)
     scopes = [h.organization] if h.organization else [p.resource for p in h.projects]
     for scope in scopes:
-        aa, _ = record(tenant, "gcp.access_approval", scope, AccessApproval)
+        aa = observed(tenant, parts.ACCESS_APPROVAL, scope).value
         if aa is not None and aa.enrolled_services and \
                 ctx.attestation("GCP-AXT-001", scope)[0] is None:
             yield passed(scope, "Access Approval is enrolled here, which requires Access "
-                         "Transparency", enrolled_services=aa.enrolled_services)
+                         "Transparency", enrolled_services=aa.enrolled_services).at(at(scope))
             continue
-        yield attested(ctx, "GCP-AXT-001", scope, "Access Transparency")
+        yield attested(ctx, "GCP-AXT-001", scope, "Access Transparency").at(at(scope))
 
 
 @rule(id="GCP-AXA-001", title="Access Approval is enrolled", severity="low", provider="gcp",
@@ -84,16 +85,15 @@ def access_approval(tenant: TenantSnapshot, ctx: RuleContext) -> Iterator[Result
     Console: Security > Access Approval > Enroll. gcloud: `gcloud access-approval settings
     update --organization=ORG --enrolled_services=all --notification_emails=SECOPS`.
     """
-    for project, aa, why in per_project(tenant, "gcp.access_approval", AccessApproval):
-        if aa is None:
-            yield not_assessed(project.resource, why)
-        elif aa.enrolled_services or aa.enrolled_ancestor:
-            yield passed(project.resource, "Access Approval enrolled",
-                         enrolled_services=aa.enrolled_services,
-                         enrolled_ancestor=aa.enrolled_ancestor)
-        else:
-            yield failed(project.resource, "no service enrolled in Access Approval",
-                         configured=aa.configured)
+    yield from each_project(tenant, parts.ACCESS_APPROVAL, _enrolled)
+
+
+def _enrolled(project: str, aa: AccessApproval) -> Result:
+    if aa.enrolled_services or aa.enrolled_ancestor:
+        return passed(project, "Access Approval enrolled",
+                      enrolled_services=aa.enrolled_services,
+                      enrolled_ancestor=aa.enrolled_ancestor)
+    return failed(project, "no service enrolled in Access Approval", configured=aa.configured)
 
 
 @rule(id="GCP-DET-001", title="Security Command Center threat detection is on",
@@ -115,11 +115,10 @@ def threat_detection(tenant: TenantSnapshot, ctx: RuleContext) -> Iterator[Resul
     Enable (organisation level). gcloud: `gcloud scc manage services update
     event-threat-detection --organization=ORG --enablement-state=ENABLED`.
     """
-    for project, td, why in per_project(tenant, "gcp.threat_detection", ThreatDetection):
-        if td is None:
-            yield not_assessed(project.resource, why)
-        elif td.state == "ENABLED":
-            yield passed(project.resource, "Event Threat Detection enabled", state=td.state)
-        else:
-            yield failed(project.resource, f"Event Threat Detection is {td.state}",
-                         state=td.state)
+    yield from each_project(tenant, parts.THREAT_DETECTION, _detection)
+
+
+def _detection(project: str, td: ThreatDetection) -> Result:
+    if td.state == "ENABLED":
+        return passed(project, "Event Threat Detection enabled", state=td.state)
+    return failed(project, f"Event Threat Detection is {td.state}", state=td.state)

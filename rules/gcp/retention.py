@@ -7,18 +7,21 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from auditor.model import Result
+from auditor.model import Location, Result
 from auditor.rule import RuleContext, failed, not_assessed, passed, rule
 from auditor.snapshot import TenantSnapshot
-from connectors.gcp.model import (
-    NEVER_EXPIRES,
-    ArchiveBucket,
-    LogBucket,
-    LogBucketList,
-    LogSink,
-    SinkList,
+from connectors.gcp import parts
+from connectors.gcp.model import NEVER_EXPIRES, LogBucket, LogSink, ProjectNode
+from rules.gcp.common import (
+    all_sinks,
+    at,
+    hierarchy,
+    is_export,
+    observed,
+    present,
+    project_by_number,
+    why,
 )
-from rules.gcp.common import all_sinks, hierarchy, is_export, part, record
 from rules.gcp.logquery import AUDIT_KINDS, Tri, selects_all
 from rules.gcp.routing import Routing, log_bucket, project_destination, receives, routing
 
@@ -28,15 +31,16 @@ DAY = 86400
 def _log_bucket(tenant: TenantSnapshot, name: str) -> tuple[LogBucket | None, str]:
     """A log bucket by name, from its project's listing or a direct read."""
     project = "/".join(name.split("/")[:2])
-    listing, why = record(tenant, "gcp.log_buckets", project, LogBucketList)
-    if listing is not None:
-        for b in listing.buckets:
+    listing = observed(tenant, parts.LOG_BUCKETS, project)
+    if listing.error is None:
+        for b in listing.get():
             if b.name == name:
                 return b, ""
         return None, f"log bucket {name} does not exist"
-    if part(tenant, "gcp.log_bucket", name) is not None:
-        return record(tenant, "gcp.log_bucket", name, LogBucket)
-    return None, why
+    if present(tenant, parts.LOG_BUCKET, name):
+        one = observed(tenant, parts.LOG_BUCKET, name)
+        return one.value, why(one)
+    return None, why(listing)
 
 
 @dataclass
@@ -60,11 +64,12 @@ def _land(tenant: TenantSnapshot, rt: Routing, landing: Landing, sink: LogSink, 
     elif (target := project_destination(dest)) is not None and hop:
         # Logs routed to a project are routed again by that project's own sinks (one hop),
         # still carrying the source project's logName.
-        sl, why = record(tenant, "gcp.sinks", target, SinkList)
-        if sl is None:
-            landing.missing.append(f"logs go to {target}, whose sinks were not read: {why}")
+        sl = observed(tenant, parts.SINKS, target)
+        if sl.error is not None:
+            landing.missing.append(f"logs go to {target}, whose sinks were not read: "
+                                   f"{sl.error.describe()}")
             return
-        for s2 in sl.sinks:
+        for s2 in sl.get():
             value, _ = receives(s2, rt.project.project_id, "data_access")
             if value is Tri.YES:
                 _land(tenant, rt, landing, s2, f"{via} -> {s2.path}", hop=False)
@@ -88,7 +93,7 @@ def landing(tenant: TenantSnapshot, rt: Routing) -> Landing:
 def _archive_days(tenant: TenantSnapshot, names: dict[str, str]) -> dict[str, int]:
     out: dict[str, int] = {}
     for name in names:
-        b, _ = record(tenant, "gcp.storage_bucket", name, ArchiveBucket)
+        b = observed(tenant, parts.STORAGE_BUCKET, name).value
         if b is not None:
             out[name] = b.delete_after_days if b.delete_after_days is not None \
                 else NEVER_EXPIRES
@@ -119,41 +124,50 @@ def log_bucket_retention(tenant: TenantSnapshot, ctx: RuleContext) -> Iterator[R
     --project=PROJECT` (or route to a central bucket with longer retention).
     """
     h = hierarchy(tenant)
-    hot = ctx.retention.hot_days
     for project in h.projects:
-        rt = routing(tenant, h, project)
-        land = landing(tenant, rt)
-        missing = land.missing
-        seen: dict[str, int] = {}
-        for name in sorted(land.log_buckets):
-            bucket, why = _log_bucket(tenant, name)
-            if bucket is None:
-                missing.append(why)
-            else:
-                seen[name] = bucket.retention_days
-        best = max(seen.values(), default=0)
-        source = max(seen, key=lambda n: seen[n]) if seen else "no log bucket"
-        archives = _archive_days(tenant, land.archives)
-        evidence = {"buckets": seen, "archives": archives, "via": land.log_buckets,
-                    "retention": {
-                        "source": f"Data Access audit logs of {project.resource} in {source}",
-                        "hot_days": best, "total_days": max([best, *archives.values()])}}
-        if rt.interceptors:
-            evidence["intercepted_by"] = [i.path for i in rt.interceptors]
-        if land.unproven:
-            evidence["unproven_routes"] = land.unproven
-        if best >= hot:
-            yield passed(project.resource, f"{source} keeps {best} days (profile {hot})",
-                         **evidence)
-        elif missing:
-            yield not_assessed(project.resource, "; ".join(missing), **evidence)
-        elif not seen:
-            extra = f" (not proven: {'; '.join(land.unproven)})" if land.unproven else ""
-            yield failed(project.resource, "no log bucket provably receives Data Access logs"
-                         + extra, **evidence)
+        yield _hot_retention(tenant, routing(tenant, h, project), project,
+                             ctx.retention.hot_days).at(at(project.resource))
+
+
+def _hot_retention(tenant: TenantSnapshot, rt: Routing, project: ProjectNode, hot: int
+                   ) -> Result:
+    land = landing(tenant, rt)
+    missing = land.missing
+    seen: dict[str, int] = {}
+    for name in sorted(land.log_buckets):
+        bucket, gap = _log_bucket(tenant, name)
+        if bucket is None:
+            missing.append(gap)
         else:
-            yield failed(project.resource, f"Data Access logs kept {best} days in {source}; "
-                         f"the profile needs {hot}", **evidence)
+            seen[name] = bucket.retention_days
+    best = max(seen.values(), default=0)
+    source = max(seen, key=lambda n: seen[n]) if seen else "no log bucket"
+    archives = _archive_days(tenant, land.archives)
+    evidence = {"buckets": seen, "archives": archives, "via": land.log_buckets,
+                "retention": {
+                    "source": f"Data Access audit logs of {project.resource} in {source}",
+                    "hot_days": best, "total_days": max([best, *archives.values()])}}
+    if rt.interceptors:
+        evidence["intercepted_by"] = [i.path for i in rt.interceptors]
+    if land.unproven:
+        evidence["unproven_routes"] = land.unproven
+    if best >= hot:
+        return passed(project.resource, f"{source} keeps {best} days (profile {hot})",
+                      **evidence)
+    if missing:
+        return not_assessed(project.resource, "; ".join(missing), **evidence)
+    if not seen:
+        extra = f" (not proven: {'; '.join(land.unproven)})" if land.unproven else ""
+        return failed(project.resource, "no log bucket provably receives Data Access logs"
+                      + extra, **evidence)
+    return failed(project.resource, f"Data Access logs kept {best} days in {source}; "
+                  f"the profile needs {hot}", **evidence)
+
+
+def _log_bucket_location(path: str) -> Location:
+    """``projects/P/locations/L/buckets/B``: project P, region L."""
+    bits = path.split("/")
+    return at("/".join(bits[:2]), bits[3] if len(bits) > 3 else "")
 
 
 def _judge(name: str, locked: bool, kept: int, total: int, extra: dict[str, Any]
@@ -202,26 +216,29 @@ def export_bucket_locked(tenant: TenantSnapshot, ctx: RuleContext) -> Iterator[R
         path = d.split("/", 1)[1]
         if d.startswith("storage."):
             name = f"gs://{path}"
-            b, why = record(tenant, "gcp.storage_bucket", name, ArchiveBucket)
-            if b is None:
-                yield not_assessed(name, why)
+            got = observed(tenant, parts.STORAGE_BUCKET, name)
+            if got.error is not None:
+                yield not_assessed(name, got.error.describe())
                 continue
+            b = got.get()
+            where = at(project_by_number(hierarchy(tenant), b.project_number))
             kept_min = (b.retention_seconds or 0) // DAY
             kept = b.delete_after_days if b.delete_after_days is not None else NEVER_EXPIRES
             evidence = {"retention_policy_days": kept_min, "lifecycle_delete_days":
                         b.delete_after_days, "retention": {
                             "source": f"audit log export {name}", "hot_days": 0,
                             "total_days": kept, "archive": True}}
-            yield _judge(name, b.locked, min(kept_min, kept), total, evidence)
+            yield _judge(name, b.locked, min(kept_min, kept), total, evidence).at(where)
         else:
-            lb, why = _log_bucket(tenant, path)
+            where = _log_bucket_location(path)
+            lb, gap = _log_bucket(tenant, path)
             if lb is None:
-                yield not_assessed(path, why)
+                yield not_assessed(path, gap).at(where)
                 continue
             evidence = {"retention": {"source": f"audit log export {path}",
                                       "hot_days": lb.retention_days,
                                       "total_days": lb.retention_days}}
-            yield _judge(path, lb.locked, lb.retention_days, total, evidence)
+            yield _judge(path, lb.locked, lb.retention_days, total, evidence).at(where)
     if not dests:
         if errors:
             yield not_assessed(tenant.name, "no export bucket seen, and some sinks could not "

@@ -16,8 +16,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from auditor.snapshot import TenantSnapshot
-from connectors.gcp.model import Hierarchy, LogSink, ProjectNode, SinkList
-from rules.gcp.common import _index, ancestry_gap, record
+from connectors.gcp import parts
+from connectors.gcp.model import Hierarchy, LogSink, ProjectNode
+from rules.gcp.common import ancestry_gap, memo, observed
 from rules.gcp.logquery import AUDIT_KINDS, Tri, selects_all
 
 BUILTIN_SINKS = ("_Required", "_Default")
@@ -94,14 +95,7 @@ def routing(tenant: TenantSnapshot, h: Hierarchy, project: ProjectNode) -> Routi
     """The project's own sinks and its ancestors' aggregated (includeChildren) sinks, each
     with what it receives after exclusions and interception (worked out once per snapshot
     and project: three rules ask)."""
-    idx = _index(tenant)
-    key = ("routing", project.resource, Routing)
-    cached = idx.records.get(key)
-    if cached is None:
-        cached = _routing(tenant, h, project)
-        with idx.lock:
-            idx.records[key] = cached
-    return cached  # type: ignore[no-any-return]
+    return memo(tenant, ("routing", project.resource), lambda: _routing(tenant, h, project))
 
 
 def _routing(tenant: TenantSnapshot, h: Hierarchy, project: ProjectNode) -> Routing:
@@ -113,12 +107,12 @@ def _routing(tenant: TenantSnapshot, h: Hierarchy, project: ProjectNode) -> Rout
         out.missing_levels.append(len(chain))
     covering: list[tuple[int, LogSink]] = []
     for level, resource in enumerate(chain):
-        sl, why = record(tenant, "gcp.sinks", resource, SinkList)
-        if sl is None:
-            out.missing.append(why)
+        got = observed(tenant, parts.SINKS, resource)
+        if got.error is not None:
+            out.missing.append(got.error.describe())
             out.missing_levels.append(level)
             continue
-        covering += [(level, s) for s in sl.sinks if level == 0 or s.include_children]
+        covering += [(level, s) for s in got.get() if level == 0 or s.include_children]
     out.interceptors = [s for level, s in covering if level > 0 and s.intercept_children
                         and s.include_children and not s.disabled]
     pid = project.project_id

@@ -8,8 +8,9 @@ from collections.abc import Iterator
 from auditor.model import Result
 from auditor.rule import RuleContext, failed, not_assessed, passed, rule
 from auditor.snapshot import TenantSnapshot
-from connectors.gcp.model import ExclusionList
-from rules.gcp.common import hierarchy, record
+from connectors.gcp import parts
+from connectors.gcp.model import ProjectNode
+from rules.gcp.common import at, hierarchy, observed
 from rules.gcp.logquery import Tri
 from rules.gcp.routing import Route, Routing, dropped_kinds, filter_value, routing
 
@@ -53,22 +54,25 @@ def audit_logs_exported(tenant: TenantSnapshot, ctx: RuleContext) -> Iterator[Re
     """
     h = hierarchy(tenant)
     for project in h.projects:
-        rt = routing(tenant, h, project)
-        exports = [r for r in rt.routes if r.export]
-        good = [r.sink.path for r in exports if r.all_kinds() is Tri.YES and rt.trusted(r)]
-        seen = {r.sink.path: _sink_evidence(r) for r in exports}
-        if good:
-            yield passed(project.resource, f"exported by {good[0]}", covering=good, sinks=seen)
-        elif rt.missing:
-            yield not_assessed(project.resource, "no covering sink proven to export, and some "
-                               "sinks could not be read: " + "; ".join(rt.missing), sinks=seen)
-        elif not exports:
-            yield failed(project.resource, "no enabled sink exports this project's audit logs",
-                         sinks=seen)
-        else:
-            why = "; ".join(f"{r.sink.path} {r.reason()}" for r in exports[:3])
-            yield failed(project.resource, "no covering sink provably exports all audit "
-                         f"logs: {why}", sinks=seen)
+        yield _exported(routing(tenant, h, project)).at(at(project.resource))
+
+
+def _exported(rt: Routing) -> Result:
+    resource = rt.project.resource
+    exports = [r for r in rt.routes if r.export]
+    good = [r.sink.path for r in exports if r.all_kinds() is Tri.YES and rt.trusted(r)]
+    seen = {r.sink.path: _sink_evidence(r) for r in exports}
+    if good:
+        return passed(resource, f"exported by {good[0]}", covering=good, sinks=seen)
+    if rt.missing:
+        return not_assessed(resource, "no covering sink proven to export, and some sinks "
+                            "could not be read: " + "; ".join(rt.missing), sinks=seen)
+    if not exports:
+        return failed(resource, "no enabled sink exports this project's audit logs",
+                      sinks=seen)
+    why = "; ".join(f"{r.sink.path} {r.reason()}" for r in exports[:3])
+    return failed(resource, f"no covering sink provably exports all audit logs: {why}",
+                  sinks=seen)
 
 
 def _exclusion_hits(rt: Routing) -> list[dict[str, object]]:
@@ -112,31 +116,34 @@ def audit_logs_not_excluded(tenant: TenantSnapshot, ctx: RuleContext) -> Iterato
     """
     h = hierarchy(tenant)
     for project in h.projects:
-        rt = routing(tenant, h, project)
-        missing = list(rt.missing)
-        excl, why = record(tenant, "gcp.exclusions", project.resource, ExclusionList)
-        if excl is None:
-            missing.append(why)
-        hits = _exclusion_hits(rt)
-        hits += [{"sink": f"{project.resource} (project exclusion)", "exclusion": e.name,
-                  "filter": e.filter, "drops": kinds}
-                 for e in (excl.exclusions if excl else []) if not e.disabled
-                 for kinds in [dropped_kinds(e.filter, project.project_id)] if kinds]
-        default = [r for r in rt.routes if r.sink.name == "_Default" and r.level == 0]
-        others = [r for r in rt.routes if r.export and r.kinds["data_access"] is Tri.YES]
-        default_off = bool(default) and default[0].sink.disabled and not others
-        intercepted = sorted({i.path: i.destination for i in rt.interceptors}.items())
-        evidence: dict[str, object] = {
-            "intercepted_by": [{"sink": p, "destination": d} for p, d in intercepted]}
-        if hits or default_off:
-            msg = f"{len(hits)} exclusion(s) drop audit logs" if hits else \
-                "the _Default sink is disabled and no other sink keeps Data Access logs"
-            yield failed(project.resource, msg, exclusions=hits, default_disabled=default_off,
-                         **evidence)
-        elif missing:
-            yield not_assessed(project.resource, "; ".join(missing), **evidence)
-        else:
-            where = "; audit logs are intercepted by " + ", ".join(
-                f"{p} (to {d})" for p, d in intercepted) if intercepted else ""
-            yield passed(project.resource, "no exclusion matches audit logs" + where,
-                         sinks=[r.sink.path for r in rt.routes], **evidence)
+        yield _not_excluded(tenant, routing(tenant, h, project), project).at(
+            at(project.resource))
+
+
+def _not_excluded(tenant: TenantSnapshot, rt: Routing, project: ProjectNode) -> Result:
+    missing = list(rt.missing)
+    excl = observed(tenant, parts.EXCLUSIONS, project.resource)
+    if excl.error is not None:
+        missing.append(excl.error.describe())
+    hits = _exclusion_hits(rt)
+    hits += [{"sink": f"{project.resource} (project exclusion)", "exclusion": e.name,
+              "filter": e.filter, "drops": kinds}
+             for e in (excl.value or []) if not e.disabled
+             for kinds in [dropped_kinds(e.filter, project.project_id)] if kinds]
+    default = [r for r in rt.routes if r.sink.name == "_Default" and r.level == 0]
+    others = [r for r in rt.routes if r.export and r.kinds["data_access"] is Tri.YES]
+    default_off = bool(default) and default[0].sink.disabled and not others
+    intercepted = sorted({i.path: i.destination for i in rt.interceptors}.items())
+    evidence: dict[str, object] = {
+        "intercepted_by": [{"sink": p, "destination": d} for p, d in intercepted]}
+    if hits or default_off:
+        msg = f"{len(hits)} exclusion(s) drop audit logs" if hits else \
+            "the _Default sink is disabled and no other sink keeps Data Access logs"
+        return failed(project.resource, msg, exclusions=hits, default_disabled=default_off,
+                      **evidence)
+    if missing:
+        return not_assessed(project.resource, "; ".join(missing), **evidence)
+    where = "; audit logs are intercepted by " + ", ".join(
+        f"{p} (to {d})" for p, d in intercepted) if intercepted else ""
+    return passed(project.resource, "no exclusion matches audit logs" + where,
+                  sinks=[r.sink.path for r in rt.routes], **evidence)

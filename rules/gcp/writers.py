@@ -10,8 +10,18 @@ from dataclasses import dataclass, field
 from auditor.model import Result
 from auditor.rule import RuleContext, failed, not_applicable, not_assessed, passed, rule
 from auditor.snapshot import TenantSnapshot
-from connectors.gcp.model import ArchiveBucket, Hierarchy, IamPolicy, LogSink
-from rules.gcp.common import all_sinks, ancestry_gap, hierarchy, is_export, part, record
+from connectors.gcp import parts
+from connectors.gcp.model import Hierarchy, LogSink
+from rules.gcp.common import (
+    all_sinks,
+    ancestry_gap,
+    at,
+    hierarchy,
+    is_export,
+    observed,
+    present,
+    project_by_number,
+)
 
 WRITER_ROLES = {
     "storage": {"roles/storage.objectCreator", "roles/storage.objectAdmin",
@@ -43,26 +53,21 @@ def _destination(tenant: TenantSnapshot, s: LogSink
     service, _, path = s.destination.partition(".googleapis.com/")
     project = "/".join(path.split("/")[:2]) if path.startswith("projects/") else ""
     if service == "storage":
-        rec, why = record(tenant, "gcp.storage_bucket", f"gs://{path}", ArchiveBucket)
-        if rec is None:
-            return service, None, why, ""
-        owner = _project_by_number(hierarchy(tenant), rec.project_number)
-        return service, rec.iam, rec.iam_error or "bucket IAM not collected", owner
+        got = observed(tenant, parts.STORAGE_BUCKET, f"gs://{path}")
+        if got.error is not None:
+            return service, None, got.error.describe(), ""
+        rec = got.get()
+        owner = project_by_number(hierarchy(tenant), rec.project_number)
+        iam = rec.iam
+        return service, iam.value, iam.error.describe() if iam.error else "", owner
     if service == "logging":
         return service, {}, "", project     # grants for log destinations sit on the project
-    p = part(tenant, "gcp.destination_iam", s.destination)
-    if p is None:
+    if not present(tenant, parts.DESTINATION_IAM, s.destination):
         return service, None, f"IAM of {s.destination} was not collected", project
-    if p.error is not None:
-        return service, None, p.error.describe(), project
-    return service, dict(p.data or {}), "", project
-
-
-def _project_by_number(h: Hierarchy, number: str) -> str:
-    for p in h.projects:
-        if number and p.number == number:
-            return p.resource
-    return f"projects/{number}" if number else ""
+    dest = observed(tenant, parts.DESTINATION_IAM, s.destination)
+    if dest.error is not None:
+        return service, None, dest.error.describe(), project
+    return service, dict(dest.value or {}), "", project
 
 
 def _chain(tenant: TenantSnapshot, h: Hierarchy, project: str) -> tuple[list[str], str]:
@@ -90,11 +95,11 @@ def grants(tenant: TenantSnapshot, s: LogSink) -> tuple[str, Grants]:
     if gap:
         out.unknown.append(gap)
     for level in chain:
-        pol, why = record(tenant, "gcp.iam_policy", level, IamPolicy)
-        if pol is None:
-            out.unknown.append(why)
+        pol = observed(tenant, parts.IAM_POLICY, level)
+        if pol.error is not None:
+            out.unknown.append(pol.error.describe())
             continue
-        out.roles += [{"role": r, "on": level} for r, members in sorted(pol.bindings.items())
+        out.roles += [{"role": r, "on": level} for r, members in sorted(pol.get().bindings.items())
                       if r in wanted and s.writer_identity in members]
     return service, out
 
@@ -123,27 +128,29 @@ def writer_identity_granted(tenant: TenantSnapshot, ctx: RuleContext) -> Iterato
     sinks, errors = all_sinks(tenant)
     exports = [s for s in sinks if is_export(s)]
     for s in exports:
-        evidence: dict[str, object] = {"writer_identity": s.writer_identity,
-                                       "destination": s.destination}
-        same_project = s.destination.startswith("logging.googleapis.com/") and \
-            s.destination.split("/")[1:3] == s.parent.split("/")[:2]
-        if not s.writer_identity and same_project:
-            yield passed(s.path, "writes to a log bucket in its own project", **evidence)
-            continue
-        _, found = grants(tenant, s)
-        if found.roles:
-            first = found.roles[0]
-            yield passed(s.path, f"{s.writer_identity} holds {first['role']} on {first['on']}",
-                         roles=found.roles, **evidence)
-        elif found.unknown:
-            yield not_assessed(s.path, "no writer role seen, and some grants could not be "
-                               "read: " + "; ".join(found.unknown), **evidence)
-        else:
-            yield failed(s.path, f"{s.writer_identity or 'the writer identity'} has no role "
-                         f"to write to {s.destination}, on it or above it", **evidence)
+        yield _writer(tenant, s).at(at(s.parent))
     if not exports:
         if errors:
             yield not_assessed(tenant.name, "some sinks could not be read: " +
                                "; ".join(e.describe() for e in errors))
         else:
             yield not_applicable(tenant.name, "no export sinks")
+
+
+def _writer(tenant: TenantSnapshot, s: LogSink) -> Result:
+    evidence: dict[str, object] = {"writer_identity": s.writer_identity,
+                                   "destination": s.destination}
+    same_project = s.destination.startswith("logging.googleapis.com/") and \
+        s.destination.split("/")[1:3] == s.parent.split("/")[:2]
+    if not s.writer_identity and same_project:
+        return passed(s.path, "writes to a log bucket in its own project", **evidence)
+    _, found = grants(tenant, s)
+    if found.roles:
+        first = found.roles[0]
+        return passed(s.path, f"{s.writer_identity} holds {first['role']} on {first['on']}",
+                      roles=found.roles, **evidence)
+    if found.unknown:
+        return not_assessed(s.path, "no writer role seen, and some grants could not be "
+                            "read: " + "; ".join(found.unknown), **evidence)
+    return failed(s.path, f"{s.writer_identity or 'the writer identity'} has no role "
+                  f"to write to {s.destination}, on it or above it", **evidence)

@@ -13,15 +13,14 @@ from auditor.engine import evaluate
 from auditor.model import Report, Result, RuleFn
 from auditor.rule import PROFILES, Attestation, RuleContext, rule
 from auditor.snapshot import CollectionError, Snapshot, TenantSnapshot, ToolStamp
+from connectors.gcp import parts as gcp_parts
 from connectors.gcp.model import (
     ArchiveBucket,
-    ExclusionList,
     Hierarchy,
     LogBucket,
-    LogBucketList,
+    LogExclusion,
     LogSink,
     ProjectNode,
-    SinkList,
 )
 from connectors.gcp.sim_world import DEFAULT_FILTER, REQUIRED_FILTER
 from connectors.m365.model import (
@@ -116,7 +115,7 @@ BUCKETS = "projects/p/locations/global/buckets"
 
 def gcp(name: str, *, default_days: int = 30, org_sinks: tuple[LogSink, ...] = (),
         archive: ArchiveBucket | None = None, org_sinks_error: bool = False,
-        exclusions: ExclusionList | None = None) -> TenantSnapshot:
+        exclusions: tuple[LogExclusion, ...] = ()) -> TenantSnapshot:
     t = TenantSnapshot(provider="gcp", name=name, targets=[PROJECT])
     t.add("gcp.hierarchy", dump(Hierarchy(organization="organizations/1", projects=[
         ProjectNode(project_id="p", parent="organizations/1")])))
@@ -124,19 +123,18 @@ def gcp(name: str, *, default_days: int = 30, org_sinks: tuple[LogSink, ...] = (
         t.add("gcp.sinks", scope="organizations/1", error=denied(
             "logging.sinks.list", "organizations/1", "logging.sinks.list"))
     else:
-        t.add("gcp.sinks", dump(SinkList(resource="organizations/1", sinks=list(org_sinks))),
-              scope="organizations/1")
-    t.add("gcp.sinks", dump(SinkList(resource=PROJECT, sinks=[
+        t.add("gcp.sinks", gcp_parts.SINKS.dump(list(org_sinks)), scope="organizations/1")
+    t.add("gcp.sinks", gcp_parts.SINKS.dump([
         LogSink(name="_Required", parent=PROJECT, filter=REQUIRED_FILTER,
                 destination=f"logging.googleapis.com/{BUCKETS}/_Required"),
         LogSink(name="_Default", parent=PROJECT, filter=DEFAULT_FILTER,
                 destination=f"logging.googleapis.com/{BUCKETS}/_Default",
                 # project exclusions are the _Default sink's (sinks.list returns them)
-                exclusions=list((exclusions or ExclusionList()).exclusions))])), scope=PROJECT)
-    t.add("gcp.log_buckets", dump(LogBucketList(buckets=[
+                exclusions=list(exclusions))]), scope=PROJECT)
+    t.add("gcp.log_buckets", gcp_parts.LOG_BUCKETS.dump([
         LogBucket(name=f"{BUCKETS}/_Required", retention_days=400, locked=True),
-        LogBucket(name=f"{BUCKETS}/_Default", retention_days=default_days)])), scope=PROJECT)
-    t.add("gcp.exclusions", dump(exclusions or ExclusionList()), scope=PROJECT)
+        LogBucket(name=f"{BUCKETS}/_Default", retention_days=default_days)]), scope=PROJECT)
+    t.add("gcp.exclusions", gcp_parts.EXCLUSIONS.dump(list(exclusions)), scope=PROJECT)
     if archive is not None:
         t.add("gcp.storage_bucket", dump(archive), scope=f"gs://{archive.name}")
     return t

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date
 
 from auditor.rule import Attestation
-from connectors.gcp.model import ArchiveBucket, ExclusionList, LogExclusion
+from connectors.gcp.model import ArchiveBucket, LogExclusion
 from tests.cross.fixtures import audit, destination, gcp, m365, org_sink, ual_days
 from tests.rulecheck import expect
 
@@ -90,9 +90,9 @@ def test_gcp_exports_and_their_limits() -> None:
     expect(report, "CROSS-RET-002", "fail", f"exported:{DATA}", contains="searchable 30 days")
     expect(report, "CROSS-SIEM-001", "pass", f"exported:{DATA}", contains="pub/sub")
     expect(report, "CROSS-INT-001", "pass", f"exported:{DATA}", contains="gs://archive")
-    dropped = gcp("dropped", default_days=400, exclusions=ExclusionList(exclusions=[
+    dropped = gcp("dropped", default_days=400, exclusions=(
         LogExclusion(name="no-data-access",
-                     filter='LOG_ID("cloudaudit.googleapis.com/data_access")')]))
+                     filter='LOG_ID("cloudaudit.googleapis.com/data_access")'),))
     expect(audit(dropped), "CROSS-RET-001", "fail", f"dropped:{DATA}",
            contains="no store receives all")
     dark = audit(gcp("dark", org_sinks_error=True))

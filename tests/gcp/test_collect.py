@@ -19,10 +19,9 @@ from auditor.config import Config
 from auditor.connector import CollectContext
 from auditor.rule import meta_of
 from auditor.snapshot import CollectionError, TenantSnapshot
-from connectors.gcp import GcpTenant, connector
+from connectors.gcp import GcpTenant, connector, parts
 from connectors.gcp.clients import Clients
 from connectors.gcp.guard import CallLog, WriteRefused, is_read_http, is_read_rpc
-from connectors.gcp.model import Hierarchy, LogBucketList, SinkList
 from connectors.gcp.simulator import GcpSimulator, demo_attestations, scenario, simulate
 from tests.gcp.conftest import collect, report
 from tests.rulecheck import expect
@@ -36,7 +35,7 @@ def _errors(snap: TenantSnapshot) -> dict[tuple[str, str], CollectionError]:
 
 def test_organisation_mode_enumerates_folders_and_projects(sim: GcpSimulator) -> None:
     snap = collect(sim)
-    h = snap.get("gcp.hierarchy").as_(Hierarchy)
+    h = snap.part(parts.HIERARCHY)
     assert h.organization == "organizations/123456789012"
     assert sorted(h.folders) == ["folders/1001", "folders/1002"]
     assert snap.targets == ["acme-dev-sandbox", "acme-prod-identity", "acme-prod-mail",
@@ -50,7 +49,7 @@ def test_organisation_mode_enumerates_folders_and_projects(sim: GcpSimulator) ->
     assert snap.api_calls["logging.sinks.list"] == 3
     assert snap.api_calls["Projects.SearchProjects"] == 1
     assert snap.api_calls["Projects.GetIamPolicy"] == 4
-    buckets = snap.get("gcp.log_buckets", MAIL).as_(LogBucketList).buckets
+    buckets = snap.part(parts.LOG_BUCKETS, MAIL)
     assert {b.name.rsplit("/", 1)[1]: b.retention_days for b in buckets} == \
         {"_Required": 400, "_Default": 30}
 
@@ -69,7 +68,7 @@ def test_exclude_projects_and_other_orgs_projects(sim: GcpSimulator) -> None:
 
 def test_project_list_mode_walks_the_ancestry(sim: GcpSimulator) -> None:
     snap = collect(sim, organization_id=None, projects=["acme-prod-mail", "acme-dev-sandbox"])
-    h = snap.get("gcp.hierarchy").as_(Hierarchy)
+    h = snap.part(parts.HIERARCHY)
     assert h.organization == "organizations/123456789012"
     assert h.folders == {"folders/1001": "organizations/123456789012",
                          "folders/1002": "organizations/123456789012"}
@@ -93,7 +92,7 @@ def test_pagination_is_followed(sim: GcpSimulator) -> None:
          "disabled": True} for i in range(450)]
     sim.load(data)
     snap = collect(sim)
-    sinks = snap.get("gcp.sinks", MAIL).as_(SinkList).sinks
+    sinks = snap.part(parts.SINKS, MAIL)
     assert len(sinks) == 452                    # _Required, _Default and 450 more
     assert snap.api_calls["ConfigServiceV2.ListSinks"] == 4 + 2   # 3 pages for that project
 
