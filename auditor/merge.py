@@ -66,10 +66,10 @@ def _merge_tenant(into: TenantSnapshot, other: TenantSnapshot, names: tuple[str,
             continue
         mine = into.parts[at]
         if mine.observed and part.observed:
-            into.parts[at] = Part(name=part.name, scope=part.scope,
-                                  data=_merge_data(mine.data, part.data))
+            into.set_part(at, Part(name=part.name, scope=part.scope,
+                                   data=_merge_data(mine.data, part.data)))
         elif part.observed:     # one shard saw what the other could not: keep what was seen
-            into.parts[at] = part
+            into.set_part(at, part)
     into.targets = sorted(set(into.targets) | set(other.targets))
     for op, n in other.api_calls.items():
         into.api_calls[op] = into.api_calls.get(op, 0) + n

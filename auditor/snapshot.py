@@ -83,6 +83,28 @@ class TenantSnapshot(BaseModel):
     parts: list[Part] = Field(default_factory=list)
     api_calls: dict[str, int] = Field(default_factory=dict)
     targets: list[str] = Field(default_factory=list)
+    # (parts list id, length) -> parts by name and by (name, scope): a rule asks for parts
+    # again and again, and an organisation has thousands of them
+    _index: tuple[tuple[int, int], dict[str, list[Part]], dict[tuple[str, str], Part]] | None \
+        = PrivateAttr(default=None)
+
+    def _indexed(self) -> tuple[dict[str, list[Part]], dict[tuple[str, str], Part]]:
+        stamp = (id(self.parts), len(self.parts))
+        index = self._index
+        if index is None or index[0] != stamp:
+            by_name: dict[str, list[Part]] = {}
+            by_scope: dict[tuple[str, str], Part] = {}
+            for p in self.parts:
+                by_name.setdefault(p.name, []).append(p)
+                by_scope.setdefault((p.name, p.scope), p)     # the first one, as before
+            index = self._index = (stamp, by_name, by_scope)
+        return index[1], index[2]
+
+    def set_part(self, i: int, part: Part) -> None:
+        """Replace the ``i``-th part (assign ``parts`` a new list, or use this: the index
+        follows the list, not its items)."""
+        self.parts[i] = part
+        self._index = None
 
     def add(self, name: str, data: Any = None, *, scope: str = "",
             error: CollectionError | None = None) -> Part:
@@ -92,7 +114,7 @@ class TenantSnapshot(BaseModel):
 
     def all(self, name: str) -> list[Part]:
         """Every part of that name, observed or not, in collection order."""
-        return [p for p in self.parts if p.name == name]
+        return list(self._indexed()[0].get(name, ()))
 
     def part(self, key: PartKey[T], scope: str = "") -> T:
         """The data of the one part ``key`` at ``scope``, typed by the key; ``NotCollected``
@@ -116,11 +138,11 @@ class TenantSnapshot(BaseModel):
 
     def get(self, name: str, scope: str = "") -> Part:
         """The one part of that name and scope; ``NotCollected`` if absent or failed."""
-        for p in self.parts:
-            if p.name == name and p.scope == scope:
-                if p.error is not None:
-                    raise NotCollected([p.error])
-                return p
+        p = self._indexed()[1].get((name, scope))
+        if p is not None:
+            if p.error is not None:
+                raise NotCollected([p.error])
+            return p
         raise NotCollected([CollectionError(api=name, scope=scope, code="Missing",
                                             reason="not in the snapshot")])
 

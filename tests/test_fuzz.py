@@ -117,8 +117,8 @@ def test_faults_never_become_passes(demo_snapshot: Snapshot, data: st.DataObject
     drop = data.draw(st.booleans())       # a part that failed, or one never written at all
     for ti, pi in chosen:
         part = tenants[ti].parts[pi]
-        tenants[ti].parts[pi] = part.model_copy(update={"data": None, "error": CollectionError(
-            api=part.name, scope=part.scope, code="Injected", reason="fault")})
+        tenants[ti].set_part(pi, part.model_copy(update={"data": None, "error": CollectionError(
+            api=part.name, scope=part.scope, code="Injected", reason="fault")}))
     if drop:
         for t in tenants:
             t.parts = [p for p in t.parts if p.error is None or p.error.code != "Injected"]

@@ -74,7 +74,7 @@ def faulted(snap: Snapshot, paths: list[Path_]) -> Snapshot:
         node.update(value=None, error=CollectionError(
             api=part.name, scope=part.scope, code="Injected",
             reason="field fault").model_dump())
-        copy.tenants[ti].parts[pi] = Part(name=part.name, scope=part.scope, data=data)
+        copy.tenants[ti].set_part(pi, Part(name=part.name, scope=part.scope, data=data))
     return copy
 
 

@@ -201,8 +201,8 @@ def test_lost_parts_never_create_a_pass(name: str, data: st.DataObject) -> None:
     broken = tenant.model_copy(deep=True)
     for i in hit:
         p = broken.parts[i]
-        broken.parts[i] = p.model_copy(update={"data": None, "error": CollectionError(
-            api=p.name, scope=p.scope, code="Injected", reason="fault")})
+        broken.set_part(i, p.model_copy(update={"data": None, "error": CollectionError(
+            api=p.name, scope=p.scope, code="Injected", reason="fault")}))
     if drop:
         broken.parts = [p for p in broken.parts if not (p.error and p.error.code == "Injected")]
     for f in report_of(broken).findings:
