@@ -21,7 +21,7 @@ def test_hardened_alerts_pass_and_are_read_from_security_and_compliance() -> Non
     with running("hardened") as sim:
         snap = collect(sim)
         assert "compliance:Get-ProtectionAlert" in [r.key for r in sim.requests]
-    alerts = snap.get("m365.protection_alerts").data["alerts"]
+    alerts = snap.get("m365.protection_alerts").data
     assert {a["name"] for a in alerts} >= {"Suspicious connector activity"}
     r = audit_variant(base="hardened")
     (f,) = expect(r, "M365-ALERT-001", "pass", contains="all 7 required alerts")

@@ -110,7 +110,7 @@ def test_paging_across_several_pages() -> None:
     mbx = snap.get("m365.mailboxes").as_(MailboxAudit)
     assert len(mbx) == 40 and len(set(mbx.names)) == 40
     assert snap.api_calls["exchange:Get-Mailbox"] == 7     # 6 listing pages + 1 filtered
-    domains = snap.get("m365.domains").data["domains"]
+    domains = snap.get("m365.domains").data
     assert [d["name"] for d in domains] == ["contoso.com", "contoso.onmicrosoft.com"]
 
 
@@ -178,7 +178,7 @@ def test_compliance_host_keeps_the_redirect_prefix_under_the_rest_domain() -> No
     assert banner[0].query == {"Version": ["3.4.0"]}
     assert banner[0].path.endswith("EXOBanner('AutogenSession')")
     assert invoked[0].headers["Host"] == "nam12b.ps.compliance.protection.outlook.com"
-    assert out.error is None and out.data["policies"][0]["days"] == 3650
+    assert out.error is None and out.data[0].days == 3650
     assert regional_compliance("https://eur03b.admin.protection.outlook.com:446/x",
                                "https://l5.ps.compliance.protection.office365.us") == \
         "https://eur03b.ps.compliance.protection.office365.us"
