@@ -10,6 +10,8 @@ import pytest
 
 from auditor.config import resolve_secret
 from auditor.connector import CollectContext
+from auditor.errors import InputError
+from auditor.snapshot import Snapshot, ToolStamp, check_parts
 from connectors.m365 import CLOUDS, M365Tenant, connector
 from connectors.m365.exchange import (
     MailboxReducer,
@@ -112,6 +114,18 @@ def test_paging_across_several_pages() -> None:
     assert snap.api_calls["exchange:Get-Mailbox"] == 7     # 6 listing pages + 1 filtered
     domains = snap.get("m365.domains").data
     assert [d["name"] for d in domains] == ["contoso.com", "contoso.onmicrosoft.com"]
+
+
+def test_every_part_collected_matches_the_connectors_schema(storm: Simulator) -> None:
+    snap = collect(storm, subscriptions=["*"])
+    written = {p.name for p in snap.parts}
+    assert written == {k.name for k in connector.schema()}       # every key is written
+    whole = Snapshot(tool=ToolStamp(version="t"), created_at=NOW, tenants=[snap])
+    check_parts(whole, {"m365": connector.schema()}, "collected")
+    doc = whole.model_dump(mode="json")
+    doc["tenants"][0]["parts"][0]["data"] = {"tenant": "not an Organization"}
+    with pytest.raises(InputError, match=r"'m365\.organization'.*tenant_id"):
+        check_parts(Snapshot.model_validate(doc), {"m365": connector.schema()}, "tampered")
 
 
 def test_get_mailbox_beyond_1000_follows_the_next_link() -> None:
