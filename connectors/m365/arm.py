@@ -12,9 +12,7 @@ from connectors.m365.armhttp import ArmClient
 from connectors.m365.model import (
     NEVER_EXPIRES,
     DestinationRetention,
-    DiagnosticCategoryList,
     DiagnosticSetting,
-    DiagnosticSettingList,
     LogCategory,
     OfferedCategory,
 )
@@ -101,7 +99,7 @@ class Arm:
                                         .get("categoryGroups") or []])
                 for c in raw if c.get("name") and
                 str((c.get("properties") or {}).get("categoryType") or "Logs") == "Logs"]
-        return Outcome(name, DiagnosticCategoryList(categories=cats).model_dump(), None)
+        return Outcome(name, cats, None)
 
     def collect(self) -> list[Outcome]:
         out = [self.categories()]
@@ -109,38 +107,29 @@ class Arm:
             raw = self.client.list("diagnosticSettings",
                                    "/providers/microsoft.aadiam/diagnosticSettings", DIAG_API,
                                    self.tenant, NEEDS["arm:diagnosticSettings"])
-            settings = DiagnosticSettingList(settings=[diagnostic_setting(r) for r in raw])
+            settings = [diagnostic_setting(r) for r in raw]
         except ApiFailed as exc:
             return [*out, Outcome("m365.entra_diagnostic_settings", None, exc.error)]
-        out.append(Outcome("m365.entra_diagnostic_settings", settings.model_dump(), None))
-        routes: dict[str, DestinationRetention] = {}
-        for s in settings.settings:
-            for kind, dest in (("workspace", s.workspace_id), ("storage", s.storage_account_id),
-                               ("eventhub", s.event_hub_rule_id)):
-                if not dest:
-                    continue
-                d = routes.setdefault(dest, DestinationRetention(id=dest, kind=kind))
-                d.settings.append(s.name)
-                d.categories = sorted(set(d.categories) | s.enabled_categories())
-        for dest_id, d in routes.items():
+        out.append(Outcome("m365.entra_diagnostic_settings", settings, None))
+        for d in routes(settings):
             try:
                 if d.kind == "workspace":
-                    self.workspace(d)
+                    d = self.workspace(d)
                 elif d.kind == "storage":
-                    self.storage(d)
+                    d = self.storage(d)
                 else:
-                    d.detail = {"event_hub_name": ", ".join(
-                        s.event_hub_name or "" for s in settings.settings
-                        if s.event_hub_rule_id == dest_id),
+                    d = d.model_copy(update={"detail": {"event_hub_name": ", ".join(
+                        s.event_hub_name or "" for s in settings
+                        if s.event_hub_rule_id == d.id),
                         "note": "an event hub keeps events only briefly; the retention is "
-                                "the consumer's (the SIEM reading it)"}
+                                "the consumer's (the SIEM reading it)"}})
             except ApiFailed as exc:
-                out.append(Outcome("m365.entra_destination", None, exc.error, dest_id))
+                out.append(Outcome("m365.entra_destination", None, exc.error, d.id))
                 continue
-            out.append(Outcome("m365.entra_destination", d.model_dump(), None, dest_id))
+            out.append(Outcome("m365.entra_destination", d, None, d.id))
         return out
 
-    def workspace(self, d: DestinationRetention) -> None:
+    def workspace(self, d: DestinationRetention) -> DestinationRetention:
         ws = self.get("workspace", d.id, WORKSPACE_API, d.id, NEEDS["arm:destination"])
         default = int((ws.get("properties") or {}).get("retentionInDays") or 30)
         tables: dict[str, list[int]] = {}
@@ -155,12 +144,13 @@ class Arm:
             total = props.get("totalRetentionInDays")
             total = hot if total in (None, -1) else int(total)
             tables[table] = [hot, total]
-        d.hot_days = min((v[0] for v in tables.values()), default=default)
-        d.total_days = min((v[1] for v in tables.values()), default=default)
-        d.immutable = False     # Log Analytics has no immutability lock; data can be purged
-        d.detail = {"workspace_retention_days": default, "tables": tables}
+        return d.model_copy(update={
+            "hot_days": min((v[0] for v in tables.values()), default=default),
+            "total_days": min((v[1] for v in tables.values()), default=default),
+            "immutable": False,   # Log Analytics has no immutability lock; data can be purged
+            "detail": {"workspace_retention_days": default, "tables": tables}})
 
-    def storage(self, d: DestinationRetention) -> None:
+    def storage(self, d: DestinationRetention) -> DestinationRetention:
         policy = self.get_optional("managementPolicies", f"{d.id}/managementPolicies/default",
                                    STORAGE_API, d.id)
         total, hot, rules = NEVER_EXPIRES, NEVER_EXPIRES, []
@@ -190,13 +180,30 @@ class Arm:
         for v in logs.values():
             v["immutable"] = v["state"] == "Locked" or bool(
                 v["version_level"] and account and account["state"] == "Locked")
-        d.total_days = total
-        d.hot_days = min(hot, total)
-        d.immutable = all(v["immutable"] for v in logs.values()) if logs else None
-        d.detail = {"lifecycle_rules": rules, "log_containers": logs,
-                    "containers_listed": len(containers)}
+        detail: dict[str, object] = {"lifecycle_rules": rules, "log_containers": logs,
+                                     "containers_listed": len(containers)}
         if account is not None:
-            d.detail["account_version_level_policy"] = account
+            detail["account_version_level_policy"] = account
+        return d.model_copy(update={
+            "total_days": total, "hot_days": min(hot, total),
+            "immutable": all(v["immutable"] for v in logs.values()) if logs else None,
+            "detail": detail})
+
+
+def routes(settings: list[DiagnosticSetting]) -> list[DestinationRetention]:
+    """Each destination of the settings, once, with the settings and enabled categories
+    routed to it (retention not yet read)."""
+    found: dict[str, tuple[str, list[str], set[str]]] = {}
+    for s in settings:
+        for kind, dest in (("workspace", s.workspace_id), ("storage", s.storage_account_id),
+                           ("eventhub", s.event_hub_rule_id)):
+            if not dest:
+                continue
+            _, names, cats = found.setdefault(dest, (kind, [], set()))
+            names.append(s.name)
+            cats |= s.enabled_categories()
+    return [DestinationRetention(id=dest, kind=kind, settings=names, categories=sorted(cats))
+            for dest, (kind, names, cats) in found.items()]
 
 
 def container_lock(c: dict[str, Any]) -> dict[str, Any]:

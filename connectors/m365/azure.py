@@ -27,7 +27,6 @@ from connectors.m365.model import (
     AzureSubscription,
     AzureSubscriptionList,
     KeyVault,
-    KeyVaultList,
     ResourceDiagnostics,
 )
 from connectors.m365.permissions import NEEDS
@@ -49,13 +48,13 @@ def collect_azure(http: Http, target: M365Tenant, scope: str) -> list[Outcome]:
     config names no subscriptions (the rules are then not_applicable, not not_assessed)."""
     wanted = list(target.subscriptions)
     if not wanted:
-        return [Outcome(SUBS, AzureSubscriptionList(configured=False).model_dump(), None)]
+        return [Outcome(SUBS, AzureSubscriptionList(configured=False), None)]
     client = ArmClient(http, target.url("arm"), scope)
     try:
         found = subscriptions(client, wanted, target.tenant_id)
     except ApiFailed as exc:
         return [Outcome(SUBS, None, exc.error)]
-    out = [Outcome(SUBS, found.model_dump(), None)]
+    out = [Outcome(SUBS, found, None)]
     # Subscriptions in parallel on the tenant's shared (thread-safe) client; within one, the
     # vaults in order. The snapshot is sorted afterwards, so the order here does not matter.
     with ThreadPoolExecutor(max_workers=max(1, min(4, target.max_workers)),
@@ -67,7 +66,7 @@ def collect_azure(http: Http, target: M365Tenant, scope: str) -> list[Outcome]:
 
 def subscriptions(client: ArmClient, wanted: list[str], tenant: str) -> AzureSubscriptionList:
     """``"*"``: the subscriptions the token lists, of this tenant; ids: those, as given."""
-    result = AzureSubscriptionList(configured=True, requested=wanted)
+    skipped: dict[str, str] = {}
     chosen: dict[str, AzureSubscription] = {}
     if "*" in wanted:
         for raw in client.list("subscriptions", "/subscriptions", SUBSCRIPTIONS_API, tenant,
@@ -80,9 +79,9 @@ def subscriptions(client: ArmClient, wanted: list[str], tenant: str) -> AzureSub
             if not sid:
                 continue
             if sub.tenant_id and sub.tenant_id.lower() != tenant.lower():
-                result.skipped[sub.id] = f"belongs to tenant {sub.tenant_id} (delegated access)"
+                skipped[sub.id] = f"belongs to tenant {sub.tenant_id} (delegated access)"
             elif sub.state.lower() in INACTIVE:
-                result.skipped[sub.id] = f"state {sub.state}"
+                skipped[sub.id] = f"state {sub.state}"
             else:
                 chosen[sid.lower()] = sub
     for sid in wanted:
@@ -91,8 +90,9 @@ def subscriptions(client: ArmClient, wanted: list[str], tenant: str) -> AzureSub
             # fail and the rules say not_assessed with the reason).
             chosen[sid.lower()] = AzureSubscription(id=f"/subscriptions/{sid}",
                                                     subscription_id=sid)
-    result.subscriptions = sorted(chosen.values(), key=lambda s: s.subscription_id)
-    return result
+    return AzureSubscriptionList(
+        configured=True, requested=wanted, skipped=skipped,
+        subscriptions=sorted(chosen.values(), key=lambda s: s.subscription_id))
 
 
 def diagnostics(client: ArmClient, api: str, resource: str) -> ResourceDiagnostics:
@@ -105,26 +105,25 @@ def subscription_parts(client: ArmClient, sub: AzureSubscription) -> list[Outcom
     out: list[Outcome] = []
     try:
         act = diagnostics(client, "activityLogDiagnosticSettings", sub.id)
-        out.append(Outcome("m365.azure_activity_log", act.model_dump(), None, sub.id))
+        out.append(Outcome("m365.azure_activity_log", act, None, sub.id))
     except ApiFailed as exc:
         out.append(Outcome("m365.azure_activity_log", None, exc.error, sub.id))
     try:
-        vaults = KeyVaultList()
+        vaults: list[KeyVault] = []
         for kind, rtype in (("vault", "vaults"), ("managedHSM", "managedHSMs")):
             for raw in client.list(f"keyVault:{rtype}",
                                    f"{sub.id}/providers/Microsoft.KeyVault/{rtype}",
                                    KEYVAULT_API, sub.id, NEEDS["arm:reader"]):
                 if raw.get("id"):
-                    vaults.vaults.append(KeyVault(id=str(raw["id"]),
+                    vaults.append(KeyVault(id=str(raw["id"]),
                                                   name=str(raw.get("name") or ""), kind=kind))
     except ApiFailed as exc:
         return [*out, Outcome("m365.azure_key_vaults", None, exc.error, sub.id)]
-    out.append(Outcome("m365.azure_key_vaults", vaults.model_dump(), None, sub.id))
-    for v in vaults.vaults:
+    out.append(Outcome("m365.azure_key_vaults", vaults, None, sub.id))
+    for v in vaults:
         try:
             diag = diagnostics(client, "keyVaultDiagnosticSettings", v.id)
-            out.append(Outcome("m365.azure_resource_diagnostics", diag.model_dump(), None,
-                               v.id))
+            out.append(Outcome("m365.azure_resource_diagnostics", diag, None, v.id))
         except ApiFailed as exc:
             out.append(Outcome("m365.azure_resource_diagnostics", None, exc.error, v.id))
     return out

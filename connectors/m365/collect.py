@@ -8,9 +8,11 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
+from auditor.collectkit import Reader
 from auditor.connector import CollectContext
-from auditor.snapshot import CollectionError, TenantSnapshot
-from connectors.m365 import CLOUDS
+from auditor.observed import CollectionError, Observed
+from auditor.snapshot import TenantSnapshot
+from connectors.m365 import CLOUDS, parts
 from connectors.m365.arm import Arm
 from connectors.m365.azure import collect_azure
 from connectors.m365.exchange import (
@@ -19,7 +21,7 @@ from connectors.m365.exchange import (
     compliance_parts,
 )
 from connectors.m365.graph import collect_graph
-from connectors.m365.model import Subscription, SubscriptionList
+from connectors.m365.model import Subscription
 from connectors.m365.permissions import NEEDS
 from connectors.m365.transport import (
     ApiFailed,
@@ -34,13 +36,23 @@ if TYPE_CHECKING:
     from connectors.m365 import M365Tenant
 
 # Parts in the order they are written to the snapshot (deterministic whatever finishes first).
-ORDER = ("m365.organization", "m365.licences", "m365.domains", "m365.admin_audit_config",
-         "m365.organization_config", "m365.mailboxes", "m365.audit_bypass",
-         "m365.ual_retention_policies", "m365.activity_subscriptions",
-         "m365.entra_diagnostic_settings", "m365.entra_destination",
-         "m365.entra_diagnostic_categories", "m365.azure_subscriptions",
-         "m365.azure_activity_log", "m365.azure_key_vaults", "m365.azure_resource_diagnostics",
-         "m365.user_licences", "m365.mailboxes_audit_disabled", "m365.protection_alerts")
+ORDER = tuple(k.name for k in (
+    parts.ORGANIZATION, parts.LICENCES, parts.DOMAINS, parts.ADMIN_AUDIT_CONFIG,
+    parts.ORGANIZATION_CONFIG, parts.MAILBOXES, parts.AUDIT_BYPASS,
+    parts.UAL_RETENTION_POLICIES, parts.ACTIVITY_SUBSCRIPTIONS,
+    parts.ENTRA_DIAGNOSTIC_SETTINGS, parts.ENTRA_DESTINATION,
+    parts.ENTRA_DIAGNOSTIC_CATEGORIES, parts.AZURE_SUBSCRIPTIONS, parts.AZURE_ACTIVITY_LOG,
+    parts.AZURE_KEY_VAULTS, parts.AZURE_RESOURCE_DIAGNOSTICS, parts.USER_LICENCES,
+    parts.MAILBOXES_AUDIT_DISABLED, parts.PROTECTION_ALERTS))
+
+
+def classify(exc: BaseException, api: str, scope: str) -> CollectionError:
+    """An API failure as the transport reported it; any other exception of a job costs only
+    that job's parts (named by type and message), never the tenant."""
+    if isinstance(exc, ApiFailed):
+        return exc.error
+    return CollectionError(api=api, scope=scope, code=type(exc).__name__,
+                           reason=str(exc)[:300])
 
 
 def credential(target: M365Tenant, ctx: CollectContext) -> Any:
@@ -83,35 +95,34 @@ def credential(target: M365Tenant, ctx: CollectContext) -> Any:
                                      managed_identity_client_id=target.client_id)
 
 
-def _subscriptions(http: Http, base: str, tenant: str, scope: str) -> Outcome:
-    name = "m365.activity_subscriptions"
+def _subscriptions(reader: Reader, http: Http, base: str, tenant: str, scope: str
+                   ) -> Outcome:
     url = f"{base}/api/v1.0/{tenant}/activity/feed/subscriptions/list"
-    try:
+
+    def read() -> list[Subscription]:
         doc = http.json("management:subscriptions", scope, "GET", url, where=tenant,
                         permission=NEEDS["management"])
         if not isinstance(doc, list):
             raise ApiFailed(CollectionError(api="management:subscriptions", scope=tenant,
                                             code="MalformedResponse",
                                             reason="expected a JSON array"))
-    except ApiFailed as exc:
-        return Outcome(name, None, exc.error)
-    subs = [Subscription(content_type=str(s.get("contentType") or "?"),
-                         status=str(s.get("status") or ""), webhook=bool(s.get("webhook")))
-            for s in doc if isinstance(s, dict)]
-    return Outcome(name, SubscriptionList(subscriptions=subs).model_dump(), None)
+        return [Subscription(content_type=str(s.get("contentType") or "?"),
+                             status=str(s.get("status") or ""), webhook=bool(s.get("webhook")))
+                for s in doc if isinstance(s, dict)]
+
+    got = reader.field("management:subscriptions", tenant, read)
+    return Outcome(parts.ACTIVITY_SUBSCRIPTIONS.name, got.value, got.error)
 
 
-def _guarded(fn: Callable[[], Outcome | list[Outcome]], names: tuple[str, ...],
-             api: str, tenant: str) -> Callable[[], list[Outcome]]:
+def _guarded(reader: Reader, fn: Callable[[], Outcome | list[Outcome]],
+             names: tuple[str, ...], api: str, tenant: str) -> Callable[[], list[Outcome]]:
     """A job whose unexpected exception costs only its own parts."""
 
     def run() -> list[Outcome]:
-        try:
-            out = fn()
-        except Exception as exc:
-            error = CollectionError(api=api, scope=tenant, code=type(exc).__name__,
-                                    reason=str(exc)[:300])
-            return [Outcome(n, None, error) for n in names]
+        got = reader.field(api, tenant, fn)
+        if got.error is not None:
+            return [Outcome(n, None, got.error) for n in names]
+        out = got.get()
         return out if isinstance(out, list) else [out]
 
     return run
@@ -131,33 +142,39 @@ def collect(target: M365Tenant, ctx: CollectContext) -> TenantSnapshot:
     graph_calls: Counter[str] = Counter()
     exo = Exchange(http, target.url("exchange"), tenant, cloud.scope("exchange"))
     arm = Arm(http, target.url("arm"), cloud.scope("arm"), tenant)
+    reader = Reader(snap, classify)
+
+    def guarded(fn: Callable[[], Outcome | list[Outcome]], names: tuple[str, ...],
+                api: str) -> Callable[[], list[Outcome]]:
+        return _guarded(reader, fn, names, api, tenant)
+
     jobs = [
-        _guarded(lambda: collect_graph(target.url("graph"), tenant, cred, cloud.scope("graph"),
-                                       target.timeout, graph_calls),
-                 ("m365.organization", "m365.licences", "m365.domains", "m365.user_licences"),
-                 "graph", tenant),
-        _guarded(lambda: exo.mailboxes(ctx.progress), ("m365.mailboxes",),
-                 "exchange:Get-Mailbox", tenant),
-        _guarded(exo.audit_disabled, ("m365.mailboxes_audit_disabled",),
-                 "exchange:Get-Mailbox", tenant),
-        _guarded(exo.audit_bypass, ("m365.audit_bypass",),
-                 "exchange:Get-MailboxAuditBypassAssociation", tenant),
-        _guarded(exo.admin_audit_config, ("m365.admin_audit_config",),
-                 "exchange:Get-AdminAuditLogConfig", tenant),
-        _guarded(exo.organization_config, ("m365.organization_config",),
-                 "exchange:Get-OrganizationConfig", tenant),
-        _guarded(lambda: compliance_parts(http, target.endpoints.compliance and
-                                          target.url("compliance"),
-                                          cloud.urls["compliance"], tenant,
-                                          cloud.scope("compliance")),
-                 tuple(COMPLIANCE_PARTS), "compliance", tenant),
-        _guarded(lambda: _subscriptions(http, target.url("management"), tenant,
-                                        cloud.scope("management")),
-                 ("m365.activity_subscriptions",), "management", tenant),
-        _guarded(arm.collect, ("m365.entra_diagnostic_categories",
-                               "m365.entra_diagnostic_settings"), "arm", tenant),
-        _guarded(lambda: collect_azure(http, target, cloud.scope("arm")),
-                 ("m365.azure_subscriptions",), "arm:subscriptions", tenant),
+        guarded(lambda: collect_graph(target.url("graph"), tenant, cred, cloud.scope("graph"),
+                                      target.timeout, graph_calls),
+                ("m365.organization", "m365.licences", "m365.domains", "m365.user_licences"),
+                "graph"),
+        guarded(lambda: exo.mailboxes(ctx.progress), ("m365.mailboxes",),
+                "exchange:Get-Mailbox"),
+        guarded(exo.audit_disabled, ("m365.mailboxes_audit_disabled",),
+                "exchange:Get-Mailbox"),
+        guarded(exo.audit_bypass, ("m365.audit_bypass",),
+                "exchange:Get-MailboxAuditBypassAssociation"),
+        guarded(exo.admin_audit_config, ("m365.admin_audit_config",),
+                "exchange:Get-AdminAuditLogConfig"),
+        guarded(exo.organization_config, ("m365.organization_config",),
+                "exchange:Get-OrganizationConfig"),
+        guarded(lambda: compliance_parts(http, target.endpoints.compliance and
+                                         target.url("compliance"),
+                                         cloud.urls["compliance"], tenant,
+                                         cloud.scope("compliance")),
+                tuple(COMPLIANCE_PARTS), "compliance"),
+        guarded(lambda: _subscriptions(reader, http, target.url("management"), tenant,
+                                       cloud.scope("management")),
+                ("m365.activity_subscriptions",), "management"),
+        guarded(arm.collect, ("m365.entra_diagnostic_categories",
+                              "m365.entra_diagnostic_settings"), "arm"),
+        guarded(lambda: collect_azure(http, target, cloud.scope("arm")),
+                ("m365.azure_subscriptions",), "arm:subscriptions"),
     ]
     try:
         with ThreadPoolExecutor(max_workers=min(target.max_workers, ctx.max_workers),
@@ -166,6 +183,9 @@ def collect(target: M365Tenant, ctx: CollectContext) -> TenantSnapshot:
     finally:
         http.close()
     for o in sorted(outcomes, key=lambda o: (ORDER.index(o.name), o.scope)):
-        snap.add(o.name, o.data, scope=o.scope, error=o.error)
+        key = parts.BY_NAME[o.name]
+        # validated against the schema as it is written (a model passes as is)
+        reader.put(key, o.scope, Observed[Any](error=o.error) if o.error is not None
+                   else Observed[Any](value=key.validate(o.data)))
     snap.api_calls = dict(sorted((http.calls + graph_calls).items()))
     return snap

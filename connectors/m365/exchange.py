@@ -7,6 +7,7 @@ import re
 from typing import Any
 from urllib.parse import urlparse
 
+from auditor.observed import CollectionError, Observed
 from connectors.m365.model import (
     DEFAULT_SET_BITS,
     RETENTION_DURATION_DAYS,
@@ -16,9 +17,7 @@ from connectors.m365.model import (
     MailboxAudit,
     OrganizationConfig,
     ProtectionAlert,
-    ProtectionAlertList,
     RetentionPolicy,
-    RetentionPolicyList,
 )
 from connectors.m365.permissions import NEEDS
 from connectors.m365.transport import ApiFailed, Http, Outcome
@@ -57,6 +56,18 @@ def as_bool(value: Any) -> bool | None:
     return None
 
 
+def bool_field(row: dict[str, Any], prop: str, api: str, scope: str) -> Observed[bool]:
+    """``row[prop]`` as a boolean, or why not: a cmdlet that leaves a property out (or gives
+    something else) did not tell us, which is not the same as False."""
+    value = as_bool(row.get(prop))
+    if value is None:
+        cmdlet = api.partition(":")[2] or api
+        got = "did not return" if row.get(prop) is None else "returned a non-boolean"
+        return Observed[bool](error=CollectionError(
+            api=api, scope=scope, code="MissingProperty", reason=f"{cmdlet} {got} {prop}"))
+    return Observed[bool](value=value)
+
+
 def timespan_days(value: Any) -> int | None:
     """``"90.00:00:00"`` (a .NET TimeSpan) -> 90."""
     m = _TIMESPAN.match(str(value or ""))
@@ -67,11 +78,18 @@ class MailboxReducer:
     """Turns Get-Mailbox rows into ``MailboxAudit`` columns; action lists are interned
     through a cache, since most mailboxes share the same few sets."""
 
+    COLUMNS = ("names", "kinds", "audit_enabled", "default_set", "owner", "delegate", "admin",
+               "age_limit_days")
+
     def __init__(self) -> None:
-        self.out = MailboxAudit(actions=list(KNOWN_ACTIONS))
+        self.actions = list(KNOWN_ACTIONS)
+        self.columns: dict[str, list[Any]] = {c: [] for c in self.COLUMNS}
         self._bit = {a.lower(): i for i, a in enumerate(KNOWN_ACTIONS)}
         self._masks: dict[Any, int] = {}
         self._sets: dict[Any, int] = {}
+
+    def __len__(self) -> int:
+        return len(self.columns["names"])
 
     def _mask(self, value: Any) -> int:
         key = tuple(value) if isinstance(value, list) else value
@@ -82,8 +100,8 @@ class MailboxReducer:
         for action in as_list(value):
             bit = self._bit.get(action.lower())
             if bit is None:
-                bit = self._bit[action.lower()] = len(self.out.actions)
-                self.out.actions.append(action)
+                bit = self._bit[action.lower()] = len(self.actions)
+                self.actions.append(action)
             mask |= 1 << bit
         self._masks[key] = mask
         return mask
@@ -99,16 +117,26 @@ class MailboxReducer:
         kind = str(row.get("RecipientTypeDetails") or "")
         if kind not in MAILBOX_KINDS:
             return
-        o = self.out
-        o.names.append(str(row.get("UserPrincipalName") or row.get("PrimarySmtpAddress")
-                           or row.get("Identity") or row.get("Name") or "?"))
-        o.kinds.append(kind)
-        o.audit_enabled.append(as_bool(row.get("AuditEnabled")) is True)
-        o.default_set.append(self._default_set(row.get("DefaultAuditSet")))
-        o.owner.append(self._mask(row.get("AuditOwner")))
-        o.delegate.append(self._mask(row.get("AuditDelegate")))
-        o.admin.append(self._mask(row.get("AuditAdmin")))
-        o.age_limit_days.append(timespan_days(row.get("AuditLogAgeLimit")))
+        c = self.columns
+        c["names"].append(str(row.get("UserPrincipalName") or row.get("PrimarySmtpAddress")
+                              or row.get("Identity") or row.get("Name") or "?"))
+        c["kinds"].append(kind)
+        c["audit_enabled"].append(as_bool(row.get("AuditEnabled")) is True)
+        c["default_set"].append(self._default_set(row.get("DefaultAuditSet")))
+        c["owner"].append(self._mask(row.get("AuditOwner")))
+        c["delegate"].append(self._mask(row.get("AuditDelegate")))
+        c["admin"].append(self._mask(row.get("AuditAdmin")))
+        c["age_limit_days"].append(timespan_days(row.get("AuditLogAgeLimit")))
+
+    @property
+    def out(self) -> MailboxAudit:
+        """The columns read so far, as the snapshot record."""
+        c = self.columns
+        return MailboxAudit.model_construct(
+            actions=list(self.actions), names=list(c["names"]), kinds=list(c["kinds"]),
+            audit_enabled=list(c["audit_enabled"]), default_set=list(c["default_set"]),
+            owner=list(c["owner"]), delegate=list(c["delegate"]), admin=list(c["admin"]),
+            age_limit_days=list(c["age_limit_days"]))
 
 
 class Exchange:
@@ -130,14 +158,16 @@ class Exchange:
 
     def admin_audit_config(self) -> Outcome:
         # Read from Exchange Online: Security & Compliance misreports this value as False.
+        api = "exchange:Get-AdminAuditLogConfig"
         try:
             row = self.first("Get-AdminAuditLogConfig")
         except ApiFailed as exc:
             return Outcome("m365.admin_audit_config", None, exc.error)
         return Outcome("m365.admin_audit_config", AdminAuditConfig(
-            unified_audit_log_ingestion_enabled=as_bool(
-                row.get("UnifiedAuditLogIngestionEnabled")),
-            admin_audit_log_enabled=as_bool(row.get("AdminAuditLogEnabled"))).model_dump(), None)
+            unified_audit_log_ingestion_enabled=bool_field(
+                row, "UnifiedAuditLogIngestionEnabled", api, self.tenant),
+            admin_audit_log_enabled=bool_field(row, "AdminAuditLogEnabled", api, self.tenant)),
+            None)
 
     def organization_config(self) -> Outcome:
         try:
@@ -145,7 +175,8 @@ class Exchange:
         except ApiFailed as exc:
             return Outcome("m365.organization_config", None, exc.error)
         return Outcome("m365.organization_config", OrganizationConfig(
-            audit_disabled=as_bool(row.get("AuditDisabled"))).model_dump(), None)
+            audit_disabled=bool_field(row, "AuditDisabled", "exchange:Get-OrganizationConfig",
+                                      self.tenant)), None)
 
     def mailboxes(self, progress: Any = None) -> Outcome:
         reducer = MailboxReducer()
@@ -155,44 +186,46 @@ class Exchange:
                 for row in page:
                     reducer.add(row)
                 if progress is not None:
-                    progress("m365 mailboxes", len(reducer.out), None)
+                    progress("m365 mailboxes", len(reducer), None)
         except ApiFailed as exc:
             return Outcome("m365.mailboxes", None, exc.error)
-        return Outcome("m365.mailboxes", reducer.out.model_dump(), None)
+        return Outcome("m365.mailboxes", reducer.out, None)
 
     def audit_disabled(self) -> Outcome:
         """User and shared mailboxes with auditing off, by the server-side ``-Filter``."""
         name = "m365.mailboxes_audit_disabled"
         params = {"ResultSize": "Unlimited", "RecipientTypeDetails": list(MAILBOX_KINDS),
                   "Filter": AUDIT_OFF_FILTER}
-        out = AuditDisabledMailboxes(method=f"Get-Mailbox -ResultSize Unlimited "
-                                            f"-RecipientTypeDetails UserMailbox,SharedMailbox "
-                                            f"-Filter \"{AUDIT_OFF_FILTER}\"")
+        count, first = 0, list[str]()
         try:
             for page in self.rows("Get-Mailbox", params):
                 for row in page:
                     if str(row.get("RecipientTypeDetails") or "") not in MAILBOX_KINDS:
                         continue
-                    out.count += 1
-                    if len(out.first) < FIRST_NAMES:
-                        out.first.append(str(row.get("UserPrincipalName")
-                                             or row.get("PrimarySmtpAddress")
-                                             or row.get("Identity") or "?"))
+                    count += 1
+                    if len(first) < FIRST_NAMES:
+                        first.append(str(row.get("UserPrincipalName")
+                                         or row.get("PrimarySmtpAddress")
+                                         or row.get("Identity") or "?"))
         except ApiFailed as exc:
             return Outcome(name, None, exc.error)
-        return Outcome(name, out.model_dump(), None)
+        return Outcome(name, AuditDisabledMailboxes(
+            count=count, first=first,
+            method=f"Get-Mailbox -ResultSize Unlimited -RecipientTypeDetails "
+                   f"UserMailbox,SharedMailbox -Filter \"{AUDIT_OFF_FILTER}\""), None)
 
     def audit_bypass(self) -> Outcome:
-        out = AuditBypass()
+        checked, bypassed = 0, list[str]()
         try:
             for page in self.rows("Get-MailboxAuditBypassAssociation",
                                   {"ResultSize": "Unlimited"}):
-                out.checked += len(page)
-                out.bypassed += [str(r.get("Identity") or r.get("Name") or "?") for r in page
-                                 if as_bool(r.get("AuditBypassEnabled"))]
+                checked += len(page)
+                bypassed += [str(r.get("Identity") or r.get("Name") or "?") for r in page
+                             if as_bool(r.get("AuditBypassEnabled"))]
         except ApiFailed as exc:
             return Outcome("m365.audit_bypass", None, exc.error)
-        return Outcome("m365.audit_bypass", out.model_dump(), None)
+        return Outcome("m365.audit_bypass", AuditBypass(checked=checked, bypassed=bypassed),
+                       None)
 
 
 def regional_compliance(location: str, base: str) -> str | None:
@@ -231,7 +264,7 @@ def discover_compliance(http: Http, base: str, tenant: str, scope: str) -> str:
     return base
 
 
-def _retention_policies(ex: Exchange) -> RetentionPolicyList:
+def _retention_policies(ex: Exchange) -> list[RetentionPolicy]:
     policies = []
     for page in ex.rows("Get-UnifiedAuditLogRetentionPolicy", {}, api="compliance"):
         for r in page:
@@ -247,10 +280,10 @@ def _retention_policies(ex: Exchange) -> RetentionPolicyList:
                 record_types=as_list(r.get("RecordTypes")),
                 operations=as_list(r.get("Operations")),
                 user_ids=as_list(r.get("UserIds"))))
-    return RetentionPolicyList(policies=policies)
+    return policies
 
 
-def _protection_alerts(ex: Exchange) -> ProtectionAlertList:
+def _protection_alerts(ex: Exchange) -> list[ProtectionAlert]:
     # Get-ProtectionAlert (Security & Compliance): Name, Disabled, NotifyUser (addresses, or
     # the TenantAdmins group on Microsoft's default policies), NotificationEnabled, Severity,
     # IsSystemRule. Source: Microsoft Learn "Get-ProtectionAlert"; ScubaGear reads Name and
@@ -260,12 +293,13 @@ def _protection_alerts(ex: Exchange) -> ProtectionAlertList:
         for r in page:
             alerts.append(ProtectionAlert(
                 name=str(r.get("Name") or r.get("Identity") or "?"),
-                disabled=as_bool(r.get("Disabled")),
+                disabled=bool_field(r, "Disabled", "compliance:Get-ProtectionAlert",
+                                    ex.tenant),
                 notify_user=as_list(r.get("NotifyUser")),
                 notification_enabled=as_bool(r.get("NotificationEnabled")),
                 severity=str(r.get("Severity") or ""),
                 is_system_rule=as_bool(r.get("IsSystemRule"))))
-    return ProtectionAlertList(alerts=alerts)
+    return alerts
 
 
 COMPLIANCE_PARTS = {"m365.ual_retention_policies": _retention_policies,
@@ -284,7 +318,7 @@ def compliance_parts(http: Http, base: str | None, discover_from: str, tenant: s
     out = []
     for name, read in COMPLIANCE_PARTS.items():
         try:
-            out.append(Outcome(name, read(ex).model_dump(), None))
+            out.append(Outcome(name, read(ex), None))
         except ApiFailed as exc:
             out.append(Outcome(name, None, exc.error))
     return out
@@ -296,7 +330,6 @@ def retention_policies(http: Http, base: str | None, discover_from: str, tenant:
     name = "m365.ual_retention_policies"
     try:
         host = base or discover_compliance(http, discover_from, tenant, scope)
-        return Outcome(name, _retention_policies(Exchange(http, host, tenant, scope))
-                       .model_dump(), None)
+        return Outcome(name, _retention_policies(Exchange(http, host, tenant, scope)), None)
     except ApiFailed as exc:
         return Outcome(name, None, exc.error)

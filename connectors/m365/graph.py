@@ -15,8 +15,6 @@ from auditor.snapshot import CollectionError
 from connectors.m365.guard import check_request_async
 from connectors.m365.model import (
     Domain,
-    DomainList,
-    Licences,
     Organization,
     Sku,
     UserLicences,
@@ -104,7 +102,8 @@ async def _user_licences(graph: Any, adapter: Any) -> UserLicences:
         select=["id", "assignedLicenses"], top=USERS_PAGE)
     request = graph.users.to_get_request_information(
         RequestConfiguration(query_parameters=params))
-    out = UserLicences()
+    by_licences: dict[str, int] = {}
+    count = 0
     seen: set[str] = set()
     empty = 0
     while True:
@@ -117,8 +116,8 @@ async def _user_licences(graph: Any, adapter: Any) -> UserLicences:
         for user in users:
             key = licence_key((str(a.get("skuId") or ""), a.get("disabledPlans") or [])
                               for a in user.get("assignedLicenses") or [])
-            out.by_licences[key] = out.by_licences.get(key, 0) + 1
-        out.users += len(users)
+            by_licences[key] = by_licences.get(key, 0) + 1
+        count += len(users)
         link = doc.get("@odata.nextLink")
         if not link:
             break
@@ -129,8 +128,7 @@ async def _user_licences(graph: Any, adapter: Any) -> UserLicences:
         request = RequestInformation(Method.GET)
         request.url = link
         request.headers.try_add("Accept", "application/json")
-    out.by_licences = dict(sorted(out.by_licences.items()))
-    return out
+    return UserLicences(users=count, by_licences=dict(sorted(by_licences.items())))
 
 
 async def _collect(base: str, tenant_id: str, credential: Any, scope: str, timeout: float,
@@ -167,17 +165,15 @@ async def _collect(base: str, tenant_id: str, credential: Any, scope: str, timeo
                     raise res
                 out.append(Outcome(part, None, _error(api, tenant_id, res)))
             elif isinstance(res, UserLicences):
-                out.append(Outcome(part, res.model_dump(), None))
+                out.append(Outcome(part, res, None))
             elif api == "organization":
-                out.append(Outcome(part, _organization(res, tenant_id).model_dump(), None))
+                out.append(Outcome(part, _organization(res, tenant_id), None))
             elif api == "subscribedSkus":
-                licences = Licences(skus=[_sku(s) for s in res])
-                out.append(Outcome(part, licences.model_dump(), None))
+                out.append(Outcome(part, [_sku(s) for s in res], None))
             else:
-                out.append(Outcome(part, DomainList(domains=[
+                out.append(Outcome(part, [
                     Domain(name=d.id or "?", authentication_type=d.authentication_type or
-                           "Managed", verified=bool(d.is_verified)) for d in res]).model_dump(),
-                    None))
+                           "Managed", verified=bool(d.is_verified)) for d in res], None))
     finally:
         await client.aclose()
     return out

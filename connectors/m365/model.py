@@ -1,31 +1,7 @@
-"""Microsoft 365 / Entra ID snapshot records: compact, named for the logging domain.
+"""Microsoft 365 / Entra ID snapshot records: compact, named for the logging domain, frozen.
 
-Parts written by the M365 connector (each observed, or with a ``CollectionError``):
-- ``m365.organization`` (Graph ``organization``): ``Organization``.
-- ``m365.licences`` (Graph ``subscribedSkus``): ``Licences``.
-- ``m365.domains`` (Graph ``domains``): ``DomainList``.
-- ``m365.user_licences`` (Graph ``users?$select=id,assignedLicenses``): ``UserLicences``.
-- ``m365.admin_audit_config`` (Exchange ``Get-AdminAuditLogConfig``): ``AdminAuditConfig``.
-- ``m365.organization_config`` (Exchange ``Get-OrganizationConfig``): ``OrganizationConfig``.
-- ``m365.mailboxes`` (Exchange ``Get-Mailbox``): ``MailboxAudit`` (columnar, action bitmasks).
-- ``m365.audit_bypass`` (Exchange ``Get-MailboxAuditBypassAssociation``): ``AuditBypass``.
-- ``m365.mailboxes_audit_disabled`` (Exchange ``Get-Mailbox -Filter "AuditEnabled -eq
-  'False'"``): ``AuditDisabledMailboxes``.
-- ``m365.ual_retention_policies`` (S&C ``Get-UnifiedAuditLogRetentionPolicy``):
-  ``RetentionPolicyList``.
-- ``m365.protection_alerts`` (S&C ``Get-ProtectionAlert``): ``ProtectionAlertList``.
-- ``m365.activity_subscriptions`` (Management Activity ``subscriptions/list``):
-  ``SubscriptionList``.
-- ``m365.entra_diagnostic_settings`` (ARM ``microsoft.aadiam/diagnosticSettings``):
-  ``DiagnosticSettingList``.
-- ``m365.entra_destination`` (scope = destination resource id): ``DestinationRetention``.
-- ``m365.entra_diagnostic_categories`` (ARM ``microsoft.aadiam/diagnosticSettingsCategories``):
-  ``DiagnosticCategoryList``, the categories the tenant offers.
-- ``m365.azure_subscriptions`` (ARM ``/subscriptions``): ``AzureSubscriptionList`` (observed
-  with ``configured = False`` when the tenant config names no ``subscriptions``).
-- ``m365.azure_activity_log`` (scope = ``/subscriptions/{id}``): ``ResourceDiagnostics``.
-- ``m365.azure_key_vaults`` (scope = ``/subscriptions/{id}``): ``KeyVaultList``.
-- ``m365.azure_resource_diagnostics`` (scope = resource id): ``ResourceDiagnostics``.
+The parts the connector writes, their types and scopes, are declared in ``parts.py``. A field
+that one read could not establish is an ``Observed`` (its value, or the error saying why).
 """
 
 from __future__ import annotations
@@ -33,18 +9,26 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import NamedTuple
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
+
+from auditor.observed import Observed
 
 NEVER_EXPIRES = 36500        # days: how "kept forever" is written in retention evidence
 
 
-class Organization(BaseModel):
+class Record(BaseModel):
+    """A snapshot record: frozen (rules share one validated copy)."""
+
+    model_config = ConfigDict(frozen=True)
+
+
+class Organization(Record):
     tenant_id: str
     display_name: str = ""
     verified_domains: list[str] = Field(default_factory=list)
 
 
-class Sku(BaseModel):
+class Sku(Record):
     """One subscribed SKU with the names of its service plans that are provisioned."""
 
     sku_part_number: str
@@ -57,37 +41,38 @@ class Sku(BaseModel):
     plan_ids: dict[str, str] = Field(default_factory=dict)    # plan name -> servicePlanId
 
 
-class Licences(BaseModel):
-    skus: list[Sku] = Field(default_factory=list)
-
-    def active(self) -> list[Sku]:
-        return [s for s in self.skus if s.capability_status in ("", "Enabled", "Warning")]
-
-    def with_plan(self, *prefixes: str) -> list[Sku]:
-        """Active SKUs having a provisioned service plan whose name starts with a prefix."""
-        return [s for s in self.active() if any(p.startswith(prefixes) for p in s.plans)]
+def active(skus: Iterable[Sku]) -> list[Sku]:
+    """The SKUs whose capability is usable (enabled, or in its warning period)."""
+    return [s for s in skus if s.capability_status in ("", "Enabled", "Warning")]
 
 
-class Domain(BaseModel):
+def with_plan(skus: Iterable[Sku], *prefixes: str) -> list[Sku]:
+    """Active SKUs having a provisioned service plan whose name starts with a prefix."""
+    return [s for s in active(skus) if any(p.startswith(prefixes) for p in s.plans)]
+
+
+class Domain(Record):
     name: str
     authentication_type: str = "Managed"      # Managed | Federated
     verified: bool = True
 
 
-class DomainList(BaseModel):
-    domains: list[Domain] = Field(default_factory=list)
-
-    def federated(self) -> list[str]:
-        return [d.name for d in self.domains if d.authentication_type.lower() == "federated"]
+def federated(domains: Iterable[Domain]) -> list[str]:
+    """The names of the federated domains."""
+    return [d.name for d in domains if d.authentication_type.lower() == "federated"]
 
 
-class AdminAuditConfig(BaseModel):
-    unified_audit_log_ingestion_enabled: bool | None = None
-    admin_audit_log_enabled: bool | None = None
+class AdminAuditConfig(Record):
+    """``Get-AdminAuditLogConfig``: each property, or why it was not returned."""
+
+    unified_audit_log_ingestion_enabled: Observed[bool]
+    admin_audit_log_enabled: Observed[bool]
 
 
-class OrganizationConfig(BaseModel):
-    audit_disabled: bool | None = None
+class OrganizationConfig(Record):
+    """``Get-OrganizationConfig``: ``AuditDisabled``, or why it was not returned."""
+
+    audit_disabled: Observed[bool]
 
 
 class Mailbox(NamedTuple):
@@ -108,7 +93,7 @@ DEFAULT_SET_BITS = {"Admin": 1, "Delegate": 2, "Owner": 4}
 ALL_DEFAULT = 7
 
 
-class MailboxAudit(BaseModel):
+class MailboxAudit(Record):
     """Every user and shared mailbox's audit settings, one column per property.
 
     Action sets are integers whose bit *i* means ``actions[i]``; actions the tool did not
@@ -145,7 +130,7 @@ class MailboxAudit(BaseModel):
                    self.owner, self.delegate, self.admin, self.age_limit_days)
 
 
-class AuditBypass(BaseModel):
+class AuditBypass(Record):
     """Audit bypass associations: how many were read and which bypass auditing."""
 
     checked: int = 0
@@ -160,7 +145,7 @@ RETENTION_DURATION_DAYS = {
 }
 
 
-class RetentionPolicy(BaseModel):
+class RetentionPolicy(Record):
     name: str
     enabled: bool = True
     retention_duration: str = ""
@@ -171,30 +156,24 @@ class RetentionPolicy(BaseModel):
     user_ids: list[str] = Field(default_factory=list)
 
 
-class RetentionPolicyList(BaseModel):
-    policies: list[RetentionPolicy] = Field(default_factory=list)
-
-
-class Subscription(BaseModel):
+class Subscription(Record):
     content_type: str
     status: str = ""
     webhook: bool = False
 
 
-class SubscriptionList(BaseModel):
-    subscriptions: list[Subscription] = Field(default_factory=list)
-
-    def enabled(self) -> set[str]:
-        return {s.content_type for s in self.subscriptions if s.status.lower() == "enabled"}
+def enabled_content_types(subscriptions: Iterable[Subscription]) -> set[str]:
+    """The content types whose Management Activity API subscription is enabled."""
+    return {s.content_type for s in subscriptions if s.status.lower() == "enabled"}
 
 
-class LogCategory(BaseModel):
+class LogCategory(Record):
     category: str                       # the category, or the group name for a group entry
     enabled: bool
     category_group: str | None = None   # set when the entry is a categoryGroup (allLogs, audit)
 
 
-class DiagnosticSetting(BaseModel):
+class DiagnosticSetting(Record):
     id: str = ""
     name: str
     workspace_id: str | None = None
@@ -212,19 +191,7 @@ class DiagnosticSetting(BaseModel):
         return {c.category for c in self.logs if c.enabled}
 
 
-class DiagnosticSettingList(BaseModel):
-    settings: list[DiagnosticSetting] = Field(default_factory=list)
-
-    def exported(self) -> set[str]:
-        """Categories enabled on a setting that has at least one destination."""
-        out: set[str] = set()
-        for s in self.settings:
-            if s.destinations():
-                out |= s.enabled_categories()
-        return out
-
-
-class DestinationRetention(BaseModel):
+class DestinationRetention(Record):
     """How long one Entra log destination keeps what it receives."""
 
     id: str
@@ -237,22 +204,13 @@ class DestinationRetention(BaseModel):
     detail: dict[str, object] = Field(default_factory=dict)
 
 
-class OfferedCategory(BaseModel):
+class OfferedCategory(Record):
     name: str
     groups: list[str] = Field(default_factory=list)    # categoryGroups, when ARM gives them
 
 
-class DiagnosticCategoryList(BaseModel):
-    """The Entra log categories the tenant offers (``diagnosticSettingsCategories``)."""
-
-    categories: list[OfferedCategory] = Field(default_factory=list)
-
-    def names(self) -> set[str]:
-        return {c.name for c in self.categories}
-
-
 def exported_categories(settings: Iterable[DiagnosticSetting],
-                        offered: DiagnosticCategoryList | None = None) -> set[str]:
+                        offered: list[OfferedCategory] | None = None) -> set[str]:
     """Categories enabled on a setting with a destination; an enabled group (``allLogs``,
     or a group the offered list names for a category) stands for its categories."""
     out: set[str] = set()
@@ -265,13 +223,13 @@ def exported_categories(settings: Iterable[DiagnosticSetting],
             if c.category_group is None:
                 out.add(c.category)
             elif offered is not None:
-                out |= {o.name for o in offered.categories
+                out |= {o.name for o in offered
                         if c.category_group.lower() == "alllogs" or
                         c.category_group in o.groups}
     return out
 
 
-class AzureSubscription(BaseModel):
+class AzureSubscription(Record):
     id: str                          # /subscriptions/{subscriptionId}
     subscription_id: str
     display_name: str = ""
@@ -279,7 +237,7 @@ class AzureSubscription(BaseModel):
     tenant_id: str = ""
 
 
-class AzureSubscriptionList(BaseModel):
+class AzureSubscriptionList(Record):
     """The subscriptions in scope for the Azure rules (``subscriptions`` in the tenant config)."""
 
     configured: bool = False
@@ -288,24 +246,20 @@ class AzureSubscriptionList(BaseModel):
     skipped: dict[str, str] = Field(default_factory=dict)    # id -> why not judged
 
 
-class ResourceDiagnostics(BaseModel):
+class ResourceDiagnostics(Record):
     """The ``microsoft.insights/diagnosticSettings`` of one ARM resource or subscription."""
 
     resource: str
     settings: list[DiagnosticSetting] = Field(default_factory=list)
 
 
-class KeyVault(BaseModel):
+class KeyVault(Record):
     id: str
     name: str
     kind: str                        # vault | managedHSM
 
 
-class KeyVaultList(BaseModel):
-    vaults: list[KeyVault] = Field(default_factory=list)
-
-
-class UserLicences(BaseModel):
+class UserLicences(Record):
     """How many users hold each combination of licences, never the users themselves (a
     300,000-user tenant reduces to a few dozen keys). A key is the user's assigned licences,
     sorted, ``;``-separated, each ``skuId`` or ``skuId/disabledPlanId+disabledPlanId``;
@@ -339,7 +293,7 @@ def licence_key(assigned: Iterable[tuple[str, Iterable[str]]]) -> str:
     return ";".join(sorted(parts))
 
 
-class AuditDisabledMailboxes(BaseModel):
+class AuditDisabledMailboxes(Record):
     """User and shared mailboxes the server-side filter finds with auditing off (the
     per-mailbox ``AuditEnabled`` property is not trusted; see the connector)."""
 
@@ -348,16 +302,13 @@ class AuditDisabledMailboxes(BaseModel):
     method: str = ""
 
 
-class ProtectionAlert(BaseModel):
+class ProtectionAlert(Record):
     """One Purview alert policy (``Get-ProtectionAlert``)."""
 
     name: str
-    disabled: bool | None = None
+    disabled: Observed[bool]             # an error when Disabled was not a boolean
     notify_user: list[str] = Field(default_factory=list)
     notification_enabled: bool | None = None
     severity: str = ""
     is_system_rule: bool | None = None
 
-
-class ProtectionAlertList(BaseModel):
-    alerts: list[ProtectionAlert] = Field(default_factory=list)

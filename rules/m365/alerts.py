@@ -7,8 +7,9 @@ from collections.abc import Iterator
 from auditor.model import Result
 from auditor.rule import RuleContext, failed, not_assessed, passed, rule
 from auditor.snapshot import TenantSnapshot
-from connectors.m365.model import ProtectionAlert, ProtectionAlertList
-from rules.m365.common import part, tenant_id
+from connectors.m365 import parts
+from connectors.m365.model import ProtectionAlert
+from rules.m365.common import tenant_id
 
 # ScubaGear Rego/SecuritySuiteConfig.rego (MS.SECURITYSUITE.4.1v1) BaseRequiredAlerts; the
 # URL-click alert is required only where the tenant has it (Defender for Office 365 Plan 2).
@@ -24,7 +25,7 @@ def _recipients(a: ProtectionAlert) -> list[str]:
 
 
 @rule(id="M365-ALERT-001", title="Purview alert policies are on and reach someone",
-      severity="medium", provider="m365", needs=["m365.protection_alerts"],
+      severity="medium", provider="m365", needs=[parts.PROTECTION_ALERTS.name],
       references="SCuBA: MS.SECURITYSUITE.4.1; SCuBA: MS.SECURITYSUITE.4.2; CSRB: detection")
 def protection_alerts(tenant: TenantSnapshot, ctx: RuleContext) -> Iterator[Result]:
     """
@@ -49,7 +50,7 @@ def protection_alerts(tenant: TenantSnapshot, ctx: RuleContext) -> Iterator[Resu
     `Enable-ProtectionAlert`/`Set-ProtectionAlert -Identity NAME -NotifyUser
     soc@example.com`.
     """
-    alerts = part(tenant, "m365.protection_alerts", ProtectionAlertList).alerts
+    alerts = tenant.part(parts.PROTECTION_ALERTS)
     tid = tenant_id(tenant)
     res = f"{tid}/protection-alerts"
     if not alerts:
@@ -67,10 +68,12 @@ def protection_alerts(tenant: TenantSnapshot, ctx: RuleContext) -> Iterator[Resu
             problems[name] = "missing"
             continue
         to = _recipients(a)
-        judged.append({"name": a.name, "disabled": a.disabled, "notify": to,
+        judged.append({"name": a.name, "disabled": a.disabled.value, "notify": to,
                        "severity": a.severity})
-        if a.disabled is not False:
-            problems[name] = "disabled" if a.disabled else "state unknown"
+        if not a.disabled.ok:
+            problems[name] = "state unknown"
+        elif a.disabled.value:
+            problems[name] = "disabled"
         elif not to and att is None:
             problems[name] = "notifies no one"
     ev = {"required": required, "alerts": judged, "problems": problems,

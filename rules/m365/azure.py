@@ -8,56 +8,32 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from auditor.model import Result
+from auditor.model import Location, Result
 from auditor.rule import RuleContext, failed, not_applicable, not_assessed, passed, rule
 from auditor.snapshot import TenantSnapshot
-from connectors.m365.model import (
-    AzureSubscription,
-    AzureSubscriptionList,
-    DiagnosticSetting,
-    KeyVaultList,
-    ResourceDiagnostics,
-)
-from rules.m365.common import part, tenant_id
+from connectors.m365 import parts
+from connectors.m365.model import AzureSubscription, DiagnosticSetting
+from rules.m365.common import tenant_id
 
-SUBS = "m365.azure_subscriptions"
+SUBS = parts.AZURE_SUBSCRIPTIONS.name
 KEY_GROUPS = {"audit", "alllogs"}            # category groups that hold AuditEvent
 ACTIVITY = ("Administrative", "Security", "Policy", "Alert")
 
 
-def _scope(tenant: TenantSnapshot) -> AzureSubscriptionList | None:
-    subs = part(tenant, SUBS, AzureSubscriptionList)
-    return subs if subs.configured else None
-
-
-def _observed(tenant: TenantSnapshot, name: str, scope: str) -> tuple[object | None, str]:
-    """(data, "") for an observed part, (None, why) otherwise."""
-    for p in tenant.all(name):
-        if p.scope == scope:
-            if p.error is not None:
-                return None, p.error.describe()
-            return p.data, ""
-    return None, f"{name} was not collected for {scope}"
-
-
-def _per_subscription(tenant: TenantSnapshot, name: str
-                      ) -> Iterator[tuple[AzureSubscription | None, object, Result | None]]:
-    """``(subscription, part data, None)`` for each subscription in scope whose ``name``
-    part was read, else ``(None, None, result)``: not_applicable without subscriptions in
-    scope, not_assessed for a subscription whose part was not collected."""
-    subs = _scope(tenant)
-    if subs is None:
-        yield None, None, not_applicable(f"{tenant_id(tenant)}/azure", "no subscriptions "
-                                       "configured (subscriptions = [\"*\"] on the tenant "
-                                       "turns this on)")
-        return
+def _in_scope(tenant: TenantSnapshot) -> tuple[list[AzureSubscription], Result | None]:
+    """The subscriptions in scope, or none and the not_applicable result saying why."""
+    subs = tenant.part(parts.AZURE_SUBSCRIPTIONS)
+    if not subs.configured:
+        return [], not_applicable(f"{tenant_id(tenant)}/azure", "no subscriptions configured "
+                                  "(subscriptions = [\"*\"] on the tenant turns this on)")
     if not subs.subscriptions:
-        yield None, None, not_applicable(f"{tenant_id(tenant)}/azure", "no subscription in "
-                                       "scope", skipped=subs.skipped)
-    for sub in subs.subscriptions:
-        data, why = _observed(tenant, name, sub.id)
-        yield (sub, data, None) if data is not None else (None, None,
-                                                          not_assessed(sub.id, why))
+        return [], not_applicable(f"{tenant_id(tenant)}/azure", "no subscription in scope",
+                                  skipped=subs.skipped)
+    return list(subs.subscriptions), None
+
+
+def located(sub: AzureSubscription) -> Location:
+    return Location(subscription=sub.subscription_id)
 
 
 def exports(settings: list[DiagnosticSetting], categories: set[str],
@@ -102,23 +78,24 @@ def key_vault_logging(tenant: TenantSnapshot, ctx: RuleContext) -> Iterator[Resu
     --name audit --workspace WORKSPACE_ID --logs '[{"categoryGroup":"audit","enabled":true}]'`.
     Azure Policy "Resource logs in Key Vault should be enabled" finds the rest.
     """
-    for sub, data, early in _per_subscription(tenant, "m365.azure_key_vaults"):
-        if early is not None or sub is None:    # nothing in scope, or this one unread
-            if early is not None:
-                yield early
+    subs, early = _in_scope(tenant)
+    if early is not None:
+        yield early
+    for sub in subs:
+        vaults = tenant.observed(parts.AZURE_KEY_VAULTS, sub.id)
+        if vaults.error is not None:
+            yield not_assessed(sub.id, vaults.error.describe()).at(located(sub))
             continue
-        vaults = KeyVaultList.model_validate(data).vaults
-        if not vaults:
-            yield not_applicable(sub.id, "no Key Vault or Managed HSM in the subscription")
-        for v in vaults:
-            yield _vault(tenant, v.id, v.kind)
+        if not vaults.get():
+            yield not_applicable(sub.id, "no Key Vault or Managed HSM in the subscription"
+                                 ).at(located(sub))
+        for v in vaults.get():
+            diag = tenant.observed(parts.AZURE_RESOURCE_DIAGNOSTICS, v.id)
+            yield (not_assessed(v.id, diag.error.describe()) if diag.error is not None
+                   else _vault(diag.get().settings, v.id, v.kind)).at(located(sub))
 
 
-def _vault(tenant: TenantSnapshot, vault_id: str, kind: str) -> Result:
-    data, why = _observed(tenant, "m365.azure_resource_diagnostics", vault_id)
-    if data is None:
-        return not_assessed(vault_id, why)
-    settings = ResourceDiagnostics.model_validate(data).settings
+def _vault(settings: list[DiagnosticSetting], vault_id: str, kind: str) -> Result:
     via = exports(settings, {"AuditEvent"}, KEY_GROUPS)["AuditEvent"]
     ev = {"kind": kind, "settings": {s.name: sorted(s.enabled_categories())
                                      for s in settings}, "exported_by": via}
@@ -151,21 +128,24 @@ def activity_log_export(tenant: TenantSnapshot, ctx: RuleContext) -> Iterator[Re
     create --name export --location westeurope --workspace WORKSPACE_ID --logs
     '[{"category":"Administrative","enabled":true}, ...]'`.
     """
-    for sub, data, early in _per_subscription(tenant, "m365.azure_activity_log"):
-        if early is not None or sub is None:    # nothing in scope, or this one unread
-            if early is not None:
-                yield early
-            continue
-        settings = ResourceDiagnostics.model_validate(data).settings
-        via = exports(settings, set(ACTIVITY), {"alllogs"})
-        missing = [c for c in ACTIVITY if not via[c]]
-        ev = {"subscription": sub.display_name or sub.subscription_id,
-              "settings": {s.name: sorted(s.enabled_categories()) for s in settings},
-              "missing": missing}
-        if not settings:
-            yield failed(sub.id, "the activity log has no diagnostic setting: it is kept 90 "
-                                 "days in Azure only", **ev)
-        elif missing:
-            yield failed(sub.id, f"not exported: {', '.join(missing)}", **ev)
-        else:
-            yield passed(sub.id, f"exported: {', '.join(ACTIVITY)}", **ev)
+    subs, early = _in_scope(tenant)
+    if early is not None:
+        yield early
+    for sub in subs:
+        log = tenant.observed(parts.AZURE_ACTIVITY_LOG, sub.id)
+        yield (not_assessed(sub.id, log.error.describe()) if log.error is not None
+               else _activity_log(sub, log.get().settings)).at(located(sub))
+
+
+def _activity_log(sub: AzureSubscription, settings: list[DiagnosticSetting]) -> Result:
+    via = exports(settings, set(ACTIVITY), {"alllogs"})
+    missing = [c for c in ACTIVITY if not via[c]]
+    ev = {"subscription": sub.display_name or sub.subscription_id,
+          "settings": {s.name: sorted(s.enabled_categories()) for s in settings},
+          "missing": missing}
+    if not settings:
+        return failed(sub.id, "the activity log has no diagnostic setting: it is kept 90 days "
+                              "in Azure only", **ev)
+    if missing:
+        return failed(sub.id, f"not exported: {', '.join(missing)}", **ev)
+    return passed(sub.id, f"exported: {', '.join(ACTIVITY)}", **ev)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+import re
+from typing import Any
 
-from auditor.snapshot import CollectionError, NotCollected, TenantSnapshot
-from connectors.m365.model import Licences, RetentionPolicy
+from auditor.model import Location
+from auditor.snapshot import TenantSnapshot
+from connectors.m365 import parts
+from connectors.m365.model import RetentionPolicy, with_plan
 
-T = TypeVar("T")
 FIRST = 50          # failing mailboxes listed in evidence; the total is always given
 
 PREMIUM_PLAN = "M365_ADVANCED_AUDITING"
@@ -27,18 +29,14 @@ def tenant_id(tenant: TenantSnapshot) -> str:
     return str(tenant.scope.get("tenant_id") or tenant.name)
 
 
-def part(tenant: TenantSnapshot, name: str, kind: type[T]) -> T:
-    """The observed part as ``kind``; ``NotCollected`` (→ not_assessed) otherwise."""
-    return tenant.get(name).as_(kind)
+_SUBSCRIPTION = re.compile(r"^/subscriptions/([^/]+)", re.IGNORECASE)
 
 
-def maybe(tenant: TenantSnapshot, name: str, kind: type[T]
-          ) -> tuple[T | None, CollectionError | None]:
-    """The part as ``kind``, or ``None`` and why not (for rules with alternative inputs)."""
-    try:
-        return part(tenant, name, kind), None
-    except NotCollected as exc:
-        return None, exc.errors[0] if exc.errors else None
+def in_subscription(resource_id: str) -> Location:
+    """Where an ARM resource lives: the subscription its id names (an ARM id is
+    ``/subscriptions/{id}/resourceGroups/...``); unknown for any other id."""
+    m = _SUBSCRIPTION.match(resource_id)
+    return Location(subscription=m.group(1)) if m else Location()
 
 
 def listing(bad: list[str], total: int, count: int | None = None) -> dict[str, Any]:
@@ -119,11 +117,11 @@ def exchange_scope_gap(tenant: TenantSnapshot, seen: int, what: str) -> str | No
     scoped by RBAC for Applications sees only its scope), or the licences are unknown."""
     if seen:
         return None
-    lic, err = maybe(tenant, "m365.licences", Licences)
-    if lic is None:
+    lic = tenant.observed(parts.LICENCES)
+    if lic.error is not None:
         return (f"Exchange returned no {what}, and whether the tenant has Exchange users is "
-                f"unknown ({err.describe() if err else 'licences not collected'})")
-    used = sum(s.consumed_units for s in lic.with_plan("EXCHANGE_S_"))
+                f"unknown ({lic.error.describe()})")
+    used = sum(s.consumed_units for s in with_plan(lic.get(), "EXCHANGE_S_"))
     if used:
         return (f"Exchange returned no {what} although {used} Exchange licences are assigned: "
                 f"the app's Exchange role may be scoped (RBAC for Applications management "

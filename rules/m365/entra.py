@@ -9,26 +9,27 @@ from collections.abc import Iterator
 from auditor.model import Result
 from auditor.rule import RuleContext, failed, not_applicable, not_assessed, passed, rule
 from auditor.snapshot import TenantSnapshot
+from connectors.m365 import parts
 from connectors.m365.model import (
     DestinationRetention,
-    DiagnosticCategoryList,
-    DiagnosticSettingList,
-    DomainList,
-    Licences,
+    DiagnosticSetting,
+    active,
     exported_categories,
+    federated,
+    with_plan,
 )
-from rules.m365.common import maybe, part, retention, tenant_id
+from rules.m365.common import in_subscription, retention, tenant_id
 
-DIAG = "m365.entra_diagnostic_settings"
-OFFERED = "m365.entra_diagnostic_categories"
+DIAG = parts.ENTRA_DIAGNOSTIC_SETTINGS.name
+OFFERED = parts.ENTRA_DIAGNOSTIC_CATEGORIES.name
 SIGN_IN = ("AuditLogs", "SignInLogs", "NonInteractiveUserSignInLogs",
            "ServicePrincipalSignInLogs", "ManagedIdentitySignInLogs")
 RISK = ("RiskyUsers", "UserRiskEvents", "RiskyServicePrincipals", "ServicePrincipalRiskEvents")
 P1_PLANS = ("AAD_PREMIUM",)        # AAD_PREMIUM (P1) and AAD_PREMIUM_P2
 
 
-def _settings(tenant: TenantSnapshot) -> DiagnosticSettingList:
-    return part(tenant, DIAG, DiagnosticSettingList)
+def _settings(tenant: TenantSnapshot) -> list[DiagnosticSetting]:
+    return tenant.part(parts.ENTRA_DIAGNOSTIC_SETTINGS)
 
 
 def _categories(tenant: TenantSnapshot, resource: str, wanted: tuple[str, ...],
@@ -36,22 +37,23 @@ def _categories(tenant: TenantSnapshot, resource: str, wanted: tuple[str, ...],
     """Whether ``wanted`` are exported; with ``offered_only`` only those the tenant offers
     (``diagnosticSettingsCategories``) are required, and the others are listed."""
     diag = _settings(tenant)
-    offered = part(tenant, OFFERED, DiagnosticCategoryList) if offered_only else None
-    if offered is not None and not offered.categories:
+    offered = tenant.part(parts.ENTRA_DIAGNOSTIC_CATEGORIES) if offered_only else None
+    if offered is not None and not offered:
         # Every tenant offers AuditLogs: an empty list is a reading we cannot trust.
         return not_assessed(resource, "the tenant's diagnosticSettingsCategories list is "
                                       "empty: which categories it offers is unknown")
-    exported = exported_categories(diag.settings, offered)
-    required = [c for c in wanted if offered is None or c in offered.names()]
+    exported = exported_categories(diag, offered)
+    names = {c.name for c in offered or []}
+    required = [c for c in wanted if offered is None or c in names]
     not_offered = [c for c in wanted if c not in required]
     missing = [c for c in required if c not in exported]
     ev = {"exported": sorted(exported), "missing": missing,
-          "settings": [s.name for s in diag.settings]}
+          "settings": [s.name for s in diag]}
     if offered is not None:
         ev["required_not_offered"] = not_offered
     if not required:
         return not_applicable(resource, f"the tenant offers none of {', '.join(wanted)}", **ev)
-    if not diag.settings:
+    if not diag:
         return failed(resource, "Entra ID has no diagnostic setting: nothing is exported" + note,
                       **ev)
     if missing:
@@ -79,7 +81,7 @@ def diag_destination(tenant: TenantSnapshot, ctx: RuleContext) -> Iterator[Resul
     diagnosticSettings/NAME?api-version=2017-04-01-preview" --body @setting.json`.
     """
     diag = _settings(tenant)
-    routed = {s.name: s.destinations() for s in diag.settings}
+    routed = {s.name: s.destinations() for s in diag}
     res = f"{tenant_id(tenant)}/entra/diagnosticSettings"
     if any(routed.values()):
         yield passed(res, f"{sum(1 for d in routed.values() if d)} setting(s) with a "
@@ -108,9 +110,9 @@ def signin_export(tenant: TenantSnapshot, ctx: RuleContext) -> Iterator[Result]:
     Portal: Entra admin center > Diagnostic settings > Edit setting > tick the five
     categories. The sign-in categories need Entra ID P1 or P2.
     """
-    lic, _ = maybe(tenant, "m365.licences", Licences)
+    lic = tenant.observed(parts.LICENCES)
     note = "; the tenant has no Entra ID P1/P2, which sign-in log export needs" \
-        if lic is not None and not lic.with_plan(*P1_PLANS) else ""
+        if lic.ok and not with_plan(lic.get(), *P1_PLANS) else ""
     yield _categories(tenant, f"{tenant_id(tenant)}/entra/sign-in-logs", SIGN_IN, note,
                       offered_only=True)
 
@@ -172,15 +174,15 @@ def conditional_export(tenant: TenantSnapshot, ctx: RuleContext) -> Iterator[Res
     Connect Health for AD FS) and ProvisioningLogs.
     """
     tid = tenant_id(tenant)
-    domains, err = maybe(tenant, "m365.domains", DomainList)
-    if domains is None:
-        yield not_assessed(f"{tid}/entra/adfs-sign-in-logs",
-                           err.describe() if err else "domains not collected")
-    elif not domains.federated():
+    domains = tenant.observed(parts.DOMAINS)
+    if domains.error is not None:
+        yield not_assessed(f"{tid}/entra/adfs-sign-in-logs", domains.error.describe())
+    elif not federated(domains.get()):
         yield not_applicable(f"{tid}/entra/adfs-sign-in-logs", "no federated domain")
     else:
         yield _categories(tenant, f"{tid}/entra/adfs-sign-in-logs", ("ADFSSignInLogs",),
-                          f" (federated: {', '.join(domains.federated())})", offered_only=True)
+                          f" (federated: {', '.join(federated(domains.get()))})",
+                          offered_only=True)
     yield _categories(tenant, f"{tid}/entra/provisioning-logs", ("ProvisioningLogs",),
                       offered_only=True)
     yield _categories(tenant, f"{tid}/entra/enriched-office365-audit-logs",
@@ -209,18 +211,19 @@ def destination_retention(tenant: TenantSnapshot, ctx: RuleContext) -> Iterator[
     """
     diag = _settings(tenant)
     hot, total = ctx.retention.hot_days, ctx.retention.total_days
-    wanted = list(dict.fromkeys(d for s in diag.settings for d in s.destinations()))
-    parts = {p.scope: p for p in tenant.all("m365.entra_destination")}
+    wanted = list(dict.fromkeys(d for s in diag for d in s.destinations()))
+    read = dict(tenant.each(parts.ENTRA_DESTINATION))
     if not wanted:
         yield not_applicable(f"{tenant_id(tenant)}/entra/destinations",
                              "no Entra diagnostic setting has a destination")
     for dest in wanted:
-        p = parts.get(dest)
-        if p is None or p.error is not None:
-            yield not_assessed(dest, p.error.describe() if p is not None and p.error
-                               else "the destination's retention was not collected")
+        got = read.get(dest)
+        if got is None or got.error is not None:
+            yield not_assessed(dest, got.error.describe() if got is not None and got.error
+                               else "the destination's retention was not collected"
+                               ).at(in_subscription(dest))
             continue
-        yield _destination(p.as_(DestinationRetention), hot, total, ctx)
+        yield _destination(got.get(), hot, total, ctx).at(in_subscription(dest))
 
 
 def _destination(d: DestinationRetention, hot: int, total: int, ctx: RuleContext) -> Result:
@@ -245,7 +248,8 @@ def _destination(d: DestinationRetention, hot: int, total: int, ctx: RuleContext
 
 
 @rule(id="ENTRA-LIC-001", title="Entra ID P1/P2 present (sign-in logs exist only with it)",
-      severity="medium", provider="m365", needs=["m365.licences"], references="CSRB: Rec 4")
+      severity="medium", provider="m365", needs=[parts.LICENCES.name],
+      references="CSRB: Rec 4")
 def entra_premium(tenant: TenantSnapshot, ctx: RuleContext) -> Iterator[Result]:
     """
     What it checks:
@@ -260,11 +264,11 @@ def entra_premium(tenant: TenantSnapshot, ctx: RuleContext) -> Iterator[Result]:
     Microsoft 365 admin center > Billing > Purchase services: Entra ID P1 (or Microsoft 365
     E3/E5, which include it).
     """
-    lic = part(tenant, "m365.licences", Licences)
-    skus = sorted(s.sku_part_number for s in lic.with_plan(*P1_PLANS))
+    lic = tenant.part(parts.LICENCES)
+    skus = sorted(s.sku_part_number for s in with_plan(lic, *P1_PLANS))
     res = f"{tenant_id(tenant)}/licences/entra"
     if skus:
         yield passed(res, f"Entra ID premium via {', '.join(skus)}", skus=skus)
     else:
         yield failed(res, "no Entra ID P1/P2: sign-in logs are not exportable", skus=[],
-                     all_skus=sorted(s.sku_part_number for s in lic.active()))
+                     all_skus=sorted(s.sku_part_number for s in active(lic)))

@@ -8,22 +8,16 @@ from collections.abc import Callable, Iterator
 from auditor.model import Result
 from auditor.rule import RuleContext, failed, not_applicable, not_assessed, passed, rule
 from auditor.snapshot import TenantSnapshot
-from connectors.m365.model import (
-    ALL_DEFAULT,
-    AuditBypass,
-    AuditDisabledMailboxes,
-    Mailbox,
-    MailboxAudit,
-    OrganizationConfig,
-)
-from rules.m365.common import FIRST, exchange_scope_gap, listing, maybe, part, tenant_id
+from connectors.m365 import parts
+from connectors.m365.model import ALL_DEFAULT, Mailbox, MailboxAudit
+from rules.m365.common import FIRST, exchange_scope_gap, listing, tenant_id
 
-MBX = "m365.mailboxes"
+MBX = parts.MAILBOXES.name
 LOGONS = ("Owner", "Delegate", "Admin")
 
 
 def _mailboxes(tenant: TenantSnapshot) -> MailboxAudit:
-    return part(tenant, MBX, MailboxAudit)
+    return tenant.part(parts.MAILBOXES)
 
 
 def _judge(tenant: TenantSnapshot, what: str, good: str,
@@ -71,7 +65,7 @@ def _missing(mbx: MailboxAudit, action: str, logons: tuple[str, ...]
 
 
 @rule(id="M365-MBX-001", title="Mailbox auditing is not disabled for the organisation",
-      severity="critical", provider="m365", flagship=True, needs=["m365.organization_config"],
+      severity="critical", provider="m365", flagship=True, needs=[parts.ORGANIZATION_CONFIG.name],
       references="CIS M365 4.0: 6.1.1; SCuBA: MS.EXO.13.1; PB: mailbox auditing")
 def org_auditing(tenant: TenantSnapshot, ctx: RuleContext) -> Iterator[Result]:
     """
@@ -86,11 +80,11 @@ def org_auditing(tenant: TenantSnapshot, ctx: RuleContext) -> Iterator[Result]:
     PowerShell: `Connect-ExchangeOnline; Set-OrganizationConfig -AuditDisabled $false`.
     There is no portal switch for this setting.
     """
-    cfg = part(tenant, "m365.organization_config", OrganizationConfig)
+    disabled = tenant.part(parts.ORGANIZATION_CONFIG).audit_disabled
     res = f"{tenant_id(tenant)}/OrganizationConfig"
-    if cfg.audit_disabled is None:
-        yield not_assessed(res, "Get-OrganizationConfig did not return AuditDisabled")
-    elif cfg.audit_disabled:
+    if disabled.error is not None:
+        yield not_assessed(res, disabled.error.describe())
+    elif disabled.get():
         yield failed(res, "mailbox auditing is disabled for the whole organisation",
                      AuditDisabled=True)
     else:
@@ -98,7 +92,7 @@ def org_auditing(tenant: TenantSnapshot, ctx: RuleContext) -> Iterator[Result]:
 
 
 @rule(id="M365-MBX-002", title="Auditing is on for every mailbox (CIS conformance)",
-      severity="low", provider="m365", needs=["m365.mailboxes_audit_disabled"],
+      severity="low", provider="m365", needs=[parts.MAILBOXES_AUDIT_DISABLED.name],
       references="CIS M365 4.0: 6.1.2")
 def mailbox_audit_enabled(tenant: TenantSnapshot, ctx: RuleContext) -> Iterator[Result]:
     """
@@ -118,10 +112,10 @@ def mailbox_audit_enabled(tenant: TenantSnapshot, ctx: RuleContext) -> Iterator[
     UserMailbox,SharedMailbox -Filter "AuditEnabled -eq 'False'" | Set-Mailbox
     -AuditEnabled $true`.
     """
-    off = part(tenant, "m365.mailboxes_audit_disabled", AuditDisabledMailboxes)
+    off = tenant.part(parts.MAILBOXES_AUDIT_DISABLED)
     resource = f"{tenant_id(tenant)}/mailboxes"
-    mbx, _ = maybe(tenant, MBX, MailboxAudit)
-    total = len(mbx) if mbx is not None else None
+    mbx = tenant.observed(parts.MAILBOXES)
+    total = len(mbx.get()) if mbx.ok else None
     ev = {**listing(off.first, total if total is not None else off.count, off.count),
           "method": off.method}
     if off.count:
@@ -242,7 +236,7 @@ def default_audit_set(tenant: TenantSnapshot, ctx: RuleContext) -> Iterator[Resu
 
 
 @rule(id="M365-MBX-007", title="No mailbox bypasses auditing", severity="high",
-      provider="m365", flagship=True, needs=["m365.audit_bypass"],
+      provider="m365", flagship=True, needs=[parts.AUDIT_BYPASS.name],
       references="CIS M365 4.0: 6.1.4; CIS M365 6.0: 6.1.3")
 def audit_bypass(tenant: TenantSnapshot, ctx: RuleContext) -> Iterator[Result]:
     """
@@ -258,7 +252,7 @@ def audit_bypass(tenant: TenantSnapshot, ctx: RuleContext) -> Iterator[Result]:
     PowerShell: `Get-MailboxAuditBypassAssociation -ResultSize Unlimited | Where
     {$_.AuditBypassEnabled} | Set-MailboxAuditBypassAssociation -AuditBypassEnabled $false`.
     """
-    bp = part(tenant, "m365.audit_bypass", AuditBypass)
+    bp = tenant.part(parts.AUDIT_BYPASS)
     res = f"{tenant_id(tenant)}/MailboxAuditBypassAssociation"
     ev = listing(bp.bypassed, bp.checked)
     gap = exchange_scope_gap(tenant, bp.checked, "audit bypass associations")

@@ -10,8 +10,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from auditor.engine import evaluate
-from auditor.model import Report, Result, RuleFn
-from auditor.rule import PROFILES, Attestation, RuleContext, rule
+from auditor.model import Report, RuleFn
+from auditor.observed import Observed
+from auditor.rule import PROFILES, Attestation, RuleContext
 from auditor.snapshot import CollectionError, Snapshot, TenantSnapshot, ToolStamp
 from connectors.gcp import parts as gcp_parts
 from connectors.gcp.model import (
@@ -24,15 +25,18 @@ from connectors.gcp.model import (
 )
 from connectors.gcp.sim_world import DEFAULT_FILTER, REQUIRED_FILTER
 from connectors.m365.model import (
+    RETENTION_DURATION_DAYS,
     AdminAuditConfig,
     DestinationRetention,
     DiagnosticSetting,
-    DiagnosticSettingList,
     LogCategory,
+    RetentionPolicy,
+    Sku,
     Subscription,
-    SubscriptionList,
+    UserLicences,
 )
 from rules.cross import RULES as CROSS
+from rules.m365.common import EVIDENCE_TYPES, PREMIUM_PLAN
 
 NOW = datetime(2026, 12, 6, tzinfo=UTC)
 EXPORT = ("Audit.Exchange", "Audit.SharePoint", "Audit.AzureActiveDirectory", "Audit.General")
@@ -60,25 +64,29 @@ def dump(record: Any) -> Any:
 
 # ---------------------------------------------------------------- Microsoft 365
 def m365(name: str, *, ingestion: bool | None = True, subscribed: tuple[str, ...] = EXPORT,
-         destinations: tuple[DestinationRetention, ...] = (),
-         subs_error: bool = False) -> TenantSnapshot:
+         destinations: tuple[DestinationRetention, ...] = (), subs_error: bool = False,
+         ual_days: int | None = 365) -> TenantSnapshot:
+    """A tenant whose unified audit log M365-RET-001 finds kept ``ual_days`` for every user
+    (``None``: who holds Audit (Premium) was not collected)."""
     t = TenantSnapshot(provider="m365", name=name, targets=[f"{name}-tenant-id"])
     if ingestion is None:
         t.add("m365.admin_audit_config", error=denied("exchange:Get-AdminAuditLogConfig"))
     else:
         t.add("m365.admin_audit_config", dump(AdminAuditConfig(
-            unified_audit_log_ingestion_enabled=ingestion)))
+            unified_audit_log_ingestion_enabled=Observed[bool](value=ingestion),
+            admin_audit_log_enabled=Observed[bool](value=True))))
+    _ual_retention(t, ual_days)
     if subs_error:
         t.add("m365.activity_subscriptions", error=denied(
             "management:subscriptions/list", permission="ActivityFeed.Read"))
     else:
-        t.add("m365.activity_subscriptions", dump(SubscriptionList(subscriptions=[
-            Subscription(content_type=c, status="enabled") for c in subscribed])))
+        t.add("m365.activity_subscriptions", [
+            dump(Subscription(content_type=c, status="enabled")) for c in subscribed])
     settings = [DiagnosticSetting(name=f"s{i}", **{_field(d.kind): d.id},
                                   logs=[LogCategory(category=c, enabled=True)
                                         for c in d.categories])
                 for i, d in enumerate(destinations)]
-    t.add("m365.entra_diagnostic_settings", dump(DiagnosticSettingList(settings=settings)))
+    t.add("m365.entra_diagnostic_settings", [dump(s) for s in settings])
     for d in destinations:
         t.add("m365.entra_destination", dump(d), scope=d.id)
     return t
@@ -97,15 +105,20 @@ def destination(kind: str, hot: int | None, total: int | None, *, immutable: boo
                                 total_days=total, immutable=immutable)
 
 
-def ual_days(days: int | None) -> RuleFn:
-    """M365-RET-001 as it reports retention evidence (``evidence.retention``)."""
-
-    @rule(id="M365-RET-001", title="x", severity="high", provider="m365", references="BP: x")
-    def stand_in(tenant: TenantSnapshot, ctx: RuleContext) -> list[Result]:
-        return [Result(status="pass" if days else "not_assessed", resource="ual", message="m",
-                       evidence={"retention": {"source": "ual", "hot_days": days,
-                                               "total_days": days}})]
-    return stand_in
+def _ual_retention(t: TenantSnapshot, days: int | None) -> None:
+    """Licences and policies from which M365-RET-001 finds ``days``: 180 is Audit
+    (Standard) for everyone, 365 Audit (Premium) without a policy, any other a policy."""
+    e5 = Sku(sku_part_number="SPE_E5", sku_id="e5", plans=[PREMIUM_PLAN],
+             plan_ids={PREMIUM_PLAN: "p"})
+    e3 = Sku(sku_part_number="SPE_E3", sku_id="e3")
+    t.add("m365.licences", [dump(e5), dump(e3)])
+    if days is not None:
+        t.add("m365.user_licences", dump(UserLicences(
+            users=10, by_licences={"e3" if days == 180 else "e5": 10})))
+    duration = {d: n for n, d in RETENTION_DURATION_DAYS.items()}
+    t.add("m365.ual_retention_policies", [] if days in (None, 180, 365) else [dump(
+        RetentionPolicy(name="keep", retention_duration=duration[days or 0], days=days,
+                        priority=1, record_types=list(EVIDENCE_TYPES)))])
 
 
 # ---------------------------------------------------------------- GCP

@@ -7,7 +7,7 @@ from datetime import date
 
 from auditor.rule import Attestation
 from connectors.gcp.model import ArchiveBucket, LogExclusion
-from tests.cross.fixtures import audit, destination, gcp, m365, org_sink, ual_days
+from tests.cross.fixtures import audit, destination, gcp, m365, org_sink
 from tests.rulecheck import expect
 
 UAL, ENTRA = "unified audit log", "entra id logs"
@@ -18,7 +18,7 @@ def test_m365_sources_kept_exported_and_immutable() -> None:
     good = m365("good", destinations=(
         destination("workspace", 180, 730, immutable=False),
         destination("storage", 0, 36500, immutable=True)))
-    report = audit(good, rules=(ual_days(365),))
+    report = audit(good)
     for rule_id in ("CROSS-RET-001", "CROSS-RET-002", "CROSS-SIEM-001"):
         expect(report, rule_id, "pass", f"good:{UAL}")
         expect(report, rule_id, "pass", f"good:{ENTRA}")
@@ -29,8 +29,8 @@ def test_m365_sources_kept_exported_and_immutable() -> None:
 
 
 def test_m365_sources_short_unexported_and_mutable() -> None:
-    bare = m365("bare", subscribed=("Audit.Exchange",))
-    report = audit(bare, rules=(ual_days(180),))
+    bare = m365("bare", subscribed=("Audit.Exchange",), ual_days=180)
+    report = audit(bare)
     expect(report, "CROSS-RET-001", "pass", f"bare:{UAL}")            # 180 is the CSRB floor
     expect(report, "CROSS-RET-002", "fail", f"bare:{UAL}", contains="kept 180 days < 365")
     expect(report, "CROSS-RET-001", "fail", f"bare:{ENTRA}", contains="kept 30 days")
@@ -40,28 +40,28 @@ def test_m365_sources_short_unexported_and_mutable() -> None:
     expect(report, "CROSS-INT-001", "fail", f"bare:{ENTRA}", contains="no store of its own")
     storage_only = m365("cold", destinations=(destination("storage", 0, 36500,
                                                           immutable=False),))
-    report = audit(storage_only, rules=(ual_days(365),))
+    report = audit(storage_only)
     expect(report, "CROSS-SIEM-001", "fail", f"cold:{ENTRA}", contains="not a SIEM")
     expect(report, "CROSS-INT-001", "fail", f"cold:{ENTRA}", contains="is immutable")
-    off = audit(m365("off", ingestion=False), rules=(ual_days(365),))
+    off = audit(m365("off", ingestion=False))
     for rule_id in ("CROSS-RET-001", "CROSS-SIEM-001"):
         expect(off, rule_id, "fail", f"off:{UAL}", contains="ingestion is off")
 
 
 def test_m365_unreadable_inputs_are_not_assessed() -> None:
-    dark = m365("dark", ingestion=None, subs_error=True, destinations=(
+    dark = m365("dark", ingestion=None, subs_error=True, ual_days=None, destinations=(
         destination("workspace", None, None, immutable=None),))
-    report = audit(dark, rules=(ual_days(None),))
+    report = audit(dark)
     for rule_id in ("CROSS-RET-001", "CROSS-RET-002", "CROSS-SIEM-001"):
         expect(report, rule_id, "not_assessed", f"dark:{UAL}",
                contains="Get-AdminAuditLogConfig")
     expect(report, "CROSS-RET-001", "not_assessed", f"dark:{ENTRA}")
     expect(report, "CROSS-INT-001", "not_assessed", f"dark:{ENTRA}")
-    unsure = audit(m365("unsure"), rules=(ual_days(None),))   # no floor to fall back on
+    unsure = audit(m365("unsure", ual_days=None))   # no floor to fall back on
     expect(unsure, "CROSS-RET-001", "not_assessed", f"unsure:{UAL}",
            contains="M365-RET-001 gave no retention figure")
     hub = m365("hub", destinations=(destination("eventhub", None, None, immutable=None),))
-    report = audit(hub, rules=(ual_days(365),))
+    report = audit(hub)
     expect(report, "CROSS-SIEM-001", "pass", f"hub:{ENTRA}", contains="eventhub")
 
 

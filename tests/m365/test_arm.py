@@ -1,5 +1,6 @@
 """ARM as the real API returns it: nested container immutability, nextLink paging, and the
-Entra categories a tenant offers (ENTRA-DIAG-002/004/005/006), through the real connector."""
+Entra categories a tenant offers, through the real connector (the rules' variations on the
+categories: tests/rules/m365/test_entra.py)."""
 
 from __future__ import annotations
 
@@ -10,9 +11,7 @@ import httpx
 
 from auditor.model import Report
 from connectors.m365.scenarios import (
-    ENTRA_CATEGORIES,
     STORAGE,
-    _diag,
     container_properties,
     scenario,
 )
@@ -142,50 +141,15 @@ def test_a_next_link_that_repeats_is_an_error_not_a_loop() -> None:
     assert pages == 1          # the repeat is seen before it is requested
 
 
-def test_categories_not_offered_are_not_required() -> None:
+def test_categories_offered_are_read_as_the_tenant_gives_them() -> None:
     # storm-0558 has no Workload ID Premium: no service-principal risk categories offered.
     report, keys = audit(base="storm-0558")
     assert "arm:diagnosticSettingsCategories" in keys
     (f,) = expect(report, "ENTRA-DIAG-004", "fail", contains="RiskyUsers, UserRiskEvents")
     assert f.evidence["required_not_offered"] == ["RiskyServicePrincipals",
                                                   "ServicePrincipalRiskEvents"]
-    assert "RiskyServicePrincipals" not in f.evidence["missing"]
-
-    def everything_offered(d: dict[str, Any]) -> None:
-        d["diagnosticSettings"] = [_diag("all", ENTRA_CATEGORIES, workspace=None,
-                                         storage=STORAGE)]
-
-    report, _ = audit(everything_offered, base="storm-0558")
-    (f,) = expect(report, "ENTRA-DIAG-004", "pass", contains="not offered by the tenant: "
-                  "RiskyServicePrincipals, ServicePrincipalRiskEvents")
-    expect(report, "ENTRA-DIAG-002", "pass")
-
-
-def test_nothing_offered_is_not_applicable_and_all_logs_group_counts() -> None:
-    def no_risk(d: dict[str, Any]) -> None:
-        d["diagnosticSettingsCategories"] = [c for c in d["diagnosticSettingsCategories"]
-                                             if "Risk" not in c]
-        d["diagnosticSettings"][0]["properties"]["logs"] = [
-            {"category": None, "categoryGroup": "allLogs", "enabled": True}]
-
-    report, _ = audit(no_risk)
-    expect(report, "ENTRA-DIAG-004", "not_applicable", f"{TID}/entra/risk-logs")
-    (f,) = expect(report, "ENTRA-DIAG-002", "pass")
-    assert "ManagedIdentitySignInLogs" in f.evidence["exported"]
-
-
-def test_unreadable_category_list_is_not_assessed_never_pass() -> None:
-    report, _ = audit(faults={"arm:diagnosticSettingsCategories": 403})
-    for rid in ("ENTRA-DIAG-002", "ENTRA-DIAG-004", "ENTRA-DIAG-005"):
-        expect(report, rid, "not_assessed", contains="diagnosticSettingsCategories")
-    expect(report, "ENTRA-DIAG-001", "pass")
-    expect(report, "ENTRA-DIAG-003", "pass")
-
-
-def test_an_empty_category_list_is_not_trusted() -> None:
-    report, _ = audit(lambda d: d.update(diagnosticSettingsCategories=[]))
-    for rid in ("ENTRA-DIAG-002", "ENTRA-DIAG-004"):
-        expect(report, rid, "not_assessed", contains="list is empty")
+    # what the tenant offers, all-logs groups and unreadable or empty lists:
+    # tests/rules/m365/test_entra.py
 
 
 def test_simulator_serves_the_category_list_maester_reads() -> None:

@@ -10,6 +10,8 @@ import pytest
 
 from auditor.config import resolve_secret
 from auditor.connector import CollectContext
+from auditor.errors import InputError
+from auditor.snapshot import Snapshot, ToolStamp, check_parts
 from connectors.m365 import CLOUDS, M365Tenant, connector
 from connectors.m365.exchange import (
     MailboxReducer,
@@ -110,8 +112,20 @@ def test_paging_across_several_pages() -> None:
     mbx = snap.get("m365.mailboxes").as_(MailboxAudit)
     assert len(mbx) == 40 and len(set(mbx.names)) == 40
     assert snap.api_calls["exchange:Get-Mailbox"] == 7     # 6 listing pages + 1 filtered
-    domains = snap.get("m365.domains").data["domains"]
+    domains = snap.get("m365.domains").data
     assert [d["name"] for d in domains] == ["contoso.com", "contoso.onmicrosoft.com"]
+
+
+def test_every_part_collected_matches_the_connectors_schema(storm: Simulator) -> None:
+    snap = collect(storm, subscriptions=["*"])
+    written = {p.name for p in snap.parts}
+    assert written == {k.name for k in connector.schema()}       # every key is written
+    whole = Snapshot(tool=ToolStamp(version="t"), created_at=NOW, tenants=[snap])
+    check_parts(whole, {"m365": connector.schema()}, "collected")
+    doc = whole.model_dump(mode="json")
+    doc["tenants"][0]["parts"][0]["data"] = {"tenant": "not an Organization"}
+    with pytest.raises(InputError, match=r"'m365\.organization'.*tenant_id"):
+        check_parts(Snapshot.model_validate(doc), {"m365": connector.schema()}, "tampered")
 
 
 def test_get_mailbox_beyond_1000_follows_the_next_link() -> None:
@@ -178,7 +192,7 @@ def test_compliance_host_keeps_the_redirect_prefix_under_the_rest_domain() -> No
     assert banner[0].query == {"Version": ["3.4.0"]}
     assert banner[0].path.endswith("EXOBanner('AutogenSession')")
     assert invoked[0].headers["Host"] == "nam12b.ps.compliance.protection.outlook.com"
-    assert out.error is None and out.data["policies"][0]["days"] == 3650
+    assert out.error is None and out.data[0].days == 3650
     assert regional_compliance("https://eur03b.admin.protection.outlook.com:446/x",
                                "https://l5.ps.compliance.protection.office365.us") == \
         "https://eur03b.ps.compliance.protection.office365.us"
