@@ -185,6 +185,7 @@ def patch_moto() -> None:
 
     patch_notifications()
     from moto.cloudtrail import models as ct
+    from moto.cloudtrail.exceptions import TrailNotFoundException
     from moto.organizations.models import organizations_backends
 
     init, description = ct.Trail.__init__, ct.TrailStatus.description
@@ -217,7 +218,7 @@ def patch_moto() -> None:
     def trail_by_arn(self: Any, name_or_arn: str) -> Any:
         try:
             return get_trail(self, name_or_arn)
-        except ct.TrailNotFoundException:
+        except TrailNotFoundException:
             for t in self.describe_trails(include_shadow_trails=True):
                 if t.arn == name_or_arn:
                     return t
