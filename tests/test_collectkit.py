@@ -152,3 +152,43 @@ def test_fault_kinds_are_named_once_with_their_http_status() -> None:
         FaultKind.THROTTLED: 429, FaultKind.SERVER_ERROR: 500, FaultKind.UNAVAILABLE: 503,
         FaultKind.TIMEOUT: 504}
     assert FaultKind.MALFORMED.http_status is None
+
+
+def test_the_three_simulators_take_every_kind_they_can_produce() -> None:
+    from connectors.aws.simulator import FAULT_ERRORS
+    from connectors.aws.simulator import Fault as AwsFault
+    from connectors.gcp.sim_world import Fault as GcpFault
+    from connectors.m365.simulator import Fault as M365Fault
+
+    for kind in FaultKind:
+        m365 = M365Fault(kind=kind)                      # Microsoft 365 produces every kind
+        assert (m365.status, m365.malformed, m365.endless, m365.reset) == (
+            kind.http_status or 500, kind is FaultKind.MALFORMED,
+            kind is FaultKind.ENDLESS_PAGES, kind is FaultKind.RESET)
+        if kind in FAULT_ERRORS:
+            aws = AwsFault(kind=kind.value)             # a scenario's string works too
+            assert (aws.status, aws.code, aws.message) == FAULT_ERRORS[kind]
+        else:
+            with pytest.raises(ValueError, match=f"AWS simulator cannot inject a '{kind}'"):
+                AwsFault(kind=kind)
+    assert AwsFault(kind=FaultKind.THROTTLED).code == "ThrottlingException"
+
+    grpc_codes = {k: GcpFault("grpc", "ListSinks", code=k).code for k in FaultKind
+                  if k not in (FaultKind.MALFORMED, FaultKind.RESET)}
+    assert grpc_codes == {
+        FaultKind.DENIED: "PERMISSION_DENIED", FaultKind.UNAUTHENTICATED: "UNAUTHENTICATED",
+        FaultKind.NOT_FOUND: "NOT_FOUND", FaultKind.THROTTLED: "RESOURCE_EXHAUSTED",
+        FaultKind.SERVER_ERROR: "INTERNAL", FaultKind.UNAVAILABLE: "UNAVAILABLE",
+        FaultKind.TIMEOUT: "DEADLINE_EXCEEDED", FaultKind.ENDLESS_PAGES: "ENDLESS_PAGES"}
+    for kind in (FaultKind.MALFORMED, FaultKind.RESET):
+        with pytest.raises(ValueError, match="GCP gRPC simulator"):
+            GcpFault("grpc", "ListSinks", code=kind)
+    assert GcpFault("http", "^GET /dns/", code="throttled").status == 429
+    malformed = GcpFault("http", "^GET /dns/", code=FaultKind.MALFORMED)
+    assert malformed.status == 200 and malformed.body is not None
+    assert GcpFault("http", "^GET /dns/", code=FaultKind.ENDLESS_PAGES).code \
+        == "ENDLESS_DISTINCT_PAGES"
+    with pytest.raises(ValueError, match="GCP REST simulator"):
+        GcpFault("http", "^GET /dns/", code=FaultKind.RESET)
+    # A status name that is not a kind is left as it is.
+    assert GcpFault("grpc", "ListSinks", code="ABORTED").code == "ABORTED"

@@ -4,7 +4,9 @@ fed from a scenario, for tests and the demo.
 
 The connector reaches it through its ordinary config: ``auth = "anonymous"`` with
 ``endpoints.emulator_host`` (plaintext gRPC) and ``endpoints.rest`` (REST base URL).
-Faults are injected per gRPC method (real status codes) or per REST path (HTTP statuses).
+Faults are injected per gRPC method (real status codes) or per REST path (HTTP statuses), or
+named by their kind (``auditor.collectkit.FaultKind``, the vocabulary all three simulators
+share).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from auditor.collectkit import FaultKind
 from connectors.gcp.sim_scenarios import ORG, ORG_ID, SCENARIOS
 from connectors.gcp.sim_world import Fault, World
 
@@ -61,24 +64,27 @@ class GcpSimulator:
         self._holder.world = self.world
         return self.world
 
-    def fail_grpc(self, method: str, code: str = "PERMISSION_DENIED", *, resource: str = "",
-                  message: str = "", times: int | None = None) -> None:
+    def fail_grpc(self, method: str, code: str | FaultKind = "PERMISSION_DENIED", *,
+                  resource: str = "", message: str = "", times: int | None = None) -> None:
         """Answer ``method`` (``ListSinks`` or ``/google.logging.v2.ConfigServiceV2/ListSinks``)
-        with a gRPC status (``PERMISSION_DENIED``, ``NOT_FOUND``, ``UNAVAILABLE`` ...), or with
-        ``ENDLESS_PAGES`` a page token that never ends (``ENDLESS_DISTINCT_PAGES``: a new one
-        every page); optionally only for requests naming
+        with a gRPC status (``PERMISSION_DENIED``, ``NOT_FOUND``, ``UNAVAILABLE`` ... or a
+        ``FaultKind``), or with ``ENDLESS_PAGES`` a page token that never ends
+        (``ENDLESS_DISTINCT_PAGES``: a new one every page); optionally only for requests naming
         ``resource``, only ``times`` times."""
         self.world.add_fault(Fault("grpc", method, code=code, resource=resource,
                                    message=message, times=times))
 
-    def fail_http(self, path_regex: str, status: int = 403, *, message: str = "",
+    def fail_http(self, path_regex: str, status: int | FaultKind = 403, *, message: str = "",
                   times: int | None = None, headers: dict[str, str] | None = None,
                   body: str | None = None, endless: bool = False) -> None:
-        """Answer requests whose ``"METHOD /path"`` matches ``path_regex`` with ``status``; with
-        ``endless`` answer normally but with a new ``nextPageToken`` every time."""
+        """Answer requests whose ``"METHOD /path"`` matches ``path_regex`` with ``status`` (or
+        a ``FaultKind``); with ``endless`` answer normally but with a new ``nextPageToken``
+        every time."""
+        code = "ENDLESS_DISTINCT_PAGES" if endless else ""
+        if isinstance(status, FaultKind):         # Fault turns the kind into its answer
+            code, status = status.value, 403
         self.world.add_fault(Fault("http", path_regex, status=status, message=message,
-                                   times=times, headers=headers or {}, body=body,
-                                   code="ENDLESS_DISTINCT_PAGES" if endless else ""))
+                                   times=times, headers=headers or {}, body=body, code=code))
 
     def tenant(self, name: str = "acme-gcp", **overrides: Any) -> dict[str, Any]:
         """A ``[[tenants]]`` entry pointing at this simulator."""
