@@ -258,6 +258,7 @@ def patch_moto() -> None:
                     return t
             raise
 
+    # Replacing moto's methods is the correction itself (see the module docstring).
     ct.Trail.__init__ = trail_init  # type: ignore[method-assign]
     ct.TrailStatus.description = status_description  # type: ignore[method-assign]
     ct.CloudTrailBackend.describe_trails = describe_trails  # type: ignore[method-assign]

@@ -106,9 +106,15 @@ class Fault:
 
 
 class World:
-    """The scenario, indexed; thread-safe fault table and request log."""
+    """The scenario, indexed; thread-safe fault table and request log. ``load`` swaps the
+    scenario in place, so servers holding this world serve the new one."""
 
     def __init__(self, scenario: dict[str, Any]) -> None:
+        self._lock = threading.Lock()
+        self.load(scenario)
+
+    def load(self, scenario: dict[str, Any]) -> None:
+        """Serve ``scenario`` from now on (its faults; request log, cache and ticks cleared)."""
         self.raw = scenario
         org = scenario.get("organization")
         self.org: dict[str, Any] | None = dict(org) if org else None
@@ -125,7 +131,6 @@ class World:
         self.datasets: dict[str, dict[str, Any]] = scenario.get("bigqueryDatasets", {})
         self.faults: list[Fault] = [Fault(**f) for f in scenario.get("faults", [])]
         self.requests: list[str] = []
-        self._lock = threading.Lock()
         self._ticks = 0
         self.cache: dict[Any, Any] = {}
 

@@ -39,16 +39,15 @@ def scenario(name: str) -> dict[str, Any]:
 
 
 class GcpSimulator:
-    """Both servers over one ``World``; ``load`` swaps the scenario without restarting."""
+    """Both servers over one ``World``; ``load`` swaps its scenario without restarting."""
 
     def __init__(self, data: dict[str, Any] | str = "storm-0558", workers: int = 16) -> None:
         from connectors.gcp.sim_grpc import start_grpc
         from connectors.gcp.sim_rest import RestServer
 
         self.world = World(scenario(data) if isinstance(data, str) else data)
-        self._holder = _WorldHolder(self.world)
-        self._grpc, self.grpc_port = start_grpc(self._holder, workers)  # type: ignore[arg-type]
-        self._rest = RestServer(self._holder).start()  # type: ignore[arg-type]
+        self._grpc, self.grpc_port = start_grpc(self.world, workers)
+        self._rest = RestServer(self.world).start()
 
     @property
     def emulator_host(self) -> str:
@@ -60,8 +59,7 @@ class GcpSimulator:
 
     def load(self, data: dict[str, Any] | str) -> World:
         """Serve a new scenario (faults and request log cleared)."""
-        self.world = World(scenario(data) if isinstance(data, str) else data)
-        self._holder.world = self.world
+        self.world.load(scenario(data) if isinstance(data, str) else data)
         return self.world
 
     def fail_grpc(self, method: str, code: str | FaultKind = "PERMISSION_DENIED", *,
@@ -102,17 +100,6 @@ class GcpSimulator:
     def stop(self) -> None:
         self._grpc.stop(grace=None)
         self._rest.stop()
-
-
-class _WorldHolder:
-    """Lets the servers follow ``GcpSimulator.load`` without restarting: every attribute
-    read is forwarded to the current world."""
-
-    def __init__(self, world: World) -> None:
-        self.world = world
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.world, name)
 
 
 @contextmanager

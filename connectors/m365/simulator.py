@@ -96,7 +96,7 @@ class Simulator:
     faults: dict[str, Fault] = field(default_factory=dict)
     banner_location: str | None = None        # EXOBanner redirect target, overriding:
     compliance_prefix: str = "nam12b"         # the region the autogen redirect names
-    _server: ThreadingHTTPServer | None = None
+    _server: _Server | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property
@@ -110,9 +110,7 @@ class Simulator:
     def start(self) -> Simulator:
         for key, spec in (self.data.get("faults") or {}).items():
             self.faults[key] = Fault(**spec)
-        server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-        server.daemon_threads = True
-        server.sim = self  # type: ignore[attr-defined]
+        server = _Server(self)
         self._server = server
         self.url = f"http://127.0.0.1:{server.server_address[1]}"
         threading.Thread(target=server.serve_forever, name="m365-sim", daemon=True).start()
@@ -160,10 +158,20 @@ class Simulator:
                                                      "management", "arm")}, **extra}
 
 
+class _Server(ThreadingHTTPServer):
+    """The loopback server; its handlers read the simulator's state from ``sim``."""
+
+    daemon_threads = True
+
+    def __init__(self, sim: Simulator) -> None:
+        super().__init__(("127.0.0.1", 0), _Handler)
+        self.sim = sim
+
+
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     disable_nagle_algorithm = True      # keep-alive responses without the 40 ms ACK delay
-    server: Any
+    server: _Server
 
     def log_message(self, format: str, *args: Any) -> None:   # quiet
         return
@@ -219,7 +227,7 @@ class _Handler(BaseHTTPRequestHandler):
         self._send(status, body, headers)
 
     def _handle(self, method: str) -> None:
-        sim: Simulator = self.server.sim
+        sim = self.server.sim
         split = urlsplit(self.path)
         path, query = split.path, parse_qs(split.query)
         length = int(self.headers.get("Content-Length") or 0)
