@@ -136,16 +136,17 @@ def _http_date(text: str) -> datetime | None:
 CONNECTOR = "connector"
 
 
-def unreachable(snap: TenantSnapshot, error: CollectionError, *parts: str) -> None:
+def unreachable(snap: TenantSnapshot, error: CollectionError,
+                *parts: str | PartKey[Any]) -> None:
     """Record that nothing of ``snap``'s tenant could be read (its credentials failed, its
     identity could not be established, it could not be reached): the ``connector`` part
     carries ``error``, so the engine makes every rule of the tenant ``not_assessed`` with
     that reason (``auditor.engine``), as it does for a connector that crashed
     (``auditor.run``). ``parts`` (names) are recorded failed with the same error too, for
-    readers that look at them directly."""
+    readers that look at them directly (names or keys, written at scope "")."""
     snap.add(CONNECTOR, scope=snap.name, error=error)
-    for name in parts:
-        snap.add(name, error=error)
+    for part in parts:
+        snap.add(part if isinstance(part, str) else part.name, error=error)
 
 
 # ---------------------------------------------------------------- simulator faults

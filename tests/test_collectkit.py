@@ -16,6 +16,7 @@ from auditor import collectkit
 from auditor.collectkit import FaultKind, WriteRefused, retry_after, unreachable
 from auditor.engine import evaluate
 from auditor.model import Status
+from auditor.observed import PartKey
 from auditor.rule import PROFILES, RuleContext
 from auditor.snapshot import CollectionError, Snapshot, TenantSnapshot, ToolStamp
 from tests.test_engine import flag_on
@@ -130,7 +131,7 @@ def test_an_unreachable_tenant_makes_every_rule_not_assessed_with_the_reason() -
                           reason="The security token included in the request is invalid.")
     snap = TenantSnapshot(provider="test", name="prod")
     snap.add("flag", True)                # even what was read before is not judged
-    unreachable(snap, err, "aws.trails", "aws.org")
+    unreachable(snap, err, "aws.trails", PartKey("aws.org", dict))
     [connector] = snap.all(collectkit.CONNECTOR)
     assert (connector.scope, connector.error) == ("prod", err)
     assert [p.error for p in snap.all("aws.trails")] == [err]

@@ -84,7 +84,7 @@ class Fault:
     status: int = 403
     code: str = "AccessDenied"
     message: str = "User is not authorized to perform this operation (simulated)"
-    kind: FaultKind | None = None
+    kind: FaultKind | str | None = None     # a FaultKind or its name (scenario files)
 
     def __post_init__(self) -> None:
         if self.kind is not None:

@@ -63,7 +63,7 @@ class Fault:
     endless: bool = False         # pages whose nextLink never ends (InvokeCommand, Graph)
     reset: bool = False           # close the connection without answering
     delay: float = 0.0            # seconds to wait before answering (client timeouts)
-    kind: FaultKind | None = None
+    kind: FaultKind | str | None = None     # a FaultKind or its name (scenario files)
 
     def __post_init__(self) -> None:
         if self.kind is None:
