@@ -494,8 +494,10 @@ def diff_cmd(old: Annotated[Path, typer.Argument(help="The earlier JSON report."
     from auditor.diff import diff, load_report, render_markdown, render_text
     from auditor.output import emit
 
-    renderers = {"text": render_text, "markdown": render_markdown,
-                 "json": lambda d: json.dumps(d, indent=2) + "\n"}
+    def render_json(d: dict[str, Any]) -> str:
+        return json.dumps(d, indent=2) + "\n"
+
+    renderers = {"text": render_text, "markdown": render_markdown, "json": render_json}
     if fmt not in renderers:
         raise InputError(f"--format: expected text, json or markdown (got {fmt!r})")
     result = diff(load_report(old), load_report(new))

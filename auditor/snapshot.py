@@ -18,7 +18,9 @@ from pydantic import BaseModel, Field, PrivateAttr, TypeAdapter, ValidationError
 
 from auditor.errors import InputError
 from auditor.files import read_bounded
-from auditor.observed import CollectionError, NotCollected, Observed, PartKey, PartSchema
+from auditor.observed import CollectionError as CollectionError  # re-exported
+from auditor.observed import NotCollected as NotCollected
+from auditor.observed import Observed, PartKey, PartSchema
 from auditor.secrets import Redactor
 
 # 2: every read is an ``Observed`` (value or error) and parts are validated against the

@@ -52,7 +52,7 @@ def error_code(exc: ClientError) -> str:
     return str(exc.response.get("Error", {}).get("Code", "ClientError"))
 
 
-class AccountCredentials(Credentials):
+class AccountCredentials(Credentials):  # type: ignore[misc]  # botocore has no types: Any base
     """Credentials chosen per thread: those of the account whose call is running.
 
     One client per (service, region) then serves every account of an Organization (clients
@@ -74,17 +74,18 @@ class AccountCredentials(Credentials):
             raise NoCredentialsError()
         return creds.get_frozen_credentials()
 
-    @property  # type: ignore[override]
+    @property
     def access_key(self) -> str:
-        return self.get_frozen_credentials().access_key
+        return str(self.get_frozen_credentials().access_key)
 
-    @property  # type: ignore[override]
+    @property
     def secret_key(self) -> str:
-        return self.get_frozen_credentials().secret_key
+        return str(self.get_frozen_credentials().secret_key)
 
-    @property  # type: ignore[override]
+    @property
     def token(self) -> str | None:
-        return self.get_frozen_credentials().token
+        token = self.get_frozen_credentials().token
+        return None if token is None else str(token)
 
     @contextmanager
     def acting_as(self, creds: Credentials | None) -> Iterator[None]:
@@ -136,7 +137,8 @@ def _cached_client_class(self: Any, service_name: str, service_model: Any) -> ty
     emitter = self._event_emitter
     cache = _CLASSES.get(emitter)
     if cache is None:       # a session that did not ask for caching: botocore as it is
-        return _original_create_client_class(self, service_name, service_model)  # type: ignore[no-any-return]
+        made: type = _original_create_client_class(self, service_name, service_model)
+        return made
     key = (service_name, service_model.api_version)
     with _CLASSES_LOCK:
         cls = cache.get(key)
@@ -150,10 +152,10 @@ def _cache_client_classes(events: Any) -> None:
     with _CLASSES_LOCK:
         _CLASSES.setdefault(events, {})
         if ClientCreator._create_client_class is not _cached_client_class:
-            ClientCreator._create_client_class = _cached_client_class  # type: ignore[method-assign]
+            ClientCreator._create_client_class = _cached_client_class
 
 
-class _Given(CredentialProvider):
+class _Given(CredentialProvider):  # type: ignore[misc]  # botocore has no types: Any base
     METHOD = "csrb-auditor-accounts"
 
     def __init__(self, creds: Credentials) -> None:

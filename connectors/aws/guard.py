@@ -1,8 +1,8 @@
 """The read-only guard and the call counter, hooked into every boto3 client's events.
 
-Any operation whose name is not a read is refused at ``before-call``: before the request is
-serialised, signed or sent. Operations are named ``botocore service:Operation`` (the keys of
-``permissions.OPERATIONS``).
+Any operation whose name is not a read is refused at ``before-call`` with the core's
+``WriteRefused``: before the request is serialised, signed or sent. Operations are named
+``botocore service:Operation`` (the keys of ``permissions.OPERATIONS``).
 """
 
 from __future__ import annotations
@@ -11,13 +11,11 @@ import threading
 from collections import Counter
 from typing import Any
 
+from auditor.collectkit import WriteRefused as WriteRefused  # re-exported: the guard's error
+
 READ_PREFIXES = ("Describe", "Get", "List", "Lookup", "Search")
 # Reads whose names do not start with a read verb.
 READ_EXCEPTIONS = frozenset({"sts:AssumeRole", "iam:GenerateCredentialReport"})
-
-
-class WriteRefused(RuntimeError):
-    """A connector tried an operation that is not a read."""
 
 
 def is_read(service: str, operation: str) -> bool:

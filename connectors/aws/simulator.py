@@ -19,7 +19,10 @@ connector is written for real AWS and never bent to moto. The corrections:
 
 The server also takes *faults* (``MotoServer.fault``): a matching request is answered with the
 given status and AWS error code before moto sees it — how tests deny a permission
-(moto checks no IAM policy) or make an account unreachable.
+(moto checks no IAM policy) or make an account unreachable. A fault may be named by its kind
+(``auditor.collectkit.FaultKind``, the vocabulary all three simulators share): ``kind=``
+``denied``, ``unauthenticated``, ``not_found``, ``throttled``, ``server_error`` or
+``unavailable`` answers with the AWS error of ``FAULT_ERRORS``.
 """
 
 from __future__ import annotations
@@ -37,6 +40,7 @@ from typing import Any
 import boto3
 from botocore.config import Config
 
+from auditor.collectkit import FaultKind, unsupported
 from connectors.aws.wire import error_response, identify, protocol
 
 DEMO_ACCOUNT = "123456789012"
@@ -44,12 +48,34 @@ SCENARIOS = ("storm-0558", "hardened")
 CREDENTIAL_ENV = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
                   "AWS_SESSION_TOKEN": "testing", "AWS_DEFAULT_REGION": "us-east-1"}
 UNIMPLEMENTED = {("securityhub", "GetEnabledStandards")}
+# The AWS error answering each fault kind: (HTTP status, error code, message). The common errors
+# of every AWS query and JSON API (e.g.
+# https://docs.aws.amazon.com/cloudtrail/latest/APIReference/CommonErrors.html):
+# InvalidClientTokenId 403, ThrottlingException 400, InternalFailure 500, ServiceUnavailable
+# 503; AccessDenied 403 as S3 and IAM answer it; ResourceNotFoundException 400 as the JSON APIs
+# answer a missing resource (e.g. CloudWatch Logs, Security Hub).
+FAULT_ERRORS: dict[FaultKind, tuple[int, str, str]] = {
+    FaultKind.DENIED: (403, "AccessDenied",
+                       "User is not authorized to perform this operation (simulated)"),
+    FaultKind.UNAUTHENTICATED: (403, "InvalidClientTokenId",
+                                "The security token included in the request is invalid."),
+    FaultKind.NOT_FOUND: (400, "ResourceNotFoundException",
+                          "The specified resource does not exist (simulated)"),
+    FaultKind.THROTTLED: (400, "ThrottlingException", "Rate exceeded"),
+    FaultKind.SERVER_ERROR: (500, "InternalFailure",
+                             "The request processing has failed because of an unknown error "
+                             "(simulated)"),
+    FaultKind.UNAVAILABLE: (503, "ServiceUnavailable",
+                            "The request has failed due to a temporary failure of the server "
+                            "(simulated)"),
+}
 
 
 @dataclass
 class Fault:
     """Answer requests matching service, operation, account (globs) and an optional body
-    substring with ``status`` and the AWS error ``code``."""
+    substring with ``status`` and the AWS error ``code``; or with the AWS error of a fault
+    ``kind`` (``FAULT_ERRORS``)."""
 
     service: str = "*"
     operation: str = "*"
@@ -58,6 +84,14 @@ class Fault:
     status: int = 403
     code: str = "AccessDenied"
     message: str = "User is not authorized to perform this operation (simulated)"
+    kind: FaultKind | str | None = None     # a FaultKind or its name (scenario files)
+
+    def __post_init__(self) -> None:
+        if self.kind is not None:
+            self.kind = FaultKind(self.kind)
+            if self.kind not in FAULT_ERRORS:
+                raise unsupported(self.kind, "AWS")
+            self.status, self.code, self.message = FAULT_ERRORS[self.kind]
 
     def matches(self, service: str, operation: str, account: str, body: str) -> bool:
         return (fnmatch.fnmatchcase(service, self.service)
@@ -185,6 +219,7 @@ def patch_moto() -> None:
 
     patch_notifications()
     from moto.cloudtrail import models as ct
+    from moto.cloudtrail.exceptions import TrailNotFoundException
     from moto.organizations.models import organizations_backends
 
     init, description = ct.Trail.__init__, ct.TrailStatus.description
@@ -217,12 +252,13 @@ def patch_moto() -> None:
     def trail_by_arn(self: Any, name_or_arn: str) -> Any:
         try:
             return get_trail(self, name_or_arn)
-        except ct.TrailNotFoundException:
+        except TrailNotFoundException:
             for t in self.describe_trails(include_shadow_trails=True):
                 if t.arn == name_or_arn:
                     return t
             raise
 
+    # Replacing moto's methods is the correction itself (see the module docstring).
     ct.Trail.__init__ = trail_init  # type: ignore[method-assign]
     ct.TrailStatus.description = status_description  # type: ignore[method-assign]
     ct.CloudTrailBackend.describe_trails = describe_trails  # type: ignore[method-assign]

@@ -23,8 +23,9 @@ from google.api_core.retry import Retry, if_exception_type
 from google.auth import credentials as ga_credentials
 from google.auth.transport.requests import AuthorizedSession
 
+from auditor.collectkit import WriteRefused, retry_after
 from auditor.snapshot import CollectionError
-from connectors.gcp.guard import CallLog, WriteRefused
+from connectors.gcp.guard import CallLog
 
 if TYPE_CHECKING:
     from connectors.gcp import GcpTenant
@@ -303,7 +304,7 @@ class Clients:
                 delay = min(delay * 2, 4.0)
                 continue
             if resp.status_code in (429, 500, 502, 503, 504) and time.monotonic() < give_up:
-                wait = _retry_after(resp.headers.get("Retry-After")) or delay
+                wait = retry_after(resp.headers.get("Retry-After")) or delay
                 time.sleep(min(wait, max(0.0, give_up - time.monotonic())))
                 delay = min(delay * 2, 4.0)
                 continue
@@ -364,15 +365,6 @@ def drain(pager: Any, field: str, max_pages: int = MAX_PAGES) -> list[Any]:
                 raise gexc.GoogleAPICallError(
                     f"more than {max_pages} pages: stopped (endless pager?)")
     return items
-
-
-def _retry_after(value: str | None) -> float | None:
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        return None
 
 
 def call(api: str, scope: str, permission: str, fn: Callable[[], T]) -> T:

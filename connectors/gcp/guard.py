@@ -4,7 +4,7 @@ gRPC: a client interceptor on every channel refuses any method whose name is not
 (``Get*``, ``List*``, ``Search*``) before it is sent. REST: every request goes through an
 ``AuthorizedSession`` whose credentials are wrapped; ``before_request`` (called by
 google-auth for every request, with the method and URL) refuses anything but GET, except the
-read-only POSTs named below.
+read-only POSTs named below. Both raise the core's ``WriteRefused``.
 """
 
 from __future__ import annotations
@@ -19,13 +19,11 @@ from urllib.parse import urlsplit
 import grpc
 from google.auth import credentials as ga_credentials
 
+from auditor.collectkit import WriteRefused as WriteRefused  # re-exported: the guard's error
+
 READ_PREFIXES = ("Get", "List", "Search")
 # Custom methods that are reads though sent with POST.
 READ_ONLY_POSTS = (":getIamPolicy", ":testIamPermissions", ":getAncestry")
-
-
-class WriteRefused(RuntimeError):
-    """The connector tried an operation that is not a read."""
 
 
 def is_read_rpc(method: str) -> bool:
@@ -94,6 +92,7 @@ class CallLog:
         return GuardedCredentials(inner, self)
 
 
+# grpc ships no types: its interceptor bases are Any.
 class _ReadOnlyInterceptor(grpc.UnaryUnaryClientInterceptor,  # type: ignore[misc]
                            grpc.UnaryStreamClientInterceptor):  # type: ignore[misc]
     def __init__(self, calls: CallLog) -> None:
@@ -119,16 +118,16 @@ class _ReadOnlyInterceptor(grpc.UnaryUnaryClientInterceptor,  # type: ignore[mis
         return continuation(client_call_details, request)
 
 
-class GuardedCredentials(ga_credentials.Credentials):  # type: ignore[misc]
+class GuardedCredentials(ga_credentials.Credentials):
     """Wraps real credentials; refuses non-read HTTP requests and counts the rest."""
 
     def __init__(self, inner: ga_credentials.Credentials, calls: CallLog) -> None:
-        super().__init__()
+        super().__init__()  # type: ignore[no-untyped-call]  # google-auth: unannotated
         self._inner = inner
         self._calls = calls
 
     @property
-    def token(self) -> Any:  # type: ignore[override]
+    def token(self) -> Any:
         return self._inner.token
 
     @token.setter

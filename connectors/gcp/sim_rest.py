@@ -19,8 +19,11 @@ from urllib.parse import parse_qs, urlsplit
 from connectors.gcp.sim_world import World
 
 COMPUTE = "https://www.googleapis.com/compute/v1"
+# The canonical status of each HTTP status in Google's error envelope
+# (https://cloud.google.com/apis/design/errors#handling_errors).
 _STATUS = {400: "INVALID_ARGUMENT", 401: "UNAUTHENTICATED", 403: "PERMISSION_DENIED",
-           404: "NOT_FOUND", 429: "RESOURCE_EXHAUSTED", 500: "INTERNAL", 503: "UNAVAILABLE"}
+           404: "NOT_FOUND", 429: "RESOURCE_EXHAUSTED", 500: "INTERNAL", 503: "UNAVAILABLE",
+           504: "DEADLINE_EXCEEDED"}
 
 
 class HttpError(Exception):

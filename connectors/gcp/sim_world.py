@@ -17,7 +17,13 @@ Scenario shape (every key optional but ``organization`` or ``projects``)::
      "bigqueryDatasets": {"projects/P/datasets/D": {"access"}},
      "faults": [{"kind": "grpc", "match": "ListSinks", "code": "PERMISSION_DENIED",
                  "resource": "projects/P"},
-                {"kind": "http", "match": "^GET /dns/v1/", "status": 503, "times": 2}]}
+                {"kind": "http", "match": "^GET /dns/v1/", "status": 503, "times": 2},
+                {"kind": "grpc", "match": "ListBuckets", "code": "throttled"}]}
+
+A fault's ``code`` may be a kind of ``auditor.collectkit.FaultKind`` (the vocabulary all three
+simulators share): over gRPC it becomes its status code (``GRPC_CODES``), over HTTP its status
+(``FaultKind.http_status``), a body that is not JSON (``malformed``) or a page token that never
+ends (``endless_pages``).
 
 Every project gets the ``_Required`` and ``_Default`` sinks and buckets GCP creates, unless the
 scenario gives entries of the same name (merged over the defaults).
@@ -30,6 +36,8 @@ import threading
 import zlib
 from dataclasses import dataclass, field
 from typing import Any
+
+from auditor.collectkit import FaultKind, unsupported
 
 REQUIRED_FILTER = ('LOG_ID("cloudaudit.googleapis.com/activity") OR '
                    'LOG_ID("externalaudit.googleapis.com/activity") OR '
@@ -53,9 +61,20 @@ def _merge(defaults: list[dict[str, Any]], given: list[dict[str, Any]], key: str
     return list(out.values())
 
 
+# The gRPC status of each fault kind, as Google's APIs map them to HTTP
+# (https://cloud.google.com/apis/design/errors#handling_errors); ENDLESS_PAGES is the
+# simulator's own marker (a page token that never changes).
+GRPC_CODES = {FaultKind.DENIED: "PERMISSION_DENIED", FaultKind.UNAUTHENTICATED: "UNAUTHENTICATED",
+              FaultKind.NOT_FOUND: "NOT_FOUND", FaultKind.THROTTLED: "RESOURCE_EXHAUSTED",
+              FaultKind.SERVER_ERROR: "INTERNAL", FaultKind.UNAVAILABLE: "UNAVAILABLE",
+              FaultKind.TIMEOUT: "DEADLINE_EXCEEDED", FaultKind.ENDLESS_PAGES: "ENDLESS_PAGES"}
+MALFORMED_BODY = '{"items": [ {"oops"'
+
+
 @dataclass
 class Fault:
-    """An injected failure: a gRPC status for a method, or an HTTP status for a path."""
+    """An injected failure: a gRPC status for a method, or an HTTP status for a path; ``code``
+    may name a ``FaultKind`` instead."""
 
     kind: str                      # "grpc" | "http"
     match: str                     # gRPC method name (ListSinks) or full path; HTTP path regex
@@ -67,11 +86,35 @@ class Fault:
     headers: dict[str, str] = field(default_factory=dict)
     body: str | None = None        # HTTP: raw body to send instead of the error envelope
 
+    def __post_init__(self) -> None:
+        try:
+            kind = FaultKind(self.code)
+        except ValueError:                 # a gRPC status name, or the endless-pager marker
+            return
+        if self.kind == "grpc":
+            if kind not in GRPC_CODES:
+                raise unsupported(kind, "GCP gRPC")
+            self.code = GRPC_CODES[kind]
+        elif kind is FaultKind.ENDLESS_PAGES:
+            self.code = "ENDLESS_DISTINCT_PAGES"
+        elif kind is FaultKind.MALFORMED:
+            self.status, self.body = 200, MALFORMED_BODY
+        elif kind.http_status is not None:
+            self.status = kind.http_status
+        else:
+            raise unsupported(kind, "GCP REST")
+
 
 class World:
-    """The scenario, indexed; thread-safe fault table and request log."""
+    """The scenario, indexed; thread-safe fault table and request log. ``load`` swaps the
+    scenario in place, so servers holding this world serve the new one."""
 
     def __init__(self, scenario: dict[str, Any]) -> None:
+        self._lock = threading.Lock()
+        self.load(scenario)
+
+    def load(self, scenario: dict[str, Any]) -> None:
+        """Serve ``scenario`` from now on (its faults; request log, cache and ticks cleared)."""
         self.raw = scenario
         org = scenario.get("organization")
         self.org: dict[str, Any] | None = dict(org) if org else None
@@ -88,7 +131,6 @@ class World:
         self.datasets: dict[str, dict[str, Any]] = scenario.get("bigqueryDatasets", {})
         self.faults: list[Fault] = [Fault(**f) for f in scenario.get("faults", [])]
         self.requests: list[str] = []
-        self._lock = threading.Lock()
         self._ticks = 0
         self.cache: dict[Any, Any] = {}
 

@@ -4,7 +4,9 @@ fed from a scenario, for tests and the demo.
 
 The connector reaches it through its ordinary config: ``auth = "anonymous"`` with
 ``endpoints.emulator_host`` (plaintext gRPC) and ``endpoints.rest`` (REST base URL).
-Faults are injected per gRPC method (real status codes) or per REST path (HTTP statuses).
+Faults are injected per gRPC method (real status codes) or per REST path (HTTP statuses), or
+named by their kind (``auditor.collectkit.FaultKind``, the vocabulary all three simulators
+share).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from auditor.collectkit import FaultKind
 from connectors.gcp.sim_scenarios import ORG, ORG_ID, SCENARIOS
 from connectors.gcp.sim_world import Fault, World
 
@@ -36,16 +39,15 @@ def scenario(name: str) -> dict[str, Any]:
 
 
 class GcpSimulator:
-    """Both servers over one ``World``; ``load`` swaps the scenario without restarting."""
+    """Both servers over one ``World``; ``load`` swaps its scenario without restarting."""
 
     def __init__(self, data: dict[str, Any] | str = "storm-0558", workers: int = 16) -> None:
         from connectors.gcp.sim_grpc import start_grpc
         from connectors.gcp.sim_rest import RestServer
 
         self.world = World(scenario(data) if isinstance(data, str) else data)
-        self._holder = _WorldHolder(self.world)
-        self._grpc, self.grpc_port = start_grpc(self._holder, workers)  # type: ignore[arg-type]
-        self._rest = RestServer(self._holder).start()  # type: ignore[arg-type]
+        self._grpc, self.grpc_port = start_grpc(self.world, workers)
+        self._rest = RestServer(self.world).start()
 
     @property
     def emulator_host(self) -> str:
@@ -57,28 +59,30 @@ class GcpSimulator:
 
     def load(self, data: dict[str, Any] | str) -> World:
         """Serve a new scenario (faults and request log cleared)."""
-        self.world = World(scenario(data) if isinstance(data, str) else data)
-        self._holder.world = self.world
+        self.world.load(scenario(data) if isinstance(data, str) else data)
         return self.world
 
-    def fail_grpc(self, method: str, code: str = "PERMISSION_DENIED", *, resource: str = "",
-                  message: str = "", times: int | None = None) -> None:
+    def fail_grpc(self, method: str, code: str | FaultKind = "PERMISSION_DENIED", *,
+                  resource: str = "", message: str = "", times: int | None = None) -> None:
         """Answer ``method`` (``ListSinks`` or ``/google.logging.v2.ConfigServiceV2/ListSinks``)
-        with a gRPC status (``PERMISSION_DENIED``, ``NOT_FOUND``, ``UNAVAILABLE`` ...), or with
-        ``ENDLESS_PAGES`` a page token that never ends (``ENDLESS_DISTINCT_PAGES``: a new one
-        every page); optionally only for requests naming
+        with a gRPC status (``PERMISSION_DENIED``, ``NOT_FOUND``, ``UNAVAILABLE`` ... or a
+        ``FaultKind``), or with ``ENDLESS_PAGES`` a page token that never ends
+        (``ENDLESS_DISTINCT_PAGES``: a new one every page); optionally only for requests naming
         ``resource``, only ``times`` times."""
         self.world.add_fault(Fault("grpc", method, code=code, resource=resource,
                                    message=message, times=times))
 
-    def fail_http(self, path_regex: str, status: int = 403, *, message: str = "",
+    def fail_http(self, path_regex: str, status: int | FaultKind = 403, *, message: str = "",
                   times: int | None = None, headers: dict[str, str] | None = None,
                   body: str | None = None, endless: bool = False) -> None:
-        """Answer requests whose ``"METHOD /path"`` matches ``path_regex`` with ``status``; with
-        ``endless`` answer normally but with a new ``nextPageToken`` every time."""
+        """Answer requests whose ``"METHOD /path"`` matches ``path_regex`` with ``status`` (or
+        a ``FaultKind``); with ``endless`` answer normally but with a new ``nextPageToken``
+        every time."""
+        code = "ENDLESS_DISTINCT_PAGES" if endless else ""
+        if isinstance(status, FaultKind):         # Fault turns the kind into its answer
+            code, status = status.value, 403
         self.world.add_fault(Fault("http", path_regex, status=status, message=message,
-                                   times=times, headers=headers or {}, body=body,
-                                   code="ENDLESS_DISTINCT_PAGES" if endless else ""))
+                                   times=times, headers=headers or {}, body=body, code=code))
 
     def tenant(self, name: str = "acme-gcp", **overrides: Any) -> dict[str, Any]:
         """A ``[[tenants]]`` entry pointing at this simulator."""
@@ -96,17 +100,6 @@ class GcpSimulator:
     def stop(self) -> None:
         self._grpc.stop(grace=None)
         self._rest.stop()
-
-
-class _WorldHolder:
-    """Lets the servers follow ``GcpSimulator.load`` without restarting: every attribute
-    read is forwarded to the current world."""
-
-    def __init__(self, world: World) -> None:
-        self.world = world
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.world, name)
 
 
 @contextmanager

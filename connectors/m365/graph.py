@@ -136,7 +136,8 @@ async def _collect(base: str, tenant_id: str, credential: Any, scope: str, timeo
     from kiota_authentication_azure.azure_identity_authentication_provider import (
         AzureIdentityAuthenticationProvider,
     )
-    from msgraph import GraphRequestAdapter, GraphServiceClient
+    from msgraph.graph_request_adapter import GraphRequestAdapter
+    from msgraph.graph_service_client import GraphServiceClient
     from msgraph_core import GraphClientFactory
 
     async def count(request: httpx.Request) -> None:

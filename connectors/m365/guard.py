@@ -2,7 +2,7 @@
 
 GET is allowed; so is ``POST .../InvokeCommand`` when the cmdlet is a ``Get-*`` cmdlet (the
 Exchange Online and Security & Compliance admin API reads through POST). Anything else raises
-``WriteRefused`` in an httpx request hook, that is before the request is sent.
+the core's ``WriteRefused`` in an httpx request hook, that is before the request is sent.
 """
 
 from __future__ import annotations
@@ -10,9 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-
-class WriteRefused(RuntimeError):
-    """The connector tried an HTTP request that is not a read."""
+from auditor.collectkit import WriteRefused as WriteRefused  # re-exported: the guard's error
 
 
 def cmdlet_of(body: bytes) -> str:

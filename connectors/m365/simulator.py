@@ -1,7 +1,9 @@
 """A local Microsoft 365 / Entra ID: one HTTP server on loopback answering Graph, the Exchange
 Online and Security & Compliance admin API, the Office 365 Management Activity API and ARM from
 a scenario, with the real APIs' JSON shapes. It checks the bearer token, records requests and
-can inject a status code (or a malformed body, or a page token that never ends) per endpoint.
+can inject a status code (or a malformed body, or a page token that never ends) per endpoint,
+named by status or by its kind (``auditor.collectkit.FaultKind``, the vocabulary all three
+simulators share).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from auditor.collectkit import FaultKind
 from connectors.m365 import sim_arm
 from connectors.m365.scenarios import scenario, user_row
 from connectors.m365.simrows import cmdlet_rows, parameters
@@ -49,7 +52,9 @@ _CODES = {401: "InvalidAuthenticationToken", 404: "NotFound", 429: "TooManyReque
 @dataclass
 class Fault:
     """What an endpoint answers instead of its data; ``times`` = how many requests (None =
-    every request)."""
+    every request). A ``kind`` sets the rest: an error kind its HTTP status (answered with
+    the API's own error envelope, ``_Handler._error``), ``malformed``, ``endless_pages`` or
+    ``reset`` the flag of that name."""
 
     status: int = 500
     retry_after: float | None = None
@@ -58,6 +63,16 @@ class Fault:
     endless: bool = False         # pages whose nextLink never ends (InvokeCommand, Graph)
     reset: bool = False           # close the connection without answering
     delay: float = 0.0            # seconds to wait before answering (client timeouts)
+    kind: FaultKind | str | None = None     # a FaultKind or its name (scenario files)
+
+    def __post_init__(self) -> None:
+        if self.kind is None:
+            return
+        self.kind = FaultKind(self.kind)
+        self.malformed = self.malformed or self.kind is FaultKind.MALFORMED
+        self.endless = self.endless or self.kind is FaultKind.ENDLESS_PAGES
+        self.reset = self.reset or self.kind is FaultKind.RESET
+        self.status = self.kind.http_status or self.status
 
 
 @dataclass
@@ -81,7 +96,7 @@ class Simulator:
     faults: dict[str, Fault] = field(default_factory=dict)
     banner_location: str | None = None        # EXOBanner redirect target, overriding:
     compliance_prefix: str = "nam12b"         # the region the autogen redirect names
-    _server: ThreadingHTTPServer | None = None
+    _server: _Server | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property
@@ -95,9 +110,7 @@ class Simulator:
     def start(self) -> Simulator:
         for key, spec in (self.data.get("faults") or {}).items():
             self.faults[key] = Fault(**spec)
-        server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-        server.daemon_threads = True
-        server.sim = self  # type: ignore[attr-defined]
+        server = _Server(self)
         self._server = server
         self.url = f"http://127.0.0.1:{server.server_address[1]}"
         threading.Thread(target=server.serve_forever, name="m365-sim", daemon=True).start()
@@ -108,12 +121,16 @@ class Simulator:
             self._server.shutdown()
             self._server.server_close()
 
-    def fault(self, key: str, status: int = 500, **kwargs: Any) -> None:
+    def fault(self, key: str, status: int | FaultKind = 500, **kwargs: Any) -> None:
         """Inject a fault on one endpoint key (``graph:domains``, ``exchange:Get-Mailbox``,
         ``compliance:Get-UnifiedAuditLogRetentionPolicy``, ``compliance:EXOBanner``,
         ``management:subscriptions``, ``arm:diagnosticSettings``, ``arm:workspace``,
-        ``arm:table``, ``arm:managementPolicies``, ``arm:containers``)."""
-        self.faults[key] = Fault(status=status, **kwargs)
+        ``arm:table``, ``arm:managementPolicies``, ``arm:containers``): an HTTP ``status``
+        or a ``FaultKind``."""
+        if isinstance(status, FaultKind):
+            self.faults[key] = Fault(kind=status, **kwargs)
+        else:
+            self.faults[key] = Fault(status=status, **kwargs)
 
     def clear(self) -> None:
         self.faults.clear()
@@ -141,10 +158,20 @@ class Simulator:
                                                      "management", "arm")}, **extra}
 
 
+class _Server(ThreadingHTTPServer):
+    """The loopback server; its handlers read the simulator's state from ``sim``."""
+
+    daemon_threads = True
+
+    def __init__(self, sim: Simulator) -> None:
+        super().__init__(("127.0.0.1", 0), _Handler)
+        self.sim = sim
+
+
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     disable_nagle_algorithm = True      # keep-alive responses without the 40 ms ACK delay
-    server: Any
+    server: _Server
 
     def log_message(self, format: str, *args: Any) -> None:   # quiet
         return
@@ -200,7 +227,7 @@ class _Handler(BaseHTTPRequestHandler):
         self._send(status, body, headers)
 
     def _handle(self, method: str) -> None:
-        sim: Simulator = self.server.sim
+        sim = self.server.sim
         split = urlsplit(self.path)
         path, query = split.path, parse_qs(split.query)
         length = int(self.headers.get("Content-Length") or 0)

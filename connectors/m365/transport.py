@@ -12,6 +12,7 @@ from typing import Any, NamedTuple
 
 import httpx
 
+from auditor.collectkit import retry_after
 from auditor.connector import CollectContext
 from auditor.netbound import bounded, wall_clock
 from auditor.snapshot import CollectionError
@@ -162,7 +163,7 @@ class Http:
             if resp.status_code in ok:
                 return resp
             if resp.status_code in RETRY_STATUS and attempt < MAX_ATTEMPTS:
-                self._wait(_retry_after(resp, attempt))
+                self._wait(_backoff(resp, attempt))
                 continue
             code, message = reason_of(resp)
             denied = resp.status_code in (401, 403)
@@ -244,10 +245,9 @@ def _same_origin(link: Any, origin: tuple[str, str, int | None], api: str, where
     return str(url)
 
 
-def _retry_after(resp: httpx.Response, attempt: int) -> float:
-    value = resp.headers.get("Retry-After", "")
-    try:
-        return min(MAX_RETRY_WAIT, max(0.0, float(value)))
-    except ValueError:
-        return min(MAX_RETRY_WAIT, 0.5 * 2 ** attempt)
+def _backoff(resp: httpx.Response, attempt: int) -> float:
+    """The server's ``Retry-After`` (seconds or a date), else 1, 2, 4 ... s; at most
+    ``MAX_RETRY_WAIT``."""
+    wait = retry_after(resp.headers.get("Retry-After"), maximum=MAX_RETRY_WAIT)
+    return wait if wait is not None else min(MAX_RETRY_WAIT, 0.5 * 2 ** attempt)
 

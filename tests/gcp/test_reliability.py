@@ -6,11 +6,12 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from connectors.gcp.simulator import GcpSimulator
+from auditor.collectkit import FaultKind
+from connectors.gcp.simulator import GcpSimulator, scenario
 from tests.gcp.conftest import collect, report
 from tests.rulecheck import expect
 
-MAIL = "projects/acme-prod-mail"
+MAIL, DEV = "projects/acme-prod-mail", "projects/acme-dev-sandbox"
 
 
 def test_endless_distinct_grpc_page_tokens_stop_at_the_cap(sim: GcpSimulator) -> None:
@@ -28,6 +29,27 @@ def test_endless_distinct_rest_page_tokens_stop_at_the_cap(sim: GcpSimulator) ->
     [err] = [e for e in snap.errors() if e.api == "dns.policies.list"]
     assert "more than 25 pages" in err.reason
     expect(report(snap), "GCP-DNS-001", "not_assessed", f"{MAIL}/global/networks/prod-vpc")
+
+
+def test_faults_named_by_kind_answer_in_each_protocol(sim: GcpSimulator) -> None:
+    data = scenario("storm-0558")          # a scenario's fault may name its kind too
+    data["faults"] = [{"kind": "grpc", "match": "ListBuckets", "code": "throttled",
+                       "resource": MAIL, "times": 1}]
+    sim.load(data)
+    sim.fail_grpc("ListExclusions", FaultKind.DENIED, resource=MAIL)
+    sim.fail_grpc("ListAlertPolicies", FaultKind.NOT_FOUND, resource=DEV)
+    sim.fail_http(r"^GET /v1/projects/acme-prod-mail/services/", FaultKind.DENIED)
+    sim.fail_http(r"^GET /v1beta2/projects/acme-prod-mail/", FaultKind.MALFORMED)
+    snap = collect(sim, retry_seconds=0.5)
+    errors = {(e.api, e.scope): e for e in snap.errors()}
+    assert errors[("logging.exclusions.list", MAIL)].code == "PERMISSION_DENIED"
+    assert errors[("monitoring.alertPolicies.list", DEV)].code == "NOT_FOUND"
+    assert errors[("serviceusage.services.get", MAIL)].code == "PERMISSION_DENIED"
+    assert "malformed" in errors[(
+        "securitycenter.eventThreatDetectionSettings.calculate", MAIL)].reason
+    assert not [e for e in errors if e[0] == "logging.buckets.list"]   # throttled, retried
+    assert snap.api_calls["ConfigServiceV2.ListBuckets"] == 4 + 1
+    expect(report(snap), "GCP-SINK-003", "not_assessed", MAIL, contains="PERMISSION_DENIED")
 
 
 _RACE = """

@@ -11,11 +11,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from auditor.collectkit import FaultKind
 from auditor.config import resolve_secret
 from auditor.connector import CollectContext
 from connectors.m365.guard import WriteRefused, check, check_request_async
 from connectors.m365.scenarios import STORAGE, WORKSPACE, scenario
-from connectors.m365.simulator import Simulator, running
+from connectors.m365.simulator import Fault, Simulator, running
 from connectors.m365.transport import Http, StaticToken, Tokens
 from tests.m365.conftest import NOW, collect, report_of
 
@@ -56,13 +57,20 @@ def tainted(f: Any, faults: Any) -> bool:
     {"status": 401}, {"status": 403}, {"status": 404}, {"status": 500, "retry_after": 0},
     {"status": 503, "retry_after": 0},
     {"status": 429, "retry_after": 0}, {"malformed": True}, {"endless": True},
-    {"reset": True}, {"delay": 1.0}])
+    {"reset": True}, {"delay": 1.0},
+    # Named by kind (the vocabulary the three simulators share): as the status it stands for.
+    {"kind": "denied"}, {"kind": FaultKind.THROTTLED, "retry_after": 0},
+    {"kind": FaultKind.MALFORMED}])
 def test_each_fault_on_get_mailbox(fault: dict[str, Any]) -> None:
     data = scenario("hardened", mailboxes=30)
     data["faults"]["exchange:Get-Mailbox"] = fault
     with running(data) as sim:
         report = report_of(collect(sim, timeout=0.5 if fault.get("delay") else 60))
         tries = len([r for r in sim.requests if r.key == "exchange:Get-Mailbox"])
+    if "kind" in fault:
+        spec = Fault(**fault)
+        fault = {"status": spec.status} if FaultKind(fault["kind"]).http_status \
+            else {"malformed": spec.malformed, "endless": spec.endless, "reset": spec.reset}
     status = {f.rule_id: f.status.value for f in report.findings if f.provider == "m365"}
     for rid in READS["exchange:Get-Mailbox"]:
         assert status[rid] == "not_assessed", (rid, report.findings)
@@ -82,6 +90,26 @@ def test_each_fault_on_get_mailbox(fault: dict[str, Any]) -> None:
         assert "RemoteProtocolError" in msg and tries == 8
     if fault.get("delay"):
         assert "ReadTimeout" in msg
+
+
+def test_the_switch_takes_a_fault_kind_and_answers_the_apis_own_error(storm: Simulator) -> None:
+    auth = {"Authorization": f"Bearer {storm.token}"}
+    storm.fault("graph:domains", FaultKind.THROTTLED, retry_after=3, times=1)
+    storm.fault("graph:organization", FaultKind.DENIED, times=1)
+    storm.fault("graph:subscribedSkus", FaultKind.RESET, times=1)
+    try:
+        throttled = httpx.get(f"{storm.url}/v1.0/domains", headers=auth)
+        denied = httpx.get(f"{storm.url}/v1.0/organization", headers=auth)
+        with pytest.raises(httpx.RemoteProtocolError):
+            httpx.get(f"{storm.url}/v1.0/subscribedSkus", headers=auth)
+        again = httpx.get(f"{storm.url}/v1.0/domains", headers=auth)
+    finally:
+        storm.clear()
+    assert throttled.status_code == 429 and throttled.headers["Retry-After"] == "3"
+    assert throttled.json()["error"]["code"] == "TooManyRequests"
+    assert denied.status_code == 403
+    assert denied.json()["error"]["code"] == "Authorization_RequestDenied"
+    assert again.status_code == 200                      # times=1: only the first request
 
 
 def test_a_transient_429_and_503_are_retried_and_recover() -> None:
