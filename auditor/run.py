@@ -15,6 +15,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from auditor import __version__, registry
+from auditor.collectkit import unreachable
 from auditor.config import Config, load_config
 from auditor.connector import CollectContext, Progress, shard_of
 from auditor.engine import evaluate
@@ -62,7 +63,7 @@ def _collect_one(entry: dict[str, Any], ctx: CollectContext) -> TenantSnapshot:
 
 def _failed_tenant(entry: dict[str, Any], error: CollectionError) -> TenantSnapshot:
     snap = TenantSnapshot(provider=entry["provider"], name=entry["name"])
-    snap.add("connector", scope=entry["name"], error=error)
+    unreachable(snap, error)
     return snap
 
 

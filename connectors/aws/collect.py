@@ -22,7 +22,7 @@ from botocore.config import Config
 from botocore.credentials import Credentials
 from botocore.exceptions import BotoCoreError, ClientError
 
-from auditor.collectkit import Reader
+from auditor.collectkit import Reader, unreachable
 from auditor.connector import CollectContext
 from auditor.observed import CollectionError, Observed, PartKey
 from auditor.snapshot import TenantSnapshot
@@ -280,9 +280,8 @@ def _reason(exc: Exception) -> str:
 
 def _unreachable(snap: TenantSnapshot, error: CollectionError) -> None:
     """Nothing could be read: every rule of the tenant is not_assessed with this reason."""
-    snap.add("connector", scope=snap.name, error=error)
-    for key in (parts.ORG, parts.ACCOUNT, parts.TRAILS):
-        snap.add(key.name, scope=error.scope if key is parts.ACCOUNT else "", error=error)
+    unreachable(snap, error, parts.ORG, parts.TRAILS)
+    snap.add(parts.ACCOUNT.name, scope=error.scope, error=error)
 
 
 def _collect(run: Run, snap: TenantSnapshot, base_creds: Any) -> None:

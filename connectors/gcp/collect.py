@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from google.auth import credentials as ga_credentials
 
-from auditor.collectkit import Reader
+from auditor.collectkit import Reader, unreachable
 from auditor.connector import CollectContext
 from auditor.observed import CollectionError, Observed, PartKey
 from auditor.snapshot import TenantSnapshot
@@ -221,9 +221,9 @@ def collect(target: GcpTenant, ctx: CollectContext,
     try:
         clients = Clients(target, calls, credentials)
     except Exception as exc:  # no credentials, unreadable key file ...
-        reader.put(parts.HIERARCHY, "", Observed[Hierarchy].failed(CollectionError(
-            api="google.auth", scope=target.name, code=type(exc).__name__,
-            reason=str(exc)[:300])))
+        unreachable(snap, CollectionError(api="google.auth", scope=target.name,
+                                          code=type(exc).__name__, reason=str(exc)[:300]),
+                    parts.HIERARCHY)
         return snap
     snap.identity = clients.identity
     try:

@@ -190,8 +190,9 @@ def test_missing_credentials_file_is_a_collection_error() -> None:
                                        "credentials_file": "/nonexistent/sa.json"})
     snap = connector.collect(target, CollectContext(now=datetime.now(UTC),
                                                     secret=lambda e, f: None))
-    [err] = list(snap.errors())
-    assert err.api == "google.auth"
+    errors = list(snap.errors())      # the tenant is unreachable: its connector and hierarchy
+    assert [p.name for p in snap.parts] == ["connector", "gcp.hierarchy"]
+    assert {e.api for e in errors} == {"google.auth"}
 
 
 def test_full_pipeline_through_the_registry() -> None:
