@@ -16,11 +16,14 @@ it, never fail it). The cross rules never count an unknown as a pass.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextvars import ContextVar
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
+from auditor.observed import NotCollected
 from auditor.rule import RuleContext
-from auditor.snapshot import NotCollected, Snapshot, TenantSnapshot
+from auditor.snapshot import Snapshot, TenantSnapshot
 
 FOREVER = 36500        # days: how "never expires" is written in evidence
 
@@ -74,21 +77,28 @@ class LogSource:
         return [s for s in self.stores if s.complete]
 
 
-# The last inventory built, with the snapshot and findings it was built from: held (not their
-# ids) so a later run can never be handed it by a recycled id.
-_CACHE: list[tuple[Snapshot, dict[str, list[Any]], list[LogSource]]] = []
+# The last inventory built, with the snapshot, context and part counts it was built from: held
+# (not their ids) so a later run can never be handed it by a recycled id.
+_CACHE: list[tuple[Snapshot, RuleContext, datetime, tuple[int, ...], list[LogSource]]] = []
+# The snapshot being inventoried, for ``verdict_of`` (which is given a tenant's name).
+_BUILDING: ContextVar[Snapshot | None] = ContextVar("inventory_snapshot", default=None)
 
 
 def inventory(snapshot: Snapshot, ctx: RuleContext) -> list[LogSource]:
-    """Every log source of every tenant, in tenant order. Built once per snapshot and run (the
-    four cross rules share it)."""
-    for snap, findings, cached in _CACHE:
-        if snap is snapshot and findings is ctx.findings:
+    """Every log source of every tenant, in tenant order: a function of the snapshot and the
+    audit time only. Built once per snapshot and run (the four cross rules share it)."""
+    counts = tuple(len(t.parts) for t in snapshot.tenants)
+    for snap, c, now, n, cached in _CACHE:
+        if snap is snapshot and c is ctx and now == ctx.now and n == counts:
             return cached
     out: list[LogSource] = []
-    for tenant in snapshot.tenants:
-        out.extend(_sources(tenant, ctx))
-    _CACHE[:] = [(snapshot, ctx.findings, out)]
+    token = _BUILDING.set(snapshot)
+    try:
+        for tenant in snapshot.tenants:
+            out.extend(_sources(tenant, ctx))
+    finally:
+        _BUILDING.reset(token)
+    _CACHE[:] = [(snapshot, ctx, ctx.now, counts, out)]
     return out
 
 
@@ -107,11 +117,14 @@ def _sources(tenant: TenantSnapshot, ctx: RuleContext) -> Iterator[LogSource]:
 
 
 def verdict_of(ctx: RuleContext, rule_id: str, tenant: str, resource: str) -> bool | None:
-    """A provider rule's verdict on one resource: True (pass), False (fail or waived), None
-    (not run, not assessed, or not applicable: never counted as a pass)."""
-    for f in ctx.findings.get(rule_id, []):
-        if f.tenant == tenant and f.resource == resource:
-            status = f.status.value
-            return True if status == "pass" else False if status in ("fail", "waived") \
-                else None
-    return None
+    """Deprecated, for ``inventory_aws``'s one call until it calls
+    ``rules.cross.derived.bucket_immutable(tenant, ctx, arn)`` itself: AWS-CT-012's verdict on
+    a bucket of the tenant being inventoried, computed from the snapshot (True pass, False
+    fail, None not assessed or not applicable: never counted as a pass)."""
+    from rules.cross import derived
+
+    if rule_id != "AWS-CT-012":
+        raise ValueError(f"no snapshot function for {rule_id}: call the provider pack's own")
+    snapshot = _BUILDING.get()
+    found = [t for t in snapshot.tenants if t.name == tenant] if snapshot else []
+    return derived.bucket_immutable(found[0], ctx, resource) if found else None
