@@ -61,25 +61,23 @@ def _plural(n: int, word: str) -> str:
     return f"{n} {word}{'' if n == 1 else 's'}"
 
 
-_AWS_ACCOUNT = re.compile(r"^(\d{12})(?:[/:]|$)")
-_ARN_ACCOUNT = re.compile(r"^arn:[^:]*:[^:]*:[^:]*:(\d{12}):")
-_GCP_UNIT = re.compile(r"^(projects|organizations|folders)/([^/]+)")
+_PROJECT_KIND = {"projects": "", "organizations": "org ", "folders": "folder "}
 
 
 def unit_of(f: Finding) -> str:
-    """The account or project a finding is about, when it is finer than the tenant (an AWS
-    Organization's member account, a GCP organisation's project); "" when tenant-wide."""
-    if f.provider == "aws":
-        for text in (f.scope, f.resource):
-            if m := _AWS_ACCOUNT.match(text):
-                return m[1]
-        m = _ARN_ACCOUNT.match(f.resource)
-        return m[1] if m else ""
-    if f.provider == "gcp":
-        m = _GCP_UNIT.match(f.scope) or _GCP_UNIT.match(f.resource)
-        if m:
-            kind = {"projects": "", "organizations": "org ", "folders": "folder "}[m[1]]
-            return f"{kind}{m[2]}"
+    """The account, project or subscription a finding is about, as its rule located it
+    (``Finding.location``): an AWS Organization's member account, a GCP organisation's project,
+    folder or the organisation itself, an Azure subscription. "" when the finding is
+    tenant-wide or not located: it is then shown under its tenant."""
+    loc = f.location
+    if loc.account:
+        return loc.account
+    if loc.project:
+        kind, _, name = loc.project.partition("/")
+        label = _PROJECT_KIND.get(kind)
+        return f"{label}{name}" if label is not None and name else loc.project
+    if loc.subscription:
+        return f"subscription {loc.subscription}"
     return ""
 
 
