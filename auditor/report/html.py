@@ -18,10 +18,12 @@ from html import escape
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 
+from auditor import compliance
 from auditor.model import Finding, Report, Severity, Status
 from auditor.playbooks.views import CSS as PLAYBOOK_CSS
 from auditor.playbooks.views import html_section
 from auditor.report import (
+    CSRB_SOURCE,
     STATUS_ORDER,
     csrb_recommendations,
     digest,
@@ -44,13 +46,6 @@ DENSE = 8   # a matrix with more columns lets account and project names wrap
 # nothing may load from anywhere: the page is one file, readable offline
 CSP = ("default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; "
        "img-src data:")
-# the CSRB (March 2024) logging recommendations the rules cite, as RULES.md words them
-CSRB_CAPTIONS = {
-    "Rec 4": "security logging is core, not a paid add-on",
-    "Rec 5": "log and analyse all access to identity systems and key material",
-    "Rec 10": "a default audit-logging minimum: every access to customer data, kept ≥ 6 months",
-    "detection": "Storm-0558 was caught only through MailItemsAccessed events",
-}
 
 
 def _e(value: object) -> str:
@@ -161,7 +156,7 @@ def _matrix_html(findings: list[Finding], provider: str = "") -> str:
     prev_rec = None
     for (rec, rule, title), row in pivot.iterrows():
         if rec != prev_rec:
-            caption = CSRB_CAPTIONS.get(rec, "")
+            caption = compliance.caption(CSRB_SOURCE, rec)
             name = f"CSRB {rec}" if rec != NO_CSRB else "No CSRB recommendation"
             body.append(f"<tr class='group' data-rec='{_e(rec)}'><th colspan='{len(columns) + 1}'>"
                         f"{_e(name)}{' — ' if caption else ''}<span>{_e(caption)}</span>"
