@@ -19,8 +19,9 @@ from auditor.model import (
     Summary,
     ToolInfo,
 )
+from auditor.observed import NotCollected
 from auditor.rule import RuleContext, meta_of
-from auditor.snapshot import NotCollected, Snapshot, TenantSnapshot
+from auditor.snapshot import Snapshot, TenantSnapshot
 
 CROSS = "cross"
 
@@ -91,21 +92,19 @@ def apply_waivers(findings: list[Finding], waivers: Sequence[Waiver], today: dat
 
 def evaluate(snapshot: Snapshot, rules: Sequence[RuleFn], ctx: RuleContext,
              waivers: Sequence[Waiver] = ()) -> Report:
-    """Every provider rule on every tenant of its provider, then the cross-provider rules."""
+    """Every provider rule on every tenant of its provider, then the cross-provider rules (on
+    the whole snapshot; they never see another rule's findings)."""
     findings: list[Finding] = []
-    by_rule: dict[str, list[Finding]] = {}
     ordered = sorted(rules, key=lambda fn: (meta_of(fn).provider == CROSS, meta_of(fn).id))
     for fn in ordered:
         meta = meta_of(fn)
         if meta.provider == CROSS:
-            ctx.findings = by_rule
             out = run_rule(fn, meta, snapshot, "all", ctx)
         else:
             out = []
             for tenant in snapshot.tenants:
                 if tenant.provider == meta.provider:
                     out.extend(run_rule(fn, meta, tenant, tenant.name, ctx))
-        by_rule[meta.id] = out
         findings.extend(out)
     apply_waivers(findings, waivers, ctx.now.date())
     errors = [{"tenant": t.name, "provider": t.provider, **e.model_dump()}

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -117,13 +117,12 @@ ATTESTATION_MAX_AGE = timedelta(days=365)
 
 @dataclass
 class RuleContext:
-    """What the engine gives every rule: the audit time, the retention profile, attestations,
-    and (for cross-provider rules) the findings of the provider rules."""
+    """What the engine gives every rule: the audit time, the retention profile and the
+    attestations. Never other rules' findings: a rule judges the snapshot."""
 
     now: datetime
     retention: RetentionProfile
     attestations: tuple[Attestation, ...] = ()
-    findings: dict[str, list[Any]] = field(default_factory=dict)
 
     def attestation(self, rule_id: str, scope: str) -> tuple[Attestation | None, str]:
         """The valid attestation for (rule, scope), or ``None`` and why not."""

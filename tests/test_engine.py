@@ -160,3 +160,16 @@ def test_alternative_needs() -> None:
     assert one.findings[0].status is Status.PASS
     none = evaluate(snapshot(tenant("t", a=denied)), [either], ctx())
     assert none.findings[0].status is Status.NOT_ASSESSED
+
+
+@rule(id="TEST-CROSS-001", title="sees", severity="low", provider="cross", references="BP: z")
+def sees(s: Snapshot, c: RuleContext) -> Iterator[Result]:
+    yield passed("all", f"{len(s.tenants)} tenants; context {sorted(vars(c))}")
+
+
+def test_cross_rules_run_last_on_the_snapshot_and_never_see_findings() -> None:
+    report = evaluate(snapshot(tenant("a", flag=True)), [sees, flag_on], ctx())
+    assert [f.rule_id for f in report.findings] == ["TEST-X-001", "TEST-CROSS-001"]
+    cross = report.findings[1]
+    assert (cross.tenant, cross.message) == (
+        "all", "1 tenants; context ['attestations', 'now', 'retention']")

@@ -18,10 +18,12 @@ from html import escape
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 
+from auditor import compliance
 from auditor.model import Finding, Report, Severity, Status
 from auditor.playbooks.views import CSS as PLAYBOOK_CSS
 from auditor.playbooks.views import html_section
 from auditor.report import (
+    CSRB_SOURCE,
     STATUS_ORDER,
     csrb_recommendations,
     digest,
@@ -44,13 +46,6 @@ DENSE = 8   # a matrix with more columns lets account and project names wrap
 # nothing may load from anywhere: the page is one file, readable offline
 CSP = ("default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; "
        "img-src data:")
-# the CSRB (March 2024) logging recommendations the rules cite, as RULES.md words them
-CSRB_CAPTIONS = {
-    "Rec 4": "security logging is core, not a paid add-on",
-    "Rec 5": "log and analyse all access to identity systems and key material",
-    "Rec 10": "a default audit-logging minimum: every access to customer data, kept ≥ 6 months",
-    "detection": "Storm-0558 was caught only through MailItemsAccessed events",
-}
 
 
 def _e(value: object) -> str:
@@ -61,25 +56,23 @@ def _plural(n: int, word: str) -> str:
     return f"{n} {word}{'' if n == 1 else 's'}"
 
 
-_AWS_ACCOUNT = re.compile(r"^(\d{12})(?:[/:]|$)")
-_ARN_ACCOUNT = re.compile(r"^arn:[^:]*:[^:]*:[^:]*:(\d{12}):")
-_GCP_UNIT = re.compile(r"^(projects|organizations|folders)/([^/]+)")
+_PROJECT_KIND = {"projects": "", "organizations": "org ", "folders": "folder "}
 
 
 def unit_of(f: Finding) -> str:
-    """The account or project a finding is about, when it is finer than the tenant (an AWS
-    Organization's member account, a GCP organisation's project); "" when tenant-wide."""
-    if f.provider == "aws":
-        for text in (f.scope, f.resource):
-            if m := _AWS_ACCOUNT.match(text):
-                return m[1]
-        m = _ARN_ACCOUNT.match(f.resource)
-        return m[1] if m else ""
-    if f.provider == "gcp":
-        m = _GCP_UNIT.match(f.scope) or _GCP_UNIT.match(f.resource)
-        if m:
-            kind = {"projects": "", "organizations": "org ", "folders": "folder "}[m[1]]
-            return f"{kind}{m[2]}"
+    """The account, project or subscription a finding is about, as its rule located it
+    (``Finding.location``): an AWS Organization's member account, a GCP organisation's project,
+    folder or the organisation itself, an Azure subscription. "" when the finding is
+    tenant-wide or not located: it is then shown under its tenant."""
+    loc = f.location
+    if loc.account:
+        return loc.account
+    if loc.project:
+        kind, _, name = loc.project.partition("/")
+        label = _PROJECT_KIND.get(kind)
+        return f"{label}{name}" if label is not None and name else loc.project
+    if loc.subscription:
+        return f"subscription {loc.subscription}"
     return ""
 
 
@@ -163,7 +156,7 @@ def _matrix_html(findings: list[Finding], provider: str = "") -> str:
     prev_rec = None
     for (rec, rule, title), row in pivot.iterrows():
         if rec != prev_rec:
-            caption = CSRB_CAPTIONS.get(rec, "")
+            caption = compliance.caption(CSRB_SOURCE, rec)
             name = f"CSRB {rec}" if rec != NO_CSRB else "No CSRB recommendation"
             body.append(f"<tr class='group' data-rec='{_e(rec)}'><th colspan='{len(columns) + 1}'>"
                         f"{_e(name)}{' — ' if caption else ''}<span>{_e(caption)}</span>"

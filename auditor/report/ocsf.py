@@ -12,6 +12,9 @@ Mapping, for SIEM authors:
 - ``compliance.control`` is the rule id; ``requirements`` every reference as
   "source id"; ``standards`` the reference sources.
 - ``metadata.uid`` and ``finding_info.uid`` are the stable ``finding_id``.
+- ``cloud`` (account, region, project, organisation) is the finding's ``location``, as the
+  rule set it from the data it read; never re-derived from resource names here. An unlocated
+  finding carries only the provider and the tenant (``cloud.account.name``).
 - ``unmapped`` carries what OCSF has no place for: evidence, tenant, scope, references as
   objects, the waiver and the snapshot hash.
 """
@@ -19,7 +22,6 @@ Mapping, for SIEM authors:
 from __future__ import annotations
 
 import json
-import re
 from typing import Any
 
 from auditor.model import Finding, Report, Severity, Status
@@ -40,31 +42,27 @@ COMPLIANCE_STATUS = {Status.PASS: (1, "Pass"), Status.FAIL: (3, "Fail"),
                      Status.NOT_APPLICABLE: (99, "Not Applicable")}
 CLOUD_PROVIDER = {"aws": "AWS", "m365": "Azure", "gcp": "GCP", "cross": "Multi-cloud"}
 
-_AWS_ACCOUNT = re.compile(r"^(\d{12})(?:[/:]|$)")
-_ARN = re.compile(r"^arn:[^:]*:[^:]*:(?P<region>[^:]*):(?P<account>\d{12})?:")
 
 
 def _cloud(f: Finding) -> dict[str, Any]:
+    """The ``cloud`` object from the finding's location as its rule set it; an unlocated
+    finding names only its provider and tenant."""
+    loc = f.location
     cloud: dict[str, Any] = {"provider": CLOUD_PROVIDER.get(f.provider, f.provider)}
     account: dict[str, Any] = {"name": f.tenant}
-    parts = [p for p in f.scope.split("/") if p]
     if f.provider == "aws":
-        arn = _ARN.match(f.resource)
-        lead = _AWS_ACCOUNT.match(f.resource)  # "111122223333/..." resources
-        acct = parts[0] if parts and _AWS_ACCOUNT.match(parts[0]) else (
-            arn["account"] if arn and arn["account"] else lead[1] if lead else None)
-        region = parts[1] if len(parts) > 1 else (arn["region"] if arn else "")
-        if acct:
-            account["uid"] = acct
         account.update(type="AWS Account", type_id=10)
-        if region:
-            cloud["region"] = region
-    elif f.provider == "gcp":
-        for kind, value in zip(parts[::2], parts[1::2], strict=False):
-            if kind == "projects":
-                cloud["project_uid"] = value
-            elif kind == "organizations":
-                cloud["org"] = {"uid": value}
+    if loc.account:
+        account["uid"] = loc.account
+    elif loc.subscription:
+        account.update(uid=loc.subscription, type="Azure Subscription", type_id=99)
+    if loc.region:
+        cloud["region"] = loc.region
+    kind, _, name = loc.project.partition("/")
+    if kind == "projects" and name:
+        cloud["project_uid"] = name
+    elif kind == "organizations" and name:
+        cloud["org"] = {"uid": name}
     cloud["account"] = account
     return cloud
 

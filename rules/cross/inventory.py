@@ -17,10 +17,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
+from auditor.observed import NotCollected
 from auditor.rule import RuleContext
-from auditor.snapshot import NotCollected, Snapshot, TenantSnapshot
+from auditor.snapshot import Snapshot, TenantSnapshot
 
 FOREVER = 36500        # days: how "never expires" is written in evidence
 
@@ -74,21 +76,22 @@ class LogSource:
         return [s for s in self.stores if s.complete]
 
 
-# The last inventory built, with the snapshot and findings it was built from: held (not their
-# ids) so a later run can never be handed it by a recycled id.
-_CACHE: list[tuple[Snapshot, dict[str, list[Any]], list[LogSource]]] = []
+# The last inventory built, with the snapshot, context and part counts it was built from: held
+# (not their ids) so a later run can never be handed it by a recycled id.
+_CACHE: list[tuple[Snapshot, RuleContext, datetime, tuple[int, ...], list[LogSource]]] = []
 
 
 def inventory(snapshot: Snapshot, ctx: RuleContext) -> list[LogSource]:
-    """Every log source of every tenant, in tenant order. Built once per snapshot and run (the
-    four cross rules share it)."""
-    for snap, findings, cached in _CACHE:
-        if snap is snapshot and findings is ctx.findings:
+    """Every log source of every tenant, in tenant order: a function of the snapshot and the
+    audit time only. Built once per snapshot and run (the four cross rules share it)."""
+    counts = tuple(len(t.parts) for t in snapshot.tenants)
+    for snap, c, now, n, cached in _CACHE:
+        if snap is snapshot and c is ctx and now == ctx.now and n == counts:
             return cached
     out: list[LogSource] = []
     for tenant in snapshot.tenants:
         out.extend(_sources(tenant, ctx))
-    _CACHE[:] = [(snapshot, ctx.findings, out)]
+    _CACHE[:] = [(snapshot, ctx, ctx.now, counts, out)]
     return out
 
 
@@ -104,14 +107,3 @@ def _sources(tenant: TenantSnapshot, ctx: RuleContext) -> Iterator[LogSource]:
     except NotCollected as exc:
         yield LogSource(tenant.name, tenant.provider, tenant.name, "the tenant's log sources",
                         unknown=[str(exc)])
-
-
-def verdict_of(ctx: RuleContext, rule_id: str, tenant: str, resource: str) -> bool | None:
-    """A provider rule's verdict on one resource: True (pass), False (fail or waived), None
-    (not run, not assessed, or not applicable: never counted as a pass)."""
-    for f in ctx.findings.get(rule_id, []):
-        if f.tenant == tenant and f.resource == resource:
-            status = f.status.value
-            return True if status == "pass" else False if status in ("fail", "waived") \
-                else None
-    return None

@@ -12,7 +12,8 @@ from auditor.snapshot import Part, TenantSnapshot
 from connectors.aws import parts
 from connectors.aws.model import LifecycleRule, Trail
 from rules.aws._common import accounts, covering, organization, why
-from rules.cross.inventory import FOREVER, LogSource, LogStore, SiemPath, verdict_of
+from rules.cross import derived
+from rules.cross.inventory import FOREVER, LogSource, LogStore, SiemPath
 
 T = TypeVar("T")
 # Events a notification must carry for a SIEM to pick up every new log file.
@@ -104,7 +105,7 @@ def _bucket_store(tenant: TenantSnapshot, ctx: RuleContext, t: Trail) -> LogStor
     if b is None:
         return LogStore(loc, "s3", complete, None, None, None,
                         why(got) if got is not None else f"bucket {name} was not collected")
-    immutable = verdict_of(ctx, "AWS-CT-012", tenant.name, loc)
+    immutable = derived.bucket_immutable(tenant, ctx, loc)
     lock = b.object_lock.value
     if immutable is None and lock is not None and not lock.enabled \
             and b.mfa_delete.value is False:

@@ -8,7 +8,16 @@ from typing import Any
 
 import pytest
 
-from auditor.model import Finding, Reference, Report, Severity, Status, Summary, ToolInfo
+from auditor.model import (
+    Finding,
+    Location,
+    Reference,
+    Report,
+    Severity,
+    Status,
+    Summary,
+    ToolInfo,
+)
 
 CSRB10 = Reference(source="CSRB", id="Rec 10")
 CSRB5 = Reference(source="CSRB", id="Rec 5")
@@ -19,12 +28,13 @@ XSS = "<script>alert('x')</script>"
 def _f(rule_id: str, title: str, provider: str, tenant: str, resource: str, status: Status,
        severity: Severity, message: str, *, scope: str = "", refs: tuple[Reference, ...] = (),
        evidence: dict[str, Any] | None = None, remediation: str = "",
-       waiver: dict[str, Any] | None = None) -> Finding:
+       waiver: dict[str, Any] | None = None, location: Location | None = None) -> Finding:
+    """``location`` is what the rule sets (the reporters never derive it from names)."""
     return Finding(finding_id=Finding.make_id(rule_id, tenant, resource), rule_id=rule_id,
                    title=title, provider=provider, tenant=tenant, scope=scope or tenant,
                    resource=resource, status=status, severity=severity, message=message,
                    evidence=evidence or {}, references=list(refs),
-                   remediation=remediation, waiver=waiver)
+                   remediation=remediation, waiver=waiver, location=location or Location())
 
 
 def make_findings() -> list[Finding]:
@@ -35,18 +45,21 @@ def make_findings() -> list[Finding]:
         _f("AWS-CT-001", "A multi-region trail records all management events", "aws", "prod",
            arn, Status.PASS, Severity.CRITICAL, "organization-trail is multi-region and logging",
            scope="111122223333", refs=(Reference(source="CIS AWS 5.0", id="3.1"), CSRB10),
+           location=Location(account="111122223333", region="us-east-1"),
            evidence={"trail": {"name": "organization-trail", "is_multi_region": True,
                                "selectors": [{"read_write": "All"}]}},
            remediation="aws cloudtrail create-trail --is-multi-region-trail ..."),
         _f("AWS-CT-002", "Trail log file validation is on", "aws", "prod", arn, Status.FAIL,
            Severity.HIGH, f"log file validation is off on organization-trail {XSS}",
            scope="111122223333", refs=(Reference(source="CIS AWS 5.0", id="3.2"), CSRB10),
+           location=Location(account="111122223333", region="us-east-1"),
            evidence={"trail": {"log_file_validation": False, "note": XSS}},
            remediation="aws cloudtrail update-trail --name organization-trail "
                        "--enable-log-file-validation"),
         _f("AWS-RET-001", "The trail archive is kept for the profile", "aws", "prod", long_arn,
            Status.FAIL, Severity.HIGH, "bucket lifecycle expires objects after 90 days < 913",
            scope="111122223333/us-east-1", refs=(Reference(source="M-21-31", id="EL1"), CSRB10),
+           location=Location(account="111122223333", region="us-east-1"),
            evidence={"lifecycle": {"rules": [{"id": "expire", "expiration_days": 90}]},
                      "profile": {"total_days": 913}},
            remediation="Raise the lifecycle expiration to at least 913 days."),
@@ -54,10 +67,12 @@ def make_findings() -> list[Finding]:
            "arn:aws:cloudtrail:eu-west-1:444455556666:trail/main", Status.NOT_ASSESSED,
            Severity.HIGH, "cloudtrail:GetEventSelectors denied (AccessDenied)",
            scope="444455556666/eu-west-1", refs=(CSRB5,),
+           location=Location(account="444455556666", region="eu-west-1"),
            evidence={"error": {"api": "GetEventSelectors", "code": "AccessDenied"}}),
         _f("AWS-KMS-001", "Customer-managed keys rotate", "aws", "staging",
            "arn:aws:kms:eu-west-1:444455556666:key/1234abcd-12ab-34cd-56ef-1234567890ab",
            Status.WAIVED, Severity.LOW, "key rotation is off", scope="444455556666/eu-west-1",
+           location=Location(account="444455556666", region="eu-west-1"),
            refs=(Reference(source="CIS AWS 5.0", id="3.6"), CSRB5),
            waiver={"reason": "HSM-backed key, rotated by hand", "owner": "secops@example.com",
                    "expires": date(2027, 3, 1), "expired": False}),
@@ -86,20 +101,24 @@ def make_findings() -> list[Finding]:
         _f("GCP-AUD-001", "Data Access audit logs for all services", "gcp", "acme",
            "projects/acme-prod", Status.FAIL, Severity.CRITICAL,
            "DATA_READ is not enabled for allServices", scope="projects/acme-prod",
+           location=Location(project="projects/acme-prod"),
            refs=(Reference(source="CIS GCP", id="2.1"), CSRB10),
            evidence={"audit_configs": [{"service": "allServices",
                                         "log_types": ["ADMIN_READ"]}]},
            remediation="gcloud projects set-iam-policy acme-prod policy.yaml"),
         _f("GCP-AUD-001", "Data Access audit logs for all services", "gcp", "acme",
            "projects/acme-dev", Status.PASS, Severity.CRITICAL, "all log types effective",
-           scope="projects/acme-dev", refs=(Reference(source="CIS GCP", id="2.1"), CSRB10)),
+           scope="projects/acme-dev", refs=(Reference(source="CIS GCP", id="2.1"), CSRB10),
+           location=Location(project="projects/acme-dev")),
         _f("GCP-AUD-004", "Workspace admin logs are shared with Google Cloud", "gcp", "acme",
            "organizations/123456789012", Status.NOT_ASSESSED, Severity.HIGH,
            "no API: attest it in config [[attestations]]", scope="organizations/123456789012",
+           location=Location(project="organizations/123456789012"),
            refs=(CSRB5,)),
         _f("GCP-LOG-002", "The _Default bucket keeps logs for the profile", "gcp", "acme",
            "projects/acme-prod/locations/global/buckets/_Default", Status.FAIL, Severity.MEDIUM,
            "retention 30 days < 365", scope="projects/acme-prod", refs=(),
+           location=Location(project="projects/acme-prod"),
            evidence={"retention_days": 30, "checked_at": datetime(2026, 11, 22, 12, 0,
                                                                    tzinfo=UTC),
                      "created": date(2024, 3, 1), "severity": Severity.MEDIUM}),

@@ -15,7 +15,7 @@ from urllib.parse import quote
 
 import pytest
 
-from auditor.model import Report, Status
+from auditor.model import Location, Report, Status
 from auditor.report import html
 from tests.report.conftest import XSS, make_findings, make_report
 
@@ -100,18 +100,25 @@ def test_coverage_matrix_is_the_worst_status_per_recommendation_rule_and_tenant(
                                                           html.NO_CSRB]
 
 
-def test_accounts_and_projects_are_found_in_scopes_and_resources() -> None:
+def test_accounts_and_projects_come_from_the_rules_location() -> None:
     base = make_findings()[0]
-    cases = {("aws", "org", "541340602816/cis-4.14"): "541340602816",
-             ("aws", "org", "arn:aws:s3:::bucket"): "",
-             ("aws", "111122223333/eu-west-1", "arn:aws:s3:::bucket"): "111122223333",
-             ("aws", "org", "arn:aws:logs:us-east-1:123456789012:log-group:x"): "123456789012",
-             ("gcp", "acme", "projects/p-1/sinks/s"): "p-1",
-             ("gcp", "folders/1001", "folders/1001"): "folder 1001",
-             ("m365", "contoso", "contoso/mailboxes"): ""}
-    for (provider, scope, resource), unit in cases.items():
-        f = base.model_copy(update={"provider": provider, "scope": scope, "resource": resource})
-        assert html.unit_of(f) == unit, (scope, resource)
+    cases = {("aws", Location(account="541340602816")): "541340602816",
+             ("aws", Location()): "",
+             ("aws", Location(account="111122223333", region="eu-west-1")): "111122223333",
+             ("aws", Location(account="123456789012", region="us-east-1")): "123456789012",
+             ("gcp", Location(project="projects/p-1")): "p-1",
+             ("gcp", Location(project="folders/1001")): "folder 1001",
+             ("gcp", Location(project="organizations/1")): "org 1",
+             ("m365", Location(subscription="s-1")): "subscription s-1",
+             ("m365", Location()): ""}
+    for (provider, location), unit in cases.items():
+        f = base.model_copy(update={"provider": provider, "location": location})
+        assert html.unit_of(f) == unit, location
+    # never re-derived from names: an unlocated finding is shown under its tenant
+    named = base.model_copy(update={"scope": "541340602816/cis-4.14", "location": Location(),
+                                    "resource": "arn:aws:logs:us-east-1:123456789012:x"})
+    assert html.unit_of(named) == ""
+    assert list(html.coverage_matrix([named]).columns) == ["aws\x1fprod\x1f"]
 
 
 def test_every_finding_is_listed_with_evidence_and_remediation(report: Report) -> None:

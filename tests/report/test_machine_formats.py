@@ -16,7 +16,7 @@ import jsonschema
 import pytest
 
 from auditor import run
-from auditor.model import Report, Status
+from auditor.model import Location, Report, Status
 from auditor.report import csv_report, json_report, jsonl, junit, ocsf, sarif
 from tests.report.conftest import XSS, make_findings, make_report
 
@@ -132,8 +132,23 @@ def test_ocsf_maps_ids_statuses_and_severities(report: Report) -> None:
     waived = next(e for k, e in events.items() if k[0] == "AWS-KMS-001")
     assert (waived["status_id"], waived["status"]) == (3, "Suppressed")
     assert waived["unmapped"]["waiver"]["owner"] == "secops@example.com"
-    lead = make_findings()[0].model_copy(update={"scope": "org", "resource": "541340602816/x"})
+    lead = make_findings()[0].model_copy(update={
+        "scope": "org", "resource": "541340602816/x", "location": Location(account="541340602816")})
     assert ocsf.event(lead, report)["cloud"]["account"]["uid"] == "541340602816"
+    # an unlocated finding names its tenant, and nothing is re-derived from the resource
+    bare = lead.model_copy(update={"location": Location(),
+                                   "resource": "arn:aws:s3:us-east-1:541340602816:x"})
+    assert ocsf.event(bare, report)["cloud"] == {"provider": "AWS", "account": {
+        "name": "prod", "type": "AWS Account", "type_id": 10}}
+    assert _errors(ocsf_validator(), ocsf.event(bare, report)) == []
+    sub = ocsf.event(next(
+        f for f in report.findings if f.rule_id == "M365-MBX-003").model_copy(
+        update={"location": Location(subscription="sub-1")}), report)
+    assert sub["cloud"]["account"] == {"name": "contoso", "uid": "sub-1",
+                                       "type": "Azure Subscription", "type_id": 99}
+    assert _errors(ocsf_validator(), sub) == []
+    org = next(e for k, e in events.items() if k[0] == "GCP-AUD-004")
+    assert org["cloud"]["org"] == {"uid": "123456789012"}
     gcp = next(e for k, e in events.items() if k == ("GCP-AUD-001", "projects/acme-prod"))
     assert gcp["cloud"]["project_uid"] == "acme-prod"
     info = next(e for k, e in events.items() if k[0] == "CROSS-INV-001")

@@ -18,8 +18,8 @@ from connectors.aws.model import (
     TrailStatus,
 )
 from connectors.gcp.model import CryptoKey, CryptoKeyList
-from tests.cross.fixtures import audit, denied, dump, gcp
 from tests.rulecheck import expect
+from tests.rules.cross.fixtures import audit, denied, dump, gcp
 
 
 def aws(name: str, account: str, *, expire: int | None, regions: tuple[str, ...] = (

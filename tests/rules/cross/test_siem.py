@@ -1,83 +1,89 @@
-"""AWS log sources end to end: the real connector against moto (Security Lake against its
-documented loopback stand-in), the real AWS pack, then the cross rules."""
+"""CROSS-SIEM-001 (every source reaches a SIEM) and CROSS-INT-001 (a tamper-resistant store),
+rules/cross/siem.py: Microsoft 365 and GCP sources on hand-built snapshots (fixtures.py); AWS
+end to end, the real connector against moto (Security Lake against its documented loopback
+stand-in), the real AWS pack, then the cross rules."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import date
 
-from auditor.engine import evaluate
-from auditor.model import Report
-from auditor.rule import PROFILES, RuleContext
-from auditor.snapshot import Snapshot, TenantSnapshot, ToolStamp
+from auditor.rule import Attestation
 from connectors.aws import sim_siem
 from connectors.aws.simulator import MotoServer
-from rules.aws import RULES as AWS
-from rules.cross import RULES as CROSS
 from tests.aws.conftest import REGIONS, collect_tenant
 from tests.rulecheck import expect
-
-ACCOUNT = "123456789012"
-
-
-def judge(*tenants: TenantSnapshot, profile: str = "m-26-14") -> Report:
-    now = datetime.now(UTC)
-    snap = Snapshot(tool=ToolStamp(version="t"), created_at=now, tenants=list(tenants))
-    return evaluate(snap.sealed(), [*AWS, *CROSS],
-                    RuleContext(now=now, retention=PROFILES[profile]))
-
-
-def trail(moto: MotoServer, name: str, *, expire_days: int | None = None,
-          group_days: int | None = None, lock: str | None = None, start: bool = True) -> str:
-    """A multi-region trail writing to its own bucket (and log group when ``group_days``)."""
-    s3 = moto.client("s3")
-    s3.create_bucket(Bucket=name, ObjectLockEnabledForBucket=lock is not None)
-    if lock:
-        s3.put_object_lock_configuration(Bucket=name, ObjectLockConfiguration={
-            "ObjectLockEnabled": "Enabled",
-            "Rule": {"DefaultRetention": {"Mode": lock, "Years": 3}}})
-    if expire_days:
-        s3.put_bucket_lifecycle_configuration(Bucket=name, LifecycleConfiguration={"Rules": [
-            {"ID": "expire", "Status": "Enabled", "Filter": {"Prefix": ""},
-             "Expiration": {"Days": expire_days}}]})
-    params = {}
-    if group_days is not None:
-        logs = moto.client("logs")
-        logs.create_log_group(logGroupName=name)
-        if group_days:
-            logs.put_retention_policy(logGroupName=name, retentionInDays=group_days)
-        params = {"CloudWatchLogsLogGroupArn": logs.describe_log_groups(
-            logGroupNamePrefix=name)["logGroups"][0]["arn"],
-            "CloudWatchLogsRoleArn": f"arn:aws:iam::{ACCOUNT}:role/ct"}
-    ct = moto.client("cloudtrail")
-    arn: str = ct.create_trail(Name=name, S3BucketName=name, IsMultiRegionTrail=True,
-                               **params)["TrailARN"]
-    if start:
-        ct.start_logging(Name=name)
-    return arn
+from tests.rules.cross.fixtures import (
+    ACCOUNT,
+    ACT,
+    DATA,
+    ENTRA,
+    UAL,
+    audit,
+    destination,
+    gcp,
+    gcp_exported,
+    judge,
+    m365,
+    m365_dark,
+    m365_good,
+    trail,
+)
 
 
-def test_a_trail_is_judged_by_its_longest_complete_store(moto: MotoServer) -> None:
-    long_ = trail(moto, "archive-keeps-years", group_days=90)
-    short = trail(moto, "archive-90-days", expire_days=90, group_days=30)
-    report = judge(collect_tenant(moto, name="ret"))
-    ok = expect(report, "CROSS-RET-001", "pass", f"ret:{long_}")[0]
-    assert {s["kind"] for s in ok.evidence["stores"]} == {"s3", "log_group"}
-    expect(report, "CROSS-RET-002", "pass", f"ret:{long_}")      # 180 hot, 365 total
-    bad = expect(report, "CROSS-RET-001", "fail", f"ret:{short}", contains="kept 90 days")[0]
-    assert bad.evidence["total_days"] == 90
-    expect(report, "CROSS-RET-002", "fail", f"ret:{short}", contains="searchable 90 days")
-    expect(judge(collect_tenant(moto, name="ret"), profile="m-21-31"), "CROSS-RET-002",
-           "pass", f"ret:{long_}")
+def test_m365_sources_exported_and_immutable() -> None:
+    report = audit(m365_good())
+    expect(report, "CROSS-SIEM-001", "pass", f"good:{UAL}")
+    expect(report, "CROSS-SIEM-001", "pass", f"good:{ENTRA}")
+    expect(report, "CROSS-SIEM-001", "pass", f"good:{UAL}", contains="management activity")
+    expect(report, "CROSS-INT-001", "pass", f"good:{ENTRA}", contains="storageAccounts/a")
+    assert not [f for f in report.findings if f.rule_id == "CROSS-INT-001"
+                and f.resource == f"good:{UAL}"]     # Purview is not a customer store
 
 
-def test_unreadable_lifecycle_is_not_assessed(moto: MotoServer) -> None:
-    arn = trail(moto, "lifecycle-denied", expire_days=30)
-    moto.fault(service="s3", operation="GetBucketLifecycleConfiguration")
-    report = judge(collect_tenant(moto, name="denied"))
-    expect(report, "CROSS-RET-001", "not_assessed", f"denied:{arn}",
-           contains="needs s3:GetLifecycleConfiguration")
-    expect(report, "CROSS-RET-002", "not_assessed", f"denied:{arn}")
+def test_m365_sources_unexported_and_mutable() -> None:
+    bare = m365("bare", subscribed=("Audit.Exchange",), ual_days=180)
+    report = audit(bare)
+    siem = expect(report, "CROSS-SIEM-001", "fail", f"bare:{UAL}")[0]
+    assert "Audit.General" in siem.evidence["not_credited"][0]
+    expect(report, "CROSS-SIEM-001", "fail", f"bare:{ENTRA}")
+    expect(report, "CROSS-INT-001", "fail", f"bare:{ENTRA}", contains="no store of its own")
+    storage_only = m365("cold", destinations=(destination("storage", 0, 36500,
+                                                          immutable=False),))
+    report = audit(storage_only)
+    expect(report, "CROSS-SIEM-001", "fail", f"cold:{ENTRA}", contains="not a SIEM")
+    expect(report, "CROSS-INT-001", "fail", f"cold:{ENTRA}", contains="is immutable")
+    off = audit(m365("off", ingestion=False))
+    expect(off, "CROSS-SIEM-001", "fail", f"off:{UAL}", contains="ingestion is off")
 
+
+def test_m365_unreadable_paths_are_not_assessed() -> None:
+    report = audit(m365_dark())
+    expect(report, "CROSS-SIEM-001", "not_assessed", f"dark:{UAL}",
+           contains="Get-AdminAuditLogConfig")
+    expect(report, "CROSS-INT-001", "not_assessed", f"dark:{ENTRA}")
+    hub = m365("hub", destinations=(destination("eventhub", None, None, immutable=None),))
+    report = audit(hub)
+    expect(report, "CROSS-SIEM-001", "pass", f"hub:{ENTRA}", contains="eventhub")
+
+
+def test_gcp_built_in_buckets_are_storage_and_only_required_is_locked() -> None:
+    report = audit(gcp("defaults"))
+    expect(report, "CROSS-SIEM-001", "fail", f"defaults:{DATA}")
+    expect(report, "CROSS-INT-001", "pass", f"defaults:{ACT}", contains="_Required")
+    expect(report, "CROSS-INT-001", "fail", f"defaults:{DATA}")
+    attested = audit(gcp("defaults"), attestations=(Attestation(
+        rule="CROSS-SIEM-001", scope=f"defaults:{DATA}", by="secops", date=date(2026, 11, 1),
+        note="Chronicle reads the _Default bucket through a feed"),))
+    expect(attested, "CROSS-SIEM-001", "pass", f"defaults:{DATA}", contains="attested")
+
+
+def test_gcp_exports_reach_a_siem_and_a_locked_bucket() -> None:
+    report = audit(gcp_exported())
+    expect(report, "CROSS-SIEM-001", "pass", f"exported:{DATA}", contains="pub/sub")
+    expect(report, "CROSS-INT-001", "pass", f"exported:{DATA}", contains="gs://archive")
+    dark = audit(gcp("dark", org_sinks_error=True))
+    expect(dark, "CROSS-SIEM-001", "not_assessed", f"dark:{DATA}")
+    expect(dark, "CROSS-INT-001", "not_assessed", f"dark:{DATA}")
 
 def test_siem_paths_are_what_a_siem_reads(moto: MotoServer) -> None:
     stored = trail(moto, "stored-only", group_days=0)

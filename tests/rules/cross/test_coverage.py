@@ -14,8 +14,8 @@ from connectors.aws.simulator import MotoServer
 from connectors.gcp import GcpTenant, connector
 from connectors.gcp.simulator import GcpSimulator
 from tests.aws.conftest import collect_tenant
-from tests.cross.fixtures import audit
 from tests.rulecheck import expect
+from tests.rules.cross.fixtures import audit
 
 ORG = "organizations/123456789012"
 

@@ -1,4 +1,5 @@
-"""Hand-built tenant snapshots from the connectors' typed records, for the cross rules.
+"""Tenant snapshots for the cross rules: hand-built from the connectors' typed records
+(Microsoft 365, GCP), or collected by the real AWS connector from moto (``trail``, ``judge``).
 
 Shapes follow the connectors' models; the sink filters of ``_Required``/``_Default`` are the
 GCP simulator's (connectors/gcp/sim_world.py), which cite Google's routing documentation.
@@ -14,6 +15,7 @@ from auditor.model import Report, RuleFn
 from auditor.observed import Observed
 from auditor.rule import PROFILES, Attestation, RuleContext
 from auditor.snapshot import CollectionError, Snapshot, TenantSnapshot, ToolStamp
+from connectors.aws.simulator import MotoServer
 from connectors.gcp import parts as gcp_parts
 from connectors.gcp.model import (
     ArchiveBucket,
@@ -35,6 +37,7 @@ from connectors.m365.model import (
     Subscription,
     UserLicences,
 )
+from rules.aws import RULES as AWS
 from rules.cross import RULES as CROSS
 from rules.m365.common import EVIDENCE_TYPES, PREMIUM_PLAN
 
@@ -60,6 +63,11 @@ def denied(api: str, scope: str = "", permission: str = "") -> CollectionError:
 
 def dump(record: Any) -> Any:
     return record.model_dump(mode="json")
+
+
+# the source ids the cross rules name (as "tenant:source")
+UAL, ENTRA = "unified audit log", "entra id logs"
+ACT, DATA = "projects/p admin activity audit logs", "projects/p data access audit logs"
 
 
 # ---------------------------------------------------------------- Microsoft 365
@@ -121,6 +129,18 @@ def _ual_retention(t: TenantSnapshot, days: int | None) -> None:
                         priority=1, record_types=list(EVIDENCE_TYPES)))])
 
 
+def m365_good() -> TenantSnapshot:
+    """Entra logs to a workspace (180 d hot, 730 total) and an immutable storage account."""
+    return m365("good", destinations=(destination("workspace", 180, 730, immutable=False),
+                                      destination("storage", 0, 36500, immutable=True)))
+
+
+def m365_dark() -> TenantSnapshot:
+    """Nothing readable: the audit config and subscriptions denied, a destination unknown."""
+    return m365("dark", ingestion=None, subs_error=True, ual_days=None, destinations=(
+        destination("workspace", None, None, immutable=None),))
+
+
 # ---------------------------------------------------------------- GCP
 PROJECT = "projects/p"
 BUCKETS = "projects/p/locations/global/buckets"
@@ -153,6 +173,57 @@ def gcp(name: str, *, default_days: int = 30, org_sinks: tuple[LogSink, ...] = (
     return t
 
 
+def gcp_exported() -> TenantSnapshot:
+    """An org sink to a locked 400-day archive bucket and one to a Pub/Sub topic."""
+    archive = ArchiveBucket(name="archive", retention_seconds=400 * 86400, locked=True)
+    return gcp("exported", archive=archive, org_sinks=(
+        org_sink("storage.googleapis.com/archive"),
+        org_sink("pubsub.googleapis.com/projects/siem/topics/audit").model_copy(
+            update={"name": "to-siem"})))
+
+
 def org_sink(destination: str, flt: str = 'logName:"cloudaudit.googleapis.com"') -> LogSink:
     return LogSink(name="org-audit", parent="organizations/1", destination=destination,
                    filter=flt, include_children=True)
+
+
+# ---------------------------------------------------------------- AWS (real connector, moto)
+ACCOUNT = "123456789012"
+
+
+def judge(*tenants: TenantSnapshot, profile: str = "m-26-14") -> Report:
+    """The real AWS pack and the cross rules on collected tenants, at the present time."""
+    now = datetime.now(UTC)
+    snap = Snapshot(tool=ToolStamp(version="t"), created_at=now, tenants=list(tenants))
+    return evaluate(snap.sealed(), [*AWS, *CROSS],
+                    RuleContext(now=now, retention=PROFILES[profile]))
+
+
+def trail(moto: MotoServer, name: str, *, expire_days: int | None = None,
+          group_days: int | None = None, lock: str | None = None, start: bool = True) -> str:
+    """A multi-region trail writing to its own bucket (and log group when ``group_days``)."""
+    s3 = moto.client("s3")
+    s3.create_bucket(Bucket=name, ObjectLockEnabledForBucket=lock is not None)
+    if lock:
+        s3.put_object_lock_configuration(Bucket=name, ObjectLockConfiguration={
+            "ObjectLockEnabled": "Enabled",
+            "Rule": {"DefaultRetention": {"Mode": lock, "Years": 3}}})
+    if expire_days:
+        s3.put_bucket_lifecycle_configuration(Bucket=name, LifecycleConfiguration={"Rules": [
+            {"ID": "expire", "Status": "Enabled", "Filter": {"Prefix": ""},
+             "Expiration": {"Days": expire_days}}]})
+    params = {}
+    if group_days is not None:
+        logs = moto.client("logs")
+        logs.create_log_group(logGroupName=name)
+        if group_days:
+            logs.put_retention_policy(logGroupName=name, retentionInDays=group_days)
+        params = {"CloudWatchLogsLogGroupArn": logs.describe_log_groups(
+            logGroupNamePrefix=name)["logGroups"][0]["arn"],
+            "CloudWatchLogsRoleArn": f"arn:aws:iam::{ACCOUNT}:role/ct"}
+    ct = moto.client("cloudtrail")
+    arn: str = ct.create_trail(Name=name, S3BucketName=name, IsMultiRegionTrail=True,
+                               **params)["TrailARN"]
+    if start:
+        ct.start_logging(Name=name)
+    return arn
