@@ -13,7 +13,7 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from pydantic import BaseModel, ConfigDict
 
@@ -126,7 +126,12 @@ class LazyConnector:
         one shard)."""
         return False
 
+    def demo_attestations(self, scenario: str) -> list[dict[str, Any]]:
+        """``[[attestations]]`` the demo needs for facts no API of this cloud exposes."""
+        return []
 
+
+@runtime_checkable
 class Connector(Protocol):
     """What the core uses of a connector (``LazyConnector`` implements it)."""
 
@@ -140,6 +145,8 @@ class Connector(Protocol):
     def schema(self) -> PartSchema: ...
 
     def shards_targets(self, entry: dict[str, Any]) -> bool: ...
+
+    def demo_attestations(self, scenario: str) -> list[dict[str, Any]]: ...
 
     def simulate(self, scenario: str) -> AbstractContextManager[list[dict[str, Any]]]:
         """Start a local simulator seeded with ``scenario``; yield tenant config entries for it."""

@@ -21,9 +21,7 @@ def demo_config(scenario: str, stack: ExitStack) -> Config:
     for name in registry.names(registry.CONNECTORS):
         conn = registry.connector(name)
         tenants += stack.enter_context(conn.simulate(scenario))
-        offer = getattr(conn, "demo_attestations", None)
-        if offer is not None:
-            attestations += offer(scenario)
+        attestations += conn.demo_attestations(scenario)
     return Config.model_validate({"tenants": tenants, "attestations": attestations,
                                   "source": "demo"})
 

@@ -72,7 +72,7 @@ def _in_shard(entry: dict[str, Any], shard: tuple[int, int] | None) -> bool:
     any other tenant runs in exactly one, chosen by its name."""
     if shard is None:
         return True
-    if getattr(registry.connector(entry["provider"]), "shards_targets", lambda e: False)(entry):
+    if registry.connector(entry["provider"]).shards_targets(entry):
         return True
     return shard_of(entry["name"], shard[1]) == shard[0]
 

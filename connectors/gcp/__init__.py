@@ -58,6 +58,7 @@ class GcpConnector(LazyConnector):
 
     def demo_attestations(self, scenario: str) -> list[dict[str, Any]]:
         """Attestations the demo needs for the rules no API answers (GCP-AUD-004, -AXT-001)."""
-        return self._load("simulator", "demo_attestations")(scenario)  # type: ignore[no-any-return]
+        offer: list[dict[str, Any]] = self._load("simulator", "demo_attestations")(scenario)
+        return offer
 
 connector = GcpConnector()
