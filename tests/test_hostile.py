@@ -102,6 +102,10 @@ def test_markdown_escapes_everything(hostile: Report) -> None:
 def test_html_escapes_everything(hostile: Report) -> None:
     out = _render(hostile, "html")
     assert "<img src=x" not in out and "<details open>" not in out
+    # no escape, C0/C1 control or bidi override from the data (a copied name that reorders
+    # itself or carries an ESC into a terminal); the page's own text has none either
+    assert not _BIDI_OR_CONTROL.search(out.replace("\n", "").replace("\t", "")), \
+        repr(_BIDI_OR_CONTROL.search(out.replace("\n", "").replace("\t", "")))
 
 
 def test_csv_neutralises_formulas(hostile: Report) -> None:

@@ -35,6 +35,7 @@ from auditor.report import (
     waiver_of,
 )
 from auditor.report.html_assets import CSS, JS, PRINT_CSS
+from auditor.report.safe import terminal_text
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -49,7 +50,14 @@ CSP = ("default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline
 
 
 def _e(value: object) -> str:
-    return escape(str(value), quote=True)
+    """Text for the page: HTML-escaped, and without escape sequences, controls, bidi
+    overrides or lone surrogates from the data (shown as U+FFFD)."""
+    return escape(terminal_text(str(value), keep_newlines=True), quote=True)
+
+
+def _q(text: str) -> str:
+    """A query-string value (tenant data included: cleaned first, never a crash)."""
+    return quote(terminal_text(text))
 
 
 def _plural(n: int, word: str) -> str:
@@ -178,7 +186,7 @@ def _matrix_html(findings: list[Finding], provider: str = "") -> str:
                 f"data-status='{_e(status)}' data-rule='{_e(rule)}' data-tenant='{_e(tenant)}' "
                 f"data-unit='{_e(unit)}' title='{_e(rule)} on {_e(tenant)}"
                 f"{' / ' + _e(unit) if unit else ''}: {_e(detail)}'>"
-                f"<a href='?q={_e(quote(rule + ' ' + (unit or tenant)))}#findings'>"
+                f"<a href='?q={_e(_q(rule + ' ' + (unit or tenant)))}#findings'>"
                 f"{_e(label)}</a></td>")
         providers = " ".join(sorted({_split(c)[0] for c in columns
                                      if row[c] is not None and row[c] == row[c]}))
@@ -284,7 +292,7 @@ def _fix_li(x: digest.Fix) -> str:
             f"{'<span class=star title=flagship>★</span>' if x.flagship else ''}"
             f"<span class='sev sev-{_e(x.severity.value)}'>{_e(x.severity.value)}</span>"
             f"<code class='rid'>{_e(x.rule_id)}</code><b>{_e(x.title)}</b>"
-            f"<a class='count' href='?status=fail&amp;q={_e(quote(x.rule_id))}#findings' "
+            f"<a class='count' href='?status=fail&amp;q={_e(_q(x.rule_id))}#findings' "
             f"title='list them'>{x.count} resource{'' if x.count == 1 else 's'}</a></div>"
             f"<p class='what'><span class='where'>{_e(', '.join(x.tenants))}:</span> "
             f"{_e(x.what)}</p>{fix_html(x.fix) if x.fix else ''}</li>")
