@@ -1,12 +1,25 @@
-"""Shared fixtures: a moto server on loopback for the whole session, reset between tests."""
+"""Shared fixtures: a moto server on loopback for the whole session, reset between tests; each
+demo scenario run once per session and shared by the tests that only read it; golden files."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import difflib
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 import pytest
 
 from connectors.aws.simulator import MotoServer, credentials_env
+
+GOLDEN = Path(__file__).parent / "golden"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--update-golden", action="store_true", default=False,
+                     help="rewrite tests/golden/* from this run (review the diff in git)")
 
 
 @pytest.fixture(scope="session")
@@ -22,6 +35,120 @@ def moto(moto_server: MotoServer) -> Iterator[MotoServer]:
     """A clean moto server for one test."""
     moto_server.reset()
     yield moto_server
+
+
+@dataclass(frozen=True)
+class DemoRun:
+    """One ``csrb-auditor demo`` in its own process, with every output the tests read."""
+
+    returncode: int
+    stdout: str
+    stderr: str
+    report: dict[str, Any]      # -f json
+    layer: dict[str, Any]       # -f attack-layer
+    html: str                   # -f html
+    json_path: Path
+
+
+@pytest.fixture(scope="session")
+def demo_cli(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], DemoRun]:
+    """``demo(scenario)``: the scenario's one real ``csrb-auditor demo`` run of the session
+    (about 15 s each), with the default --fail-on, ``--fail-on-blind storm-0558``, and the
+    JSON, ATT&CK layer and HTML reports written beside the table on stdout."""
+    from tests.helpers import cli
+
+    runs: dict[str, DemoRun] = {}
+
+    def demo(scenario: str) -> DemoRun:
+        if scenario not in runs:
+            out = tmp_path_factory.mktemp(f"demo-{scenario}")
+            paths = {k: out / f"{scenario}.{k}" for k in ("json", "layer", "html")}
+            proc = cli("demo", "--scenario", scenario, "--fail-on-blind", "storm-0558",
+                       "-f", "json", "-o", paths["json"], "-f", "attack-layer", "-o",
+                       paths["layer"], "-f", "html", "-o", paths["html"], "-f", "table",
+                       timeout=600)
+            assert paths["json"].exists(), proc.stderr[-3000:]
+            runs[scenario] = DemoRun(proc.returncode, proc.stdout, proc.stderr,
+                                     json.loads(paths["json"].read_text()),
+                                     json.loads(paths["layer"].read_text()),
+                                     paths["html"].read_text(), paths["json"])
+        return runs[scenario]
+
+    return demo
+
+
+@dataclass(frozen=True)
+class Collected:
+    """The storm-0558 demo organisation collected and checked by the demo's own steps."""
+
+    snapshot: Any       # auditor.snapshot.Snapshot
+    report: Any         # auditor.model.Report
+
+
+# The demo's steps (``auditor.demo.run``) keeping the snapshot: in a process of its own, as
+# moto's state is global to a process and this one's moto server holds other tests' accounts.
+COLLECT_STORM = """
+import sys
+from contextlib import ExitStack
+from pathlib import Path
+from auditor import run as pipeline
+from auditor.demo import demo_config
+from auditor.engine import audit_time
+with ExitStack() as stack:
+    cfg = demo_config("storm-0558", stack)
+    now = audit_time()
+    snapshot = pipeline.collect(cfg, now)
+out = Path(sys.argv[1])
+(out / "snapshot.json").write_bytes(snapshot.to_bytes())
+(out / "report.json").write_text(pipeline.check(snapshot, cfg, now).model_dump_json())
+"""
+
+
+@pytest.fixture(scope="session")
+def storm_collected(tmp_path_factory: pytest.TempPathFactory) -> Collected:
+    """Every installed connector's storm-0558 simulator, collected once per session (new
+    simulators in a new process), kept for the tests that only read the snapshot or report."""
+    import subprocess
+    import sys
+
+    from auditor.model import Report
+    from auditor.snapshot import load_snapshot
+
+    out = tmp_path_factory.mktemp("storm-collected")
+    proc = subprocess.run([sys.executable, "-c", COLLECT_STORM, str(out)], capture_output=True,
+                          text=True, timeout=600, check=False)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return Collected(load_snapshot(out / "snapshot.json"),
+                     Report.model_validate_json((out / "report.json").read_text()))
+
+
+@pytest.fixture()
+def golden(request: pytest.FixtureRequest) -> Callable[[str, str], None]:
+    """``golden(name, text)``: ``text`` must equal ``tests/golden/<name>``; with
+    ``pytest --update-golden`` the file is rewritten instead (review the change in git)."""
+    update = bool(request.config.getoption("--update-golden"))
+
+    def check(name: str, text: str) -> None:
+        path = GOLDEN / name
+        if update:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(text.encode("utf-8"))
+            return
+        if not path.exists():
+            pytest.fail(f"no golden file {path}: run `pytest --update-golden {request.node.nodeid}`"
+                        " and review the new file")
+        want = path.read_bytes().decode("utf-8")
+        if text != want:
+            diff = list(difflib.unified_diff(want.splitlines(), text.splitlines(),
+                                             f"tests/golden/{name}", "this run", lineterm="",
+                                             n=1))
+            shown = "\n".join(diff[:40]) + (f"\n... {len(diff) - 40} more diff lines"
+                                            if len(diff) > 40 else "")
+            pytest.fail(f"{name} differs from its golden file (if the change is meant: "
+                        f"pytest --update-golden, then review `git diff tests/golden`):\n{shown}",
+                        pytrace=False)
+
+    return check
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
