@@ -37,6 +37,26 @@ def moto(moto_server: MotoServer) -> Iterator[MotoServer]:
     yield moto_server
 
 
+def once(factory: pytest.TempPathFactory, name: str, make: Callable[[Path], None]) -> Path:
+    """``make(directory)`` once per test run, even across pytest-xdist's workers: the first
+    to ask makes it under a lock in the run's shared temporary directory, the others wait for
+    it and read what it wrote."""
+    import fcntl
+    import os
+
+    root = factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):     # each worker's basetemp is in the run's
+        root = root.parent
+    out = root / name
+    with (root / f"{name}.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (out / ".done").exists():
+            out.mkdir(exist_ok=True)
+            make(out)
+            (out / ".done").touch()
+    return out
+
+
 @dataclass(frozen=True)
 class DemoRun:
     """One ``csrb-auditor demo`` in its own process, with every output the tests read."""
@@ -52,29 +72,48 @@ class DemoRun:
 
 @pytest.fixture(scope="session")
 def demo_cli(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], DemoRun]:
-    """``demo(scenario)``: the scenario's one real ``csrb-auditor demo`` run of the session
-    (about 15 s each), with the default --fail-on, ``--fail-on-blind storm-0558``, and the
-    JSON, ATT&CK layer and HTML reports written beside the table on stdout."""
+    """``demo(scenario)``: the scenario's one real ``csrb-auditor demo`` run of the test run
+    (about 15 s each; one for all xdist workers), with the default --fail-on,
+    ``--fail-on-blind storm-0558``, and the JSON, ATT&CK layer and HTML reports written
+    beside the table on stdout."""
     from tests.helpers import cli
 
     runs: dict[str, DemoRun] = {}
 
+    def make(scenario: str, out: Path) -> None:
+        paths = {k: out / f"{scenario}.{k}" for k in ("json", "layer", "html")}
+        proc = cli("demo", "--scenario", scenario, "--fail-on-blind", "storm-0558",
+                   "-f", "json", "-o", paths["json"], "-f", "attack-layer", "-o",
+                   paths["layer"], "-f", "html", "-o", paths["html"], "-f", "table",
+                   timeout=600)
+        (out / "process.json").write_text(json.dumps(
+            {"returncode": proc.returncode, "stdout": proc.stdout, "stderr": proc.stderr}))
+
     def demo(scenario: str) -> DemoRun:
         if scenario not in runs:
-            out = tmp_path_factory.mktemp(f"demo-{scenario}")
-            paths = {k: out / f"{scenario}.{k}" for k in ("json", "layer", "html")}
-            proc = cli("demo", "--scenario", scenario, "--fail-on-blind", "storm-0558",
-                       "-f", "json", "-o", paths["json"], "-f", "attack-layer", "-o",
-                       paths["layer"], "-f", "html", "-o", paths["html"], "-f", "table",
-                       timeout=600)
-            assert paths["json"].exists(), proc.stderr[-3000:]
-            runs[scenario] = DemoRun(proc.returncode, proc.stdout, proc.stderr,
-                                     json.loads(paths["json"].read_text()),
-                                     json.loads(paths["layer"].read_text()),
-                                     paths["html"].read_text(), paths["json"])
+            out = once(tmp_path_factory, f"demo-{scenario}", lambda d: make(scenario, d))
+            proc = json.loads((out / "process.json").read_text())
+            path = out / f"{scenario}.json"
+            assert path.exists(), proc["stderr"][-3000:]
+            runs[scenario] = DemoRun(proc["returncode"], proc["stdout"], proc["stderr"],
+                                     json.loads(path.read_text()),
+                                     json.loads((out / f"{scenario}.layer").read_text()),
+                                     (out / f"{scenario}.html").read_text(), path)
         return runs[scenario]
 
     return demo
+
+
+@pytest.fixture()
+def storm_demo(demo_cli: Callable[[str], DemoRun]) -> DemoRun:
+    """The session's ``csrb-auditor demo`` of the storm-0558 scenario."""
+    return demo_cli("storm-0558")
+
+
+@pytest.fixture()
+def hardened_demo(demo_cli: Callable[[str], DemoRun]) -> DemoRun:
+    """The session's ``csrb-auditor demo --scenario hardened``."""
+    return demo_cli("hardened")
 
 
 @dataclass(frozen=True)
@@ -114,10 +153,12 @@ def storm_collected(tmp_path_factory: pytest.TempPathFactory) -> Collected:
     from auditor.model import Report
     from auditor.snapshot import load_snapshot
 
-    out = tmp_path_factory.mktemp("storm-collected")
-    proc = subprocess.run([sys.executable, "-c", COLLECT_STORM, str(out)], capture_output=True,
-                          text=True, timeout=600, check=False)
-    assert proc.returncode == 0, proc.stderr[-3000:]
+    def make(out: Path) -> None:
+        proc = subprocess.run([sys.executable, "-c", COLLECT_STORM, str(out)],
+                              capture_output=True, text=True, timeout=600, check=False)
+        assert proc.returncode == 0, proc.stderr[-3000:]
+
+    out = once(tmp_path_factory, "storm-collected", make)
     return Collected(load_snapshot(out / "snapshot.json"),
                      Report.model_validate_json((out / "report.json").read_text()))
 
@@ -151,9 +192,25 @@ def golden(request: pytest.FixtureRequest) -> Callable[[str, str], None]:
     return check
 
 
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: Any) -> None:
+    """pytest-xdist's controller: gather what each worker's tests showed of the rules."""
+    from tests.rulecheck import SEEN
+
+    for rid, seen in node.workeroutput.get("rulecheck", {}).items():
+        SEEN[rid].update(seen)
+
+
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     """On a full run, every implemented rule must have been shown to pass, fail and be
-    not_assessed (recorded by ``tests.rulecheck.expect``)."""
+    not_assessed (recorded by ``tests.rulecheck.expect``; under pytest-xdist each worker
+    hands its record to the controller, which judges)."""
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None:
+        from tests.rulecheck import SEEN
+
+        workeroutput["rulecheck"] = {rid: sorted(seen) for rid, seen in SEEN.items()}
+        return
     full_run = session.config.args in ([], ["tests"]) and not session.config.option.keyword
     if exitstatus != 0 or not full_run:
         return

@@ -5,7 +5,6 @@ the demo), ``main()`` in this interpreter (``run``) for the rest."""
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -70,8 +69,8 @@ def test_unreachable_account_exits_3_and_never_passes(tmp_path: Path) -> None:
     assert doc["collection_errors"]
 
 
-def test_hardened_demo_exits_0(demo_cli: Callable[[str], DemoRun]) -> None:
-    proc = demo_cli("hardened")        # the session's one hardened demo (default --fail-on)
+def test_hardened_demo_exits_0(hardened_demo: DemoRun) -> None:
+    proc = hardened_demo        # the session's one hardened demo (default --fail-on)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr
     doc = validate_report(proc.report)
     assert {f["status"] for f in doc["findings"]} <= {"pass", "not_applicable"}
@@ -261,15 +260,14 @@ def test_check_reports_configured_tenants_missing_from_the_snapshot(
     assert doc["snapshot_sha256"] == json.loads(offline_snapshot.read_text())["sha256"]
 
 
-def test_two_demo_runs_have_the_same_findings(tmp_path: Path,
-                                             demo_cli: Callable[[str], DemoRun],
+def test_two_demo_runs_have_the_same_findings(tmp_path: Path, storm_demo: DemoRun,
                                              storm_collected: Collected) -> None:
     """Fixed account, VPC, project and tenant ids: two runs diff as 0 opened, 0 closed. The
     runs: the session's `csrb-auditor demo` process and the session's collection of the same
     simulators in this interpreter (the demo's own steps, new servers, new random state)."""
     from auditor.run import render
 
-    proc = demo_cli("storm-0558")
+    proc = storm_demo
     assert proc.returncode == 1, proc.stderr[-2000:]
     here = tmp_path / "b.json"
     here.write_bytes(_bytes(render(storm_collected.report, "json")))

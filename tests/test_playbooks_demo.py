@@ -1,10 +1,8 @@
 """The four playbooks judged on both demo scenarios: one `csrb-auditor demo` run per scenario
-(about 15 s each, shared with test_cli through the session's ``demo_cli``), every output of
-interest taken from that one run."""
+(about 15 s each; the session's ``storm_demo`` and ``hardened_demo``, shared with test_cli),
+every output of interest taken from that one run."""
 
 from __future__ import annotations
-
-from collections.abc import Callable
 
 from tests.conftest import DemoRun
 from tests.helpers import validate_report
@@ -14,9 +12,7 @@ PLAYBOOKS = {"storm-0558": "m365-demo", "midnight-blizzard-2024": "m365-demo",
              "aws-key-exfiltration": "aws-demo", "gcp-token-minting": "acme-gcp"}
 
 
-def _demo(demo_cli: Callable[[str], DemoRun], scenario: str
-          ) -> tuple[int, str, str, dict, dict, str]:
-    run = demo_cli(scenario)
+def _demo(run: DemoRun) -> tuple[int, str, str, dict, dict, str]:
     return run.returncode, run.stdout, run.stderr, run.report, run.layer, run.html
 
 
@@ -30,8 +26,8 @@ def _verdicts(doc: dict) -> dict[str, dict[str, str]]:
     return out
 
 
-def test_storm_0558_scenario_would_not_have_seen_it(demo_cli: Callable[[str], DemoRun]) -> None:
-    code, stdout, stderr, doc, layer, page = _demo(demo_cli, "storm-0558")
+def test_storm_0558_scenario_would_not_have_seen_it(storm_demo: DemoRun) -> None:
+    code, stdout, stderr, doc, layer, page = _demo(storm_demo)
     # the first lines say so, and why
     first = stderr.splitlines()[0]
     assert first.startswith("Demo (storm-0558): the simulated organisation would NOT have seen "
@@ -65,8 +61,8 @@ def test_storm_0558_scenario_would_not_have_seen_it(demo_cli: Callable[[str], De
     assert page.index("id='playbooks'") < page.index('id="coverage"')
 
 
-def test_hardened_scenario_would_have_seen_it(demo_cli: Callable[[str], DemoRun]) -> None:
-    code, stdout, stderr, doc, layer, _ = _demo(demo_cli, "hardened")
+def test_hardened_scenario_would_have_seen_it(hardened_demo: DemoRun) -> None:
+    code, stdout, stderr, doc, layer, _ = _demo(hardened_demo)
     assert stderr.splitlines()[0].startswith("Demo (hardened): the simulated organisation "
                                              "WOULD have seen Storm-0558 on m365-demo")
     assert stdout.splitlines()[1].startswith("✔ storm-0558 on m365-demo: would have seen it: "
