@@ -227,6 +227,8 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if missing:
         lines = "\n".join(f"  {rid}: no test shows {', '.join(g)}" for rid, g in
                           sorted(missing.items()))
-        session.config.pluginmanager.get_plugin("terminalreporter").write_line(
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        assert reporter is not None
+        reporter.write_line(
             f"\nRULE COVERAGE FAILED: rules without a pass/fail/not_assessed test:\n{lines}")
         session.exitstatus = 1

@@ -62,7 +62,7 @@ def run(*args: str | Path, env: dict[str, str] | None = None
         root.handlers[:], _ = saved_logging
         root.setLevel(saved_logging[1])
         entry._REDACTOR = None
-    text = {name: s.buffer.getvalue().decode("utf-8", "surrogateescape")  # type: ignore[attr-defined]
+    text = {name: s.detach().getvalue().decode("utf-8", "surrogateescape")
             for name, s in streams.items()}
     return subprocess.CompletedProcess(["csrb-auditor", *map(str, args)],
                                        code if isinstance(code, int) else 1,
