@@ -1,4 +1,6 @@
-"""The command line as a user (or a CI job) runs it: real processes, a real moto server."""
+"""The command line as a user (or a CI job) runs it, against a real moto server: real processes
+(``cli``) where the process is the subject (exit codes, stderr, atomic writes, a missing extra,
+the demo), ``main()`` in this interpreter (``run``) for the rest."""
 
 from __future__ import annotations
 
@@ -8,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from connectors.aws.simulator import MotoServer
-from tests.helpers import cli, seed_account, validate_report
+from tests.conftest import Collected, DemoRun
+from tests.helpers import cli, run, seed_account, validate_report
 
 
 def _config(tmp_path: Path, endpoint: str, extra: str = "") -> Path:
@@ -66,10 +69,10 @@ def test_unreachable_account_exits_3_and_never_passes(tmp_path: Path) -> None:
     assert doc["collection_errors"]
 
 
-def test_hardened_demo_exits_0() -> None:
-    proc = cli("demo", "--scenario", "hardened", "--format", "json", timeout=300)
+def test_hardened_demo_exits_0(hardened_demo: DemoRun) -> None:
+    proc = hardened_demo        # the session's one hardened demo (default --fail-on)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr
-    doc = validate_report(json.loads(proc.stdout))
+    doc = validate_report(proc.report)
     assert {f["status"] for f in doc["findings"]} <= {"pass", "not_applicable"}
     assert "finished in" in proc.stderr
 
@@ -96,7 +99,7 @@ def test_bad_input_is_one_line_and_exit_2(tmp_path: Path, args: list[str], messa
 
 
 def test_unknown_flag_is_a_usage_error() -> None:
-    proc = cli("audit", "--colour")
+    proc = run("audit", "--colour")
     assert proc.returncode == 2 and "No such option" in proc.stderr
 
 
@@ -104,10 +107,10 @@ def test_collect_then_check_offline_gives_the_same_findings(tmp_path: Path,
                                                            seeded: MotoServer) -> None:
     config = _config(tmp_path, seeded.url)
     snap = tmp_path / "snap.json"
-    assert cli("collect", "--config", config, "--output", snap).returncode == 0
+    assert run("collect", "--config", config, "--output", snap).returncode == 0
     assert snap.stat().st_mode & 0o777 == 0o600
-    online = json.loads(cli("audit", "--config", config, "--format", "json").stdout)
-    offline = cli("check", snap, "--config", config, "--format", "json")
+    online = json.loads(run("audit", "--config", config, "--format", "json").stdout)
+    offline = run("check", snap, "--config", config, "--format", "json")
     doc = validate_report(json.loads(offline.stdout))
     key = lambda d: sorted((f["finding_id"], f["status"]) for f in d["findings"])  # noqa: E731
     assert key(doc) == key(online)
@@ -127,19 +130,19 @@ def test_several_outputs_in_one_run_are_written_atomically(tmp_path: Path,
 
 
 def test_rules_permissions_version() -> None:
-    listing = cli("rules")
+    listing = run("rules")
     assert listing.returncode == 0 and "AWS-CT-001" in listing.stdout
-    show = cli("rules", "show", "aws-ct-001")
+    show = run("rules", "show", "aws-ct-001")
     assert "What it checks" in show.stdout and "Remediation" in show.stdout
-    rules_json = json.loads(cli("rules", "--format", "json").stdout)
+    rules_json = json.loads(run("rules", "--format", "json").stdout)
     assert {"id", "title", "severity", "references"} <= set(rules_json[0])
-    policy = json.loads(cli("permissions", "--provider", "aws").stdout)
+    policy = json.loads(run("permissions", "--provider", "aws").stdout)
     actions = policy["Statement"][0]["Action"]
     assert "cloudtrail:DescribeTrails" in actions
     assert all(a.split(":")[1].startswith(("Describe", "Get", "List", "Lookup", "Search",
                                            "AssumeRole", "GenerateCredentialReport"))
                for a in actions)
-    assert cli("--version").stdout.startswith("csrb-auditor ")
+    assert run("--version").stdout.startswith("csrb-auditor ")
 
 
 @pytest.mark.parametrize(("args", "stdout", "stderr", "code"), [
@@ -153,7 +156,7 @@ def test_rules_permissions_version() -> None:
 ])
 def test_usage_mistakes_read_as_usage(args: list[str], stdout: str, stderr: str,
                                       code: int) -> None:
-    proc = cli(*args)
+    proc = run(*args)
     assert proc.returncode == code, proc.stderr
     assert stdout in proc.stdout and stderr in proc.stderr
     assert "internal error" not in proc.stderr and "Traceback" not in proc.stderr
@@ -164,7 +167,7 @@ def test_a_config_without_tenants_is_a_configuration_error(tmp_path: Path) -> No
     config = tmp_path / "empty.toml"
     config.write_text('[audit]\nfail_on = "high"\n')
     for command in ("audit", "collect"):
-        proc = cli(command, "-c", config, "-o", tmp_path / "out.json")
+        proc = run(command, "-c", config, "-o", tmp_path / "out.json")
         assert proc.returncode == 2
         assert "tenants: no [[tenants]] to audit" in proc.stderr
         assert not (tmp_path / "out.json").exists()
@@ -172,7 +175,7 @@ def test_a_config_without_tenants_is_a_configuration_error(tmp_path: Path) -> No
 
 def test_collect_that_reads_nothing_exits_3(tmp_path: Path) -> None:
     snap = tmp_path / "snap.json"
-    proc = cli("collect", "-c", _config(tmp_path, "http://127.0.0.1:9"), "-o", snap)
+    proc = run("collect", "-c", _config(tmp_path, "http://127.0.0.1:9"), "-o", snap)
     assert proc.returncode == 3, proc.stderr
     assert "nothing collected from tenant prod" in proc.stderr
     assert snap.exists()           # the evidence of the failure is still written
@@ -181,7 +184,7 @@ def test_collect_that_reads_nothing_exits_3(tmp_path: Path) -> None:
 @pytest.fixture()
 def offline_snapshot(tmp_path: Path) -> Path:
     snap = tmp_path / "snap.json"
-    cli("collect", "-c", _config(tmp_path, "http://127.0.0.1:9"), "-o", snap)
+    run("collect", "-c", _config(tmp_path, "http://127.0.0.1:9"), "-o", snap)
     return snap
 
 
@@ -193,7 +196,7 @@ def offline_snapshot(tmp_path: Path) -> Path:
 def test_output_format_follows_the_extension(tmp_path: Path, offline_snapshot: Path, name: str,
                                              starts: str) -> None:
     out = tmp_path / name
-    proc = cli("check", offline_snapshot, "-o", out)
+    proc = run("check", offline_snapshot, "-o", out)
     assert proc.returncode == 3, proc.stderr
     assert out.read_text().lstrip().startswith(starts), out.read_text()[:200]
     assert proc.stdout == ""
@@ -201,10 +204,10 @@ def test_output_format_follows_the_extension(tmp_path: Path, offline_snapshot: P
 
 def test_unknown_extension_or_unwritable_output_is_exit_2(tmp_path: Path,
                                                           offline_snapshot: Path) -> None:
-    proc = cli("check", offline_snapshot, "-o", tmp_path / "report.pdf")
+    proc = run("check", offline_snapshot, "-o", tmp_path / "report.pdf")
     assert proc.returncode == 2 and "cannot tell the format" in proc.stderr
     for target in (tmp_path / "absent" / "r.json", tmp_path):
-        proc = cli("check", offline_snapshot, "-f", "json", "-o", target)
+        proc = run("check", offline_snapshot, "-f", "json", "-o", target)
         assert proc.returncode == 2, proc.stderr
         assert proc.stderr.startswith(f"csrb-auditor: error: {target}: cannot write")
         assert ".part" not in proc.stderr and len(proc.stderr.splitlines()) == 1
@@ -220,21 +223,21 @@ def _with_waiver(config: Path, rule: str, resource: str = "*") -> Path:
 def test_waiver_or_attestation_naming_no_rule_is_exit_2(tmp_path: Path,
                                                         offline_snapshot: Path) -> None:
     config = _with_waiver(_config(tmp_path, "http://127.0.0.1:9"), "AWS-CT-0012")
-    proc = cli("check", offline_snapshot, "-c", config)
+    proc = run("check", offline_snapshot, "-c", config)
     assert proc.returncode == 2
     assert proc.stderr.strip() == (f"csrb-auditor: error: {config}: waivers[0].rule: no rule "
                                    "matches 'AWS-CT-0012' (`csrb-auditor rules` lists them)")
     config = _config(tmp_path, "http://127.0.0.1:9")
     config.write_text(config.read_text() + '[[attestations]]\nrule = "GCP-AUD-404"\n'
                       'scope = "organizations/1"\nby = "me"\ndate = 2026-01-01\n')
-    proc = cli("check", offline_snapshot, "-c", config)
+    proc = run("check", offline_snapshot, "-c", config)
     assert proc.returncode == 2 and "attestations[0].rule: no rule matches" in proc.stderr
 
 
 def test_unused_waivers_are_listed(tmp_path: Path, seeded: MotoServer) -> None:
     config = _with_waiver(_config(tmp_path, seeded.url), "AWS-CT-004")      # fails: used
     config = _with_waiver(config, "AWS-CT-*", "arn:aws:cloudtrail:*:trail/gone")   # unused
-    proc = cli("audit", "-c", config, "-f", "json", "--fail-on", "none")
+    proc = run("audit", "-c", config, "-f", "json", "--fail-on", "none")
     doc = json.loads(proc.stdout)
     assert any(f["status"] == "waived" for f in _findings(doc, "AWS-CT-004"))
     warnings = [line for line in proc.stderr.splitlines() if "matched no gap" in line]
@@ -248,7 +251,7 @@ def test_check_reports_configured_tenants_missing_from_the_snapshot(
     config = _config(tmp_path, "http://127.0.0.1:9")
     config.write_text(config.read_text() + '[[tenants]]\nprovider = "gcp"\nname = "acme"\n'
                       'projects = ["p1"]\n')
-    proc = cli("check", offline_snapshot, "-c", config, "-f", "json")
+    proc = run("check", offline_snapshot, "-c", config, "-f", "json")
     assert proc.returncode == 3, proc.stderr
     doc = validate_report(json.loads(proc.stdout))
     acme = [f for f in doc["findings"] if f["tenant"] == "acme"]
@@ -257,16 +260,26 @@ def test_check_reports_configured_tenants_missing_from_the_snapshot(
     assert doc["snapshot_sha256"] == json.loads(offline_snapshot.read_text())["sha256"]
 
 
-def test_two_demo_runs_have_the_same_findings(tmp_path: Path) -> None:
-    """Fixed account, VPC, project and tenant ids: two runs diff as 0 opened, 0 closed."""
-    runs = [tmp_path / "a.json", tmp_path / "b.json"]
-    for path in runs:
-        proc = cli("demo", "-o", path, timeout=300)
-        assert proc.returncode == 1, proc.stderr[-2000:]
+def test_two_demo_runs_have_the_same_findings(tmp_path: Path, storm_demo: DemoRun,
+                                             storm_collected: Collected) -> None:
+    """Fixed account, VPC, project and tenant ids: two runs diff as 0 opened, 0 closed. The
+    runs: the session's `csrb-auditor demo` process and the session's collection of the same
+    simulators in this interpreter (the demo's own steps, new servers, new random state)."""
+    from auditor.run import render
+
+    proc = storm_demo
+    assert proc.returncode == 1, proc.stderr[-2000:]
+    here = tmp_path / "b.json"
+    here.write_bytes(_bytes(render(storm_collected.report, "json")))
+    runs = [proc.json_path, here]
     ids = [sorted(f["finding_id"] for f in json.loads(p.read_text())["findings"]) for p in runs]
     assert ids[0] == ids[1] and ids[0]
-    diff = cli("diff", *runs)
+    diff = run("diff", *runs)
     assert diff.returncode == 0 and diff.stdout.startswith("0 gaps opened, 0 closed")
+
+
+def _bytes(data: str | bytes) -> bytes:
+    return data.encode() if isinstance(data, str) else data
 
 
 WITHOUT_DEMO_EXTRA = """
@@ -288,16 +301,16 @@ def test_without_the_demo_extra_the_tool_works_and_demo_says_how_to_get_it(
     import subprocess
     import sys
 
-    def run(*args: str | Path) -> subprocess.CompletedProcess[str]:
+    def bare(*args: str | Path) -> subprocess.CompletedProcess[str]:
         return subprocess.run([sys.executable, "-c", WITHOUT_DEMO_EXTRA, *map(str, args)],
                               capture_output=True, text=True, timeout=120, check=False,
                               env={**os.environ, "COLUMNS": "100"})
 
-    demo = run("demo")
+    demo = bare("demo")
     assert demo.returncode == 2
     assert demo.stderr.strip() == ("csrb-auditor: error: demo: the simulators need moto, not "
                                    "installed: pip install 'csrb-auditor[demo]' (from a "
                                    "checkout: pip install '.[demo]')")
-    assert run("rules").returncode == 0 and run("permissions").returncode == 0
-    assert run("check", offline_snapshot, "-f", "json").returncode == 3
-    assert run("audit", "-c", _config(tmp_path, "http://127.0.0.1:9")).returncode == 3
+    assert bare("rules").returncode == 0 and bare("permissions").returncode == 0
+    assert bare("check", offline_snapshot, "-f", "json").returncode == 3
+    assert bare("audit", "-c", _config(tmp_path, "http://127.0.0.1:9")).returncode == 3

@@ -9,7 +9,7 @@ from pathlib import Path
 from auditor.diff import diff
 from auditor.model import Finding, Report, Severity, Status, Summary, ToolInfo
 from connectors.aws.simulator import MotoServer
-from tests.helpers import cli, seed_account, validate_report
+from tests.helpers import run, seed_account, validate_report
 
 
 def _finding(rule: str, resource: str, status: Status) -> Finding:
@@ -41,13 +41,13 @@ def test_diff_command(tmp_path: Path) -> None:
     old, new = tmp_path / "old.json", tmp_path / "new.json"
     old.write_text(OLD.model_dump_json())
     new.write_text(NEW.model_dump_json())
-    proc = cli("diff", old, new)
+    proc = run("diff", old, new)
     assert proc.returncode == 1           # a gap was opened
     assert proc.stdout.startswith("1 gaps opened, 1 closed, 1 unchanged")
     assert "+ high     AWS-CT-005" in proc.stdout
-    same = cli("diff", new, new, "--format", "json")
+    same = run("diff", new, new, "--format", "json")
     assert same.returncode == 0 and json.loads(same.stdout)["counts"]["opened"] == 0
-    bad = cli("diff", old, tmp_path / "absent.json")
+    bad = run("diff", old, tmp_path / "absent.json")
     assert bad.returncode == 2 and "cannot read report" in bad.stderr
 
 
@@ -57,11 +57,11 @@ def test_baseline_and_fail_on_new(tmp_path: Path, moto: MotoServer) -> None:
     config.write_text(f'[[tenants]]\nprovider = "aws"\nname = "prod"\nregions = ["us-east-1"]\n'
                       f'[tenants.endpoints]\naws = "{moto.url}"\n')
     snap = tmp_path / "snap.json"
-    assert cli("collect", "-c", config, "-o", snap).returncode == 0
+    assert run("collect", "-c", config, "-o", snap).returncode == 0
     prev = tmp_path / "prev.json"
-    first = cli("check", snap, "-c", config, "-f", "json", "-o", prev, "--fail-on", "low")
+    first = run("check", snap, "-c", config, "-f", "json", "-o", prev, "--fail-on", "low")
     assert first.returncode == 1                       # the account has gaps
-    same = cli("check", snap, "-c", config, "-f", "json", "--baseline", prev,
+    same = run("check", snap, "-c", config, "-f", "json", "--baseline", prev,
                "--fail-on", "low", "--fail-on-new")
     doc = validate_report(json.loads(same.stdout))
     assert doc["diff"]["counts"]["opened"] == 0 and doc["diff"]["counts"]["unchanged"] > 0
@@ -71,11 +71,11 @@ def test_baseline_and_fail_on_new(tmp_path: Path, moto: MotoServer) -> None:
     gap = next(f for f in older["findings"] if f["status"] == "fail")
     gap["status"] = "pass"
     prev.write_text(json.dumps(older))
-    new = cli("check", snap, "-c", config, "-f", "json", "--baseline", prev,
+    new = run("check", snap, "-c", config, "-f", "json", "--baseline", prev,
               "--fail-on", "low", "--fail-on-new")
     assert new.returncode == 1
     assert [f["finding_id"] for f in json.loads(new.stdout)["diff"]["opened"]] == \
         [gap["finding_id"]]
-    lone = cli("check", snap, "--fail-on-new")
+    lone = run("check", snap, "--fail-on-new")
     assert lone.returncode == 2 and "--fail-on-new needs --baseline" in lone.stderr
     assert lone.stdout == ""

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import string
-from contextlib import ExitStack
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -16,13 +15,13 @@ from hypothesis import strategies as st
 
 from auditor import registry
 from auditor.config import parse_config
-from auditor.demo import demo_config
 from auditor.engine import audit_time, evaluate
 from auditor.errors import InputError
 from auditor.model import Status
 from auditor.rule import meta_of
-from auditor.run import collect, rule_context, tenant_models
+from auditor.run import rule_context, tenant_models
 from auditor.snapshot import CollectionError, Snapshot, load_snapshot
+from tests.conftest import Collected
 
 KEYS = ["audit", "tenants", "waivers", "attestations", "output", "fail_on", "provider", "name",
         "regions", "retention_profile", "hot_days", "total_days", "rule", "resource", "reason",
@@ -97,11 +96,11 @@ def test_fuzzed_waivers(expires: str, resource: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def demo_snapshot() -> Snapshot:
-    """A real collection of every installed connector's simulator (storm-0558)."""
-    with ExitStack() as stack:
-        cfg = demo_config("storm-0558", stack)
-        return collect(cfg, audit_time())
+def demo_snapshot(storm_collected: Collected) -> Snapshot:
+    """A real collection of every installed connector's simulator (storm-0558): the
+    session's, shared with the golden snapshots."""
+    snapshot: Snapshot = storm_collected.snapshot
+    return snapshot
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[

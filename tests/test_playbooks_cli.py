@@ -9,34 +9,34 @@ from pathlib import Path
 import pytest
 
 from connectors.aws.simulator import MotoServer
-from tests.helpers import cli, seed_account, validate_report
+from tests.helpers import cli, run, seed_account, validate_report
 from tests.test_playbooks_reports import validate_layer
 
 
 def test_playbooks_lists_the_four() -> None:
-    proc = cli("playbooks")
+    proc = run("playbooks")
     assert proc.returncode == 0, proc.stderr
     ids = [line.split()[0] for line in proc.stdout.splitlines()[1:5]]
     assert ids == ["storm-0558", "midnight-blizzard-2024", "aws-key-exfiltration",
                    "gcp-token-minting"]
-    data = json.loads(cli("playbooks", "--format", "json").stdout)
+    data = json.loads(run("playbooks", "--format", "json").stdout)
     assert [p["id"] for p in data] == ids
 
 
 def test_playbooks_show_names_steps_techniques_rules_and_sources() -> None:
-    proc = cli("playbooks", "show", "storm-0558")
+    proc = run("playbooks", "show", "storm-0558")
     assert proc.returncode == 0, proc.stderr
     out = proc.stdout
     for text in ("T1114.002 Email Collection: Remote Email Collection", "MailItemsAccessed",
                  "M365-MBX-003", "ENTRA-DIAG-003", "(M365-EXP-001 OR M365-ALERT-001)",
                  "msrc.microsoft.com/blog/2023/07", "Dwell time 42 days", "ATT&CK v17"):
         assert text in out, text
-    assert json.loads(cli("playbooks", "show", "gcp-token-minting", "-f", "json").stdout)[
+    assert json.loads(run("playbooks", "show", "gcp-token-minting", "-f", "json").stdout)[
         "id"] == "gcp-token-minting"
 
 
 def test_playbooks_show_unknown_id_is_one_line_and_exit_2() -> None:
-    proc = cli("playbooks", "show", "nope")
+    proc = run("playbooks", "show", "nope")
     assert proc.returncode == 2
     assert proc.stderr.strip().count("\n") == 0 and "no playbook named 'nope'" in proc.stderr
 
@@ -58,7 +58,7 @@ def test_fail_on_blind_on_audit_and_check(tmp_path: Path, moto: MotoServer) -> N
     seed_account(moto)         # a logging trail without S3 data events: s3-read is blind
     config = _config(tmp_path, moto.url)
     layer = tmp_path / "layer.json"
-    proc = cli("audit", "-c", config, "--fail-on", "none", "--fail-on-blind",
+    proc = run("audit", "-c", config, "--fail-on", "none", "--fail-on-blind",
                "aws-key-exfiltration", "-f", "attack-layer", "-o", layer, "-f", "json")
     assert proc.returncode == 1, proc.stderr
     assert "--fail-on-blind aws-key-exfiltration: blind on prod" in proc.stderr
@@ -70,11 +70,11 @@ def test_fail_on_blind_on_audit_and_check(tmp_path: Path, moto: MotoServer) -> N
     assert validate_layer(json.loads(layer.read_text()))["techniques"]
 
     snap = tmp_path / "snap.json"
-    assert cli("collect", "-c", config, "-o", snap).returncode == 0
-    assert cli("check", snap, "--fail-on", "none", "--fail-on-blind",
+    assert run("collect", "-c", config, "-o", snap).returncode == 0
+    assert run("check", snap, "--fail-on", "none", "--fail-on-blind",
                "aws-key-exfiltration").returncode == 1
     # no gcp tenant: nothing is blind to that playbook, so the other exit codes decide
-    assert cli("check", snap, "--fail-on", "none", "--fail-on-blind",
+    assert run("check", snap, "--fail-on", "none", "--fail-on-blind",
                "gcp-token-minting").returncode in (0, 3)
 
 

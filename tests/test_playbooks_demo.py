@@ -1,25 +1,19 @@
 """The four playbooks judged on both demo scenarios: one `csrb-auditor demo` run per scenario
-(about 15 s each), every output of interest taken from that one run."""
+(about 15 s each; the session's ``storm_demo`` and ``hardened_demo``, shared with test_cli),
+every output of interest taken from that one run."""
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
-from tests.helpers import cli, validate_report
+from tests.conftest import DemoRun
+from tests.helpers import validate_report
 from tests.test_playbooks_reports import validate_layer
 
 PLAYBOOKS = {"storm-0558": "m365-demo", "midnight-blizzard-2024": "m365-demo",
              "aws-key-exfiltration": "aws-demo", "gcp-token-minting": "acme-gcp"}
 
 
-def _demo(tmp_path: Path, scenario: str) -> tuple[int, str, str, dict, dict, str]:
-    out = {k: tmp_path / f"{scenario}.{k}" for k in ("json", "layer", "html")}
-    proc = cli("demo", "--scenario", scenario, "--fail-on", "none", "--fail-on-blind",
-               "storm-0558", "-f", "json", "-o", out["json"], "-f", "attack-layer", "-o",
-               out["layer"], "-f", "html", "-o", out["html"], "-f", "table", timeout=600)
-    return (proc.returncode, proc.stdout, proc.stderr, json.loads(out["json"].read_text()),
-            json.loads(out["layer"].read_text()), out["html"].read_text())
+def _demo(run: DemoRun) -> tuple[int, str, str, dict, dict, str]:
+    return run.returncode, run.stdout, run.stderr, run.report, run.layer, run.html
 
 
 def _verdicts(doc: dict) -> dict[str, dict[str, str]]:
@@ -32,8 +26,8 @@ def _verdicts(doc: dict) -> dict[str, dict[str, str]]:
     return out
 
 
-def test_storm_0558_scenario_would_not_have_seen_it(tmp_path: Path) -> None:
-    code, stdout, stderr, doc, layer, page = _demo(tmp_path, "storm-0558")
+def test_storm_0558_scenario_would_not_have_seen_it(storm_demo: DemoRun) -> None:
+    code, stdout, stderr, doc, layer, page = _demo(storm_demo)
     # the first lines say so, and why
     first = stderr.splitlines()[0]
     assert first.startswith("Demo (storm-0558): the simulated organisation would NOT have seen "
@@ -58,12 +52,17 @@ def test_storm_0558_scenario_would_not_have_seen_it(tmp_path: Path) -> None:
     assert all(t["would_see"] is False and t["outlives"] is False
                for pb in doc["playbooks"] for t in pb["tenants"])
     assert code == 1 and "--fail-on-blind storm-0558: blind on m365-demo" in stderr
+    # the run used the default --fail-on; with --fail-on none the blind flag alone says 1
+    from auditor.engine import exit_code
+    from auditor.model import Report
+
+    assert exit_code(Report.model_validate(doc), "none") != 1
     assert all(t.get("score", 0) <= 50 for t in validate_layer(layer)["techniques"])
     assert page.index("id='playbooks'") < page.index('id="coverage"')
 
 
-def test_hardened_scenario_would_have_seen_it(tmp_path: Path) -> None:
-    code, stdout, stderr, doc, layer, _ = _demo(tmp_path, "hardened")
+def test_hardened_scenario_would_have_seen_it(hardened_demo: DemoRun) -> None:
+    code, stdout, stderr, doc, layer, _ = _demo(hardened_demo)
     assert stderr.splitlines()[0].startswith("Demo (hardened): the simulated organisation "
                                              "WOULD have seen Storm-0558 on m365-demo")
     assert stdout.splitlines()[1].startswith("✔ storm-0558 on m365-demo: would have seen it: "

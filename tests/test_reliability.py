@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from connectors.aws.simulator import CREDENTIAL_ENV
-from tests.helpers import cli
+from tests.helpers import cli, run
 
 
 @pytest.fixture()
@@ -82,14 +82,14 @@ def test_ctrl_c_leaves_no_partial_output_and_exits_130(tmp_path: Path, blackhole
 
 def test_verify_detects_tampering(tmp_path: Path) -> None:
     snap = tmp_path / "snap.json"
-    assert cli("collect", "-c", _config(tmp_path, "http://127.0.0.1:9"), "-o", snap)\
+    assert run("collect", "-c", _config(tmp_path, "http://127.0.0.1:9"), "-o", snap)\
         .returncode == 3                     # nothing could be collected: still written
-    ok = cli("verify", snap)
+    ok = run("verify", snap)
     assert ok.returncode == 0 and "consistent with its own hash" in ok.stdout
     doc = json.loads(snap.read_text())
     doc["tenants"][0]["name"] = "someone-else"
     snap.write_text(json.dumps(doc))
-    bad = cli("verify", snap)
+    bad = run("verify", snap)
     assert bad.returncode == 2 and "does not match its content" in bad.stderr
     assert len(bad.stderr.strip().splitlines()) == 1
 

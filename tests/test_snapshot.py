@@ -93,43 +93,43 @@ def _reseal(path: Path) -> None:
 
 
 def test_verify_says_what_it_proves_and_checks_an_expected_hash(tmp_path: Path) -> None:
-    from tests.helpers import cli
+    from tests.helpers import run
 
     path = _sealed(tmp_path)
     sha = json.loads(path.read_bytes())["sha256"]
     report = tmp_path / "report.json"
     report.write_text(json.dumps({"snapshot_sha256": sha}))
-    alone = cli("verify", path)
+    alone = run("verify", path)
     assert alone.returncode == 0 and "consistent with its own hash" in alone.stdout
     assert "not proven unmodified" in alone.stdout
     for expect in (sha, sha.upper(), str(report)):
-        ok = cli("verify", path, "--expect", expect)
+        ok = run("verify", path, "--expect", expect)
         assert ok.returncode == 0 and "matches the expected sha256" in ok.stdout
     _reseal(path)
-    assert cli("verify", path).returncode == 0          # the hash alone cannot tell
-    bad = cli("verify", path, "--expect", str(report))
+    assert run("verify", path).returncode == 0          # the hash alone cannot tell
+    bad = run("verify", path, "--expect", str(report))
     assert bad.returncode == 1 and "verification failed" in bad.stderr and sha in bad.stderr
-    assert cli("verify", path, "--expect", "abc").returncode == 2
+    assert run("verify", path, "--expect", "abc").returncode == 2
 
 
 def test_sign_then_verify_with_a_key_the_user_holds(tmp_path: Path) -> None:
-    from tests.helpers import cli
+    from tests.helpers import run
 
     path = _sealed(tmp_path)
     env = {"CSRB_AUDITOR_SIGNING_KEY": KEY}
-    signed = cli("sign", path, env=env)
+    signed = run("sign", path, env=env)
     assert signed.returncode == 0, signed.stderr
     sig = tmp_path / "snap.json.sig"
     assert json.loads(sig.read_text())["alg"] == "HMAC-SHA256"
     assert KEY not in sig.read_text() + signed.stderr
-    ok = cli("verify", path, "--key-env", "CSRB_AUDITOR_SIGNING_KEY", env=env)
+    ok = run("verify", path, "--key-env", "CSRB_AUDITOR_SIGNING_KEY", env=env)
     assert ok.returncode == 0 and "signature" in ok.stdout and "valid" in ok.stdout
-    other = cli("verify", path, "--key-env", "OTHER", env={"OTHER": "x" * 40})
+    other = run("verify", path, "--key-env", "OTHER", env={"OTHER": "x" * 40})
     assert other.returncode == 1 and "signed by another key" in other.stderr
     _reseal(path)                                   # re-sealed: the hash is fine, the MAC not
-    bad = cli("verify", path, "--key-env", "CSRB_AUDITOR_SIGNING_KEY", env=env)
+    bad = run("verify", path, "--key-env", "CSRB_AUDITOR_SIGNING_KEY", env=env)
     assert bad.returncode == 1 and "was modified" in bad.stderr
-    short = cli("sign", path, env={"CSRB_AUDITOR_SIGNING_KEY": "tiny-key"})
+    short = run("sign", path, env={"CSRB_AUDITOR_SIGNING_KEY": "tiny-key"})
     assert short.returncode == 2 and "shorter than 32 bytes" in short.stderr
-    unset = cli("sign", path, env={"CSRB_AUDITOR_SIGNING_KEY": ""})
+    unset = run("sign", path, env={"CSRB_AUDITOR_SIGNING_KEY": ""})
     assert unset.returncode == 2 and "is not set" in unset.stderr
