@@ -9,7 +9,6 @@ are ``Observed`` values, found here through each connector's typed ``PartSchema`
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import ExitStack
 from typing import Any
 
 import pytest
@@ -18,12 +17,12 @@ from hypothesis import strategies as st
 from pydantic import BaseModel
 
 from auditor import registry
-from auditor.demo import demo_config
 from auditor.engine import audit_time, evaluate
 from auditor.model import Report, Status
 from auditor.observed import CollectionError, Observed
-from auditor.run import collect, rule_context
+from auditor.run import rule_context
 from auditor.snapshot import Part, Snapshot
+from tests.conftest import Collected
 
 Path_ = tuple[Any, ...]          # (tenant index, part index, key or index, ...)
 
@@ -78,12 +77,13 @@ def faulted(snap: Snapshot, paths: list[Path_]) -> Snapshot:
     return copy
 
 
-@pytest.fixture(scope="module")
-def demo() -> tuple[Snapshot, list[Path_], Report]:
-    with ExitStack() as stack:
-        snap = collect(demo_config("storm-0558", stack), audit_time())
-    paths = all_paths(snap)
-    return snap, paths, evaluate(snap, registry.all_rules(), rule_context(None, audit_time()))
+@pytest.fixture()
+def demo(storm_collected: Collected) -> tuple[Snapshot, list[Path_], Report]:
+    """The session's storm-0558 collection (tests/conftest.py), its Observed paths, and the
+    report the faults are compared with."""
+    snap = storm_collected.snapshot
+    return snap, all_paths(snap), evaluate(snap, registry.all_rules(),
+                                           rule_context(None, audit_time()))
 
 
 def _no_new_passes(before: Report, snap: Snapshot) -> None:
