@@ -32,23 +32,38 @@ def _identity(item: Any) -> Any:
     return canonical_json(item)
 
 
-def _error_count(record: dict[str, Any]) -> int:
-    errors = record.get("errors")
-    return len(errors) if isinstance(errors, dict | list) else 0
+def _is_observed(item: Any) -> bool:
+    """An ``Observed`` as serialised: ``{"value": ..., "error": ...}``."""
+    return isinstance(item, dict) and item.keys() == {"value", "error"}
+
+
+def _error_count(item: Any) -> int:
+    """How many reads inside a record failed (its ``Observed`` errors, at any depth)."""
+    if _is_observed(item):
+        return 1 if item["error"] is not None else _error_count(item["value"])
+    if isinstance(item, dict):
+        return sum(_error_count(v) for v in item.values())
+    if isinstance(item, list):
+        return sum(_error_count(v) for v in item)
+    return 0
 
 
 def _merge_data(a: Any, b: Any) -> Any:
     """Two shards' view of one shared part: equal, or lists unioned (dedup by content)."""
     if a == b:
         return a
+    if _is_observed(a) and _is_observed(b):
+        if a["error"] is None and b["error"] is None:
+            return {"value": _merge_data(a["value"], b["value"]), "error": None}
+        return b if a["error"] is not None else a     # a read one shard could make leads
     if isinstance(a, list) and isinstance(b, list):
         seen = {_identity(x) for x in a}
         return a + [x for x in b if _identity(x) not in seen]
     if isinstance(a, dict) and isinstance(b, dict):
         if _error_count(b) < _error_count(a):
             a, b = b, a      # the shard that could read more of a shared record leads
-        return {k: (a[k] if k == "errors" else _merge_data(a[k], b[k]))
-                if k in a and k in b else a.get(k, b.get(k)) for k in {**a, **b}}
+        return {k: _merge_data(a[k], b[k]) if k in a and k in b else a.get(k, b.get(k))
+                for k in {**a, **b}}
     return a
 
 

@@ -128,3 +128,19 @@ def test_merge_requires_every_shard_unless_partial_is_allowed(tmp_path: Path,
             if json.loads(p.read_text())["tenants"]}
     assert all(f["status"] == "not_assessed" for f in report["findings"]
                if f["tenant"] in lost)
+
+
+def test_a_read_one_shard_could_make_leads_the_merged_record() -> None:
+    """Two shards read one shared record (the organisation trail); one could not read its
+    status. The merged record keeps the status that was read, in either order, and two seen
+    values are merged, not replaced."""
+    from auditor.merge import _merge_data
+
+    seen = {"arn": "t", "status": {"value": {"is_logging": True}, "error": None}}
+    lost = {"arn": "t", "status": {"value": None, "error": {"api": "GetTrailStatus"}}}
+    assert _merge_data(lost, seen) == seen and _merge_data(seen, lost) == seen
+    both = _merge_data({"arns": {"value": ["a"], "error": None}},
+                       {"arns": {"value": ["b"], "error": None}})
+    assert both == {"arns": {"value": ["a", "b"], "error": None}}
+    dark = _merge_data(lost, lost)
+    assert dark["status"]["error"] == {"api": "GetTrailStatus"}
