@@ -9,6 +9,7 @@ are ``Observed`` values, found here through each connector's typed ``PartSchema`
 from __future__ import annotations
 
 from collections.abc import Iterator
+from copy import deepcopy
 from typing import Any
 
 import pytest
@@ -59,10 +60,17 @@ def all_paths(snap: Snapshot) -> list[Path_]:
 
 def faulted(snap: Snapshot, paths: list[Path_]) -> Snapshot:
     """A copy of ``snap`` with the ``Observed`` at each path made a collection error."""
-    copy = snap.model_copy(deep=True)
+    # only the faulted parts' data is copied (parts are replaced, the rest shared read-only)
+    copy = snap.model_copy(update={"tenants": [
+        t.model_copy(update={"parts": list(t.parts)}) for t in snap.tenants]})
+    copied: set[tuple[int, int]] = set()
     # deepest first, so a faulted outer value never hides an inner path still to fault
     for ti, pi, *inner in sorted(paths, key=len, reverse=True):
         part = copy.tenants[ti].parts[pi]
+        if (ti, pi) not in copied:
+            copied.add((ti, pi))
+            part = Part(name=part.name, scope=part.scope, data=deepcopy(part.data))
+            copy.tenants[ti].set_part(pi, part)
         data = part.data
         node = data
         for step in inner:
