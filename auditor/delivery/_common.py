@@ -17,8 +17,8 @@ exposes:
 
 from __future__ import annotations
 
-import email.utils
 import ipaddress
+import math
 import re
 import time
 from dataclasses import dataclass
@@ -27,6 +27,7 @@ from typing import Annotated, Any, Generic, TypeVar
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict
 
+from auditor import collectkit
 from auditor.errors import InputError
 from auditor.model import Finding, Report
 from auditor.secrets import Redactor
@@ -163,18 +164,10 @@ def failed(target: Target[Any], sent: int, total: int, exc: BaseException,
 
 
 def retry_after(value: str | None, attempt: int) -> float:
-    """Seconds to wait: ``Retry-After`` as seconds or an HTTP date, else 1, 2, 4 ... s."""
-    if value:
-        value = value.strip()
-        if value.isascii() and value.isdigit() and len(value) <= 9:
-            return float(value)
-        try:
-            when = email.utils.parsedate_to_datetime(value)
-        except (TypeError, ValueError):
-            when = None
-        if when is not None:
-            return max(0.0, (utc(when) - datetime.now(UTC)).total_seconds())
-    return float(min(2 ** attempt, 30))
+    """Seconds to wait: ``Retry-After`` as seconds or an HTTP date (the collection kit's one
+    parser, uncapped: the caller gives up on a wait longer than it allows), else 1, 2, 4 ... s."""
+    wait = collectkit.retry_after(value, maximum=math.inf)
+    return wait if wait is not None else float(min(2 ** attempt, 30))
 
 
 def batches(items: list[str], max_items: int, max_bytes: int) -> list[list[str]]:
