@@ -18,6 +18,7 @@ from auditor.rule import PROFILES, Attestation, RuleContext
 from auditor.snapshot import CollectionError, Snapshot, TenantSnapshot, ToolStamp, check_parts
 from connectors.aws import parts as aws_parts
 from connectors.aws.model import (
+    BucketNotification,
     BucketNotifications,
     LifecycleRule,
     LogGroup,
@@ -258,15 +259,43 @@ def lake(ingested: dict[str, list[tuple[str, str]]]) -> SecurityLake:
 
 def aws(name: str, *trails: Logged, security_lake: SecurityLake | CollectionError | None = None
         ) -> TenantSnapshot:
-    """One audited account (both ``REGIONS``) with ``trails``, checked against the AWS
-    snapshot schema."""
+    """One audited account (both ``REGIONS``) with ``trails`` and no KMS keys, checked
+    against the AWS snapshot schema."""
     extra = [p for t in trails for p in t.parts]
     extra.append((aws_parts.SECURITY_LAKE, ACCOUNT, security_lake or SecurityLake()))
+    extra += [(aws_parts.KMS, f"{ACCOUNT}/{r}", []) for r in REGIONS]     # no signing keys
     tenant = build.snapshot(*(t.trail for t in trails), regions=REGIONS, extra=extra,
                             name=name)
     check_parts(Snapshot(tool=ToolStamp(version="t"), created_at=build.NOW, tenants=[tenant]),
                 {"aws": aws_parts.SCHEMA}, "built")
     return tenant
+
+
+def siem_paths() -> dict[str, Logged]:
+    """A trail per SIEM path: storage only, a subscription filter to Kinesis, an SQS and an
+    EventBridge notification, a Lambda one, and a filter forwarding only S3 events."""
+    stream = f"arn:aws:kinesis:us-east-1:{ACCOUNT}:stream/siem"
+    created = ["s3:ObjectCreated:*"]
+    return {
+        "stored": logged("stored-only", group_days=0),
+        "sub": logged("subscribed", group_days=0, subscriptions=[
+            SubscriptionFilter(name="to-siem", destination_arn=stream)]),
+        "sqs": logged("notified", notifications=BucketNotifications(notifications=[
+            BucketNotification(kind="sqs", target_arn=f"arn:aws:sqs:us-east-1:{ACCOUNT}:siem",
+                               events=created)])),
+        "bridge": logged("bridged", notifications=BucketNotifications(eventbridge=True)),
+        "lambda": logged("lambda-only", notifications=BucketNotifications(notifications=[
+            BucketNotification(kind="lambda", events=created,
+                               target_arn=f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:f")])),
+        "narrow": logged("patterned", group_days=0, subscriptions=[SubscriptionFilter(
+            name="s3-only", destination_arn=stream,
+            pattern='{ $.eventSource = "s3.amazonaws.com" }')])}
+
+
+def stopped_trail() -> Logged:
+    """A locked bucket and a log group, written to by a trail that was never started."""
+    return logged("stopped", bucket="stopped-trail", lock="COMPLIANCE", group_days=0,
+                  start=False)
 
 
 def judge(*tenants: TenantSnapshot, profile: str = "m-26-14", now: datetime = build.NOW

@@ -10,13 +10,7 @@ the same verdicts from the connector's collection on moto: tests/aws/test_cross_
 from __future__ import annotations
 
 from tests.rulecheck import expect
-from tests.rules.cross.fixtures import Logged, aws, judge, logged
-
-
-def stopped_trail() -> Logged:
-    """A locked bucket and a log group, written to by a trail that was never started."""
-    return logged("stopped", bucket="stopped-trail", lock="COMPLIANCE", group_days=0,
-                  start=False)
+from tests.rules.cross.fixtures import aws, judge, stopped_trail
 
 
 def test_no_trail_is_neither_siem_nor_tamper_resistant() -> None:

@@ -8,7 +8,6 @@ from __future__ import annotations
 from datetime import date
 
 from auditor.rule import Attestation
-from connectors.aws.model import BucketNotification, BucketNotifications, SubscriptionFilter
 from tests.rulecheck import expect
 from tests.rules.cross.fixtures import (
     ACCOUNT,
@@ -18,7 +17,6 @@ from tests.rules.cross.fixtures import (
     ENTRA,
     REGIONS,
     UAL,
-    Logged,
     audit,
     aws,
     denied,
@@ -31,6 +29,7 @@ from tests.rules.cross.fixtures import (
     m365,
     m365_dark,
     m365_good,
+    siem_paths,
 )
 
 
@@ -88,27 +87,6 @@ def test_gcp_exports_reach_a_siem_and_a_locked_bucket() -> None:
     dark = audit(gcp("dark", org_sinks_error=True))
     expect(dark, "CROSS-SIEM-001", "not_assessed", f"dark:{DATA}")
     expect(dark, "CROSS-INT-001", "not_assessed", f"dark:{DATA}")
-
-def siem_paths() -> dict[str, Logged]:
-    """A trail per SIEM path: storage only, a subscription filter to Kinesis, an SQS and an
-    EventBridge notification, a Lambda one, and a filter forwarding only S3 events."""
-    stream = f"arn:aws:kinesis:us-east-1:{ACCOUNT}:stream/siem"
-    created = ["s3:ObjectCreated:*"]
-    return {
-        "stored": logged("stored-only", group_days=0),
-        "sub": logged("subscribed", group_days=0, subscriptions=[
-            SubscriptionFilter(name="to-siem", destination_arn=stream)]),
-        "sqs": logged("notified", notifications=BucketNotifications(notifications=[
-            BucketNotification(kind="sqs", target_arn=f"arn:aws:sqs:us-east-1:{ACCOUNT}:siem",
-                               events=created)])),
-        "bridge": logged("bridged", notifications=BucketNotifications(eventbridge=True)),
-        "lambda": logged("lambda-only", notifications=BucketNotifications(notifications=[
-            BucketNotification(kind="lambda", events=created,
-                               target_arn=f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:f")])),
-        "narrow": logged("patterned", group_days=0, subscriptions=[SubscriptionFilter(
-            name="s3-only", destination_arn=stream,
-            pattern='{ $.eventSource = "s3.amazonaws.com" }')])}
-
 
 def test_siem_paths_are_what_a_siem_reads() -> None:
     paths = siem_paths()
