@@ -233,8 +233,8 @@ def logged(name: str, *, bucket: str | None = None, expire_days: int | None = No
                     s3_bucket=b, cloudwatch_logs_log_group_arn=group)
     rules = [LifecycleRule(id="expire", prefix="", expiration_days=expire_days)] \
         if expire_days else []
-    locked = {"object_lock": True, "object_lock_mode": lock, "object_lock_days": 1095,
-              "object_lock_years": 3} if lock else {}
+    locked: dict[str, Any] = {"object_lock": True, "object_lock_mode": lock,
+                              "object_lock_days": 1095, "object_lock_years": 3} if lock else {}
     out: list[tuple[PartKey[Any], str, Any]] = [
         (aws_parts.BUCKET, b, build.bucket(
             b, owner_account_id=ACCOUNT, versioning="Enabled" if lock else "Off",

@@ -4,7 +4,9 @@ unreachable, which is the connector's collection) in tests/aws/test_coverage_col
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 
@@ -19,13 +21,13 @@ ORG = "organizations/123456789012"
 
 
 @pytest.fixture()
-def gsim() -> GcpSimulator:
+def gsim() -> Iterator[GcpSimulator]:
     sim = GcpSimulator("hardened")
-    yield sim      # type: ignore[misc]
+    yield sim
     sim.stop()
 
 
-def _gcp(sim: GcpSimulator, **overrides: object) -> TenantSnapshot:
+def _gcp(sim: GcpSimulator, **overrides: Any) -> TenantSnapshot:
     entry = sim.tenant(**overrides)
     if entry.get("organization_id") is None:
         entry.pop("organization_id", None)
