@@ -61,10 +61,11 @@ def org(*members: str, management: str = ACCOUNT) -> Organization:
 
 def snapshot(*trails: Trail, accounts: Iterable[str] = (ACCOUNT,),
              organization: Organization | None = None, regions: Iterable[str] = (REGION,),
-             extra: Iterable[tuple[PartKey[Any], str, Any]] = ()) -> TenantSnapshot:
-    """One tenant: its accounts (each listing the trails it owns in its first region), the
+             extra: Iterable[tuple[PartKey[Any], str, Any]] = (), name: str = "t"
+             ) -> TenantSnapshot:
+    """One tenant ``name``: its accounts (each listing the trails it owns in its first region), the
     trails, the Organization, and ``extra`` parts ``(KEY, scope, value | CollectionError)``."""
-    t = TenantSnapshot(provider="aws", name="t", collected_at=NOW, targets=list(accounts))
+    t = TenantSnapshot(provider="aws", name=name, collected_at=NOW, targets=list(accounts))
     put(t, parts.ORG, "", organization or Organization())
     regions = list(regions)
     for a in t.targets:

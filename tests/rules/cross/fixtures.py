@@ -1,5 +1,5 @@
 """Tenant snapshots for the cross rules: hand-built from the connectors' typed records
-(Microsoft 365, GCP), or collected by the real AWS connector from moto (``trail``, ``judge``).
+(Microsoft 365, GCP, and AWS: ``logged``, ``aws``, ``judge``, with tests/rules/aws/build.py).
 
 Shapes follow the connectors' models; the sink filters of ``_Required``/``_Default`` are the
 GCP simulator's (connectors/gcp/sim_world.py), which cite Google's routing documentation.
@@ -7,15 +7,26 @@ GCP simulator's (connectors/gcp/sim_world.py), which cite Google's routing docum
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from auditor.engine import evaluate
 from auditor.model import Report, RuleFn
-from auditor.observed import Observed
+from auditor.observed import Observed, PartKey
 from auditor.rule import PROFILES, Attestation, RuleContext
-from auditor.snapshot import CollectionError, Snapshot, TenantSnapshot, ToolStamp
-from connectors.aws.simulator import MotoServer
+from auditor.snapshot import CollectionError, Snapshot, TenantSnapshot, ToolStamp, check_parts
+from connectors.aws import parts as aws_parts
+from connectors.aws.model import (
+    BucketNotification,
+    BucketNotifications,
+    LifecycleRule,
+    LogGroup,
+    SecurityLake,
+    SecurityLakeSource,
+    SubscriptionFilter,
+    Trail,
+)
 from connectors.gcp import parts as gcp_parts
 from connectors.gcp.model import (
     ArchiveBucket,
@@ -40,6 +51,7 @@ from connectors.m365.model import (
 from rules.aws import RULES as AWS
 from rules.cross import RULES as CROSS
 from rules.m365.common import EVIDENCE_TYPES, PREMIUM_PLAN
+from tests.rules.aws import build
 
 NOW = datetime(2026, 12, 6, tzinfo=UTC)
 EXPORT = ("Audit.Exchange", "Audit.SharePoint", "Audit.AzureActiveDirectory", "Audit.General")
@@ -187,43 +199,108 @@ def org_sink(destination: str, flt: str = 'logName:"cloudaudit.googleapis.com"')
                    filter=flt, include_children=True)
 
 
-# ---------------------------------------------------------------- AWS (real connector, moto)
-ACCOUNT = "123456789012"
+# ---------------------------------------------------------------- AWS (typed, built)
+ACCOUNT = build.ACCOUNT
+REGIONS = ("us-east-1", "eu-west-1")      # the regions tests/aws collects
+CT_MGMT = "CLOUD_TRAIL_MGMT"
 
 
-def judge(*tenants: TenantSnapshot, profile: str = "m-26-14") -> Report:
-    """The real AWS pack and the cross rules on collected tenants, at the present time."""
-    now = datetime.now(UTC)
+@dataclass
+class Logged:
+    """A trail as tests/aws/test_cross_parity.py makes it on moto, with the parts the
+    connector writes for it (its bucket, log group, subscription filters, notifications)."""
+
+    trail: Trail
+    parts: list[tuple[PartKey[Any], str, Any]]
+
+    @property
+    def arn(self) -> str:
+        return self.trail.arn
+
+
+def logged(name: str, *, bucket: str | None = None, expire_days: int | None = None,
+           group_days: int | None = None, lock: str | None = None, start: bool = True,
+           subscriptions: list[SubscriptionFilter] | CollectionError | None = None,
+           notifications: BucketNotifications | None = None,
+           bucket_errors: dict[str, CollectionError] | None = None) -> Logged:
+    """A multi-region trail writing to its own bucket (expiring after ``expire_days``, locked
+    in ``lock`` mode for 3 years), and to a log group when ``group_days`` is not None (0:
+    never expires), as the connector reads them from moto."""
+    b = bucket or name
+    group = f"arn:aws:logs:{build.REGION}:{ACCOUNT}:log-group:{b}:*" \
+        if group_days is not None else None
+    t = build.trail(name, logging=start, delivered=timedelta(hours=1) if start else None,
+                    s3_bucket=b, cloudwatch_logs_log_group_arn=group)
+    rules = [LifecycleRule(id="expire", prefix="", expiration_days=expire_days)] \
+        if expire_days else []
+    locked: dict[str, Any] = {"object_lock": True, "object_lock_mode": lock,
+                              "object_lock_days": 1095, "object_lock_years": 3} if lock else {}
+    out: list[tuple[PartKey[Any], str, Any]] = [
+        (aws_parts.BUCKET, b, build.bucket(
+            b, owner_account_id=ACCOUNT, versioning="Enabled" if lock else "Off",
+            lifecycle=rules, errors=bucket_errors, **locked)),
+        (aws_parts.BUCKET_NOTIFICATIONS, b, notifications or BucketNotifications())]
+    if group is not None:
+        out += [(aws_parts.LOG_GROUP, group, LogGroup(
+                    arn=group, name=b, account_id=ACCOUNT, region=build.REGION,
+                    retention_days=group_days or None, metric_filters=build.seen([]),
+                    alarms=build.seen([]))),
+                (aws_parts.LOG_GROUP_SUBSCRIPTIONS, group,
+                 subscriptions if subscriptions is not None else [])]
+    return Logged(t, out)
+
+
+def lake(ingested: dict[str, list[tuple[str, str]]]) -> SecurityLake:
+    """Completed data lakes by region, each ingesting ``(account, source)`` pairs."""
+    return SecurityLake(lakes={r: "COMPLETED" for r in ingested}, sources=[
+        SecurityLakeSource(account=a, region=r, source=s)
+        for r, pairs in ingested.items() for a, s in pairs])
+
+
+def aws(name: str, *trails: Logged, security_lake: SecurityLake | CollectionError | None = None
+        ) -> TenantSnapshot:
+    """One audited account (both ``REGIONS``) with ``trails`` and no KMS keys, checked
+    against the AWS snapshot schema."""
+    extra = [p for t in trails for p in t.parts]
+    extra.append((aws_parts.SECURITY_LAKE, ACCOUNT, security_lake or SecurityLake()))
+    extra += [(aws_parts.KMS, f"{ACCOUNT}/{r}", []) for r in REGIONS]     # no signing keys
+    tenant = build.snapshot(*(t.trail for t in trails), regions=REGIONS, extra=extra,
+                            name=name)
+    check_parts(Snapshot(tool=ToolStamp(version="t"), created_at=build.NOW, tenants=[tenant]),
+                {"aws": aws_parts.SCHEMA}, "built")
+    return tenant
+
+
+def siem_paths() -> dict[str, Logged]:
+    """A trail per SIEM path: storage only, a subscription filter to Kinesis, an SQS and an
+    EventBridge notification, a Lambda one, and a filter forwarding only S3 events."""
+    stream = f"arn:aws:kinesis:us-east-1:{ACCOUNT}:stream/siem"
+    created = ["s3:ObjectCreated:*"]
+    return {
+        "stored": logged("stored-only", group_days=0),
+        "sub": logged("subscribed", group_days=0, subscriptions=[
+            SubscriptionFilter(name="to-siem", destination_arn=stream)]),
+        "sqs": logged("notified", notifications=BucketNotifications(notifications=[
+            BucketNotification(kind="sqs", target_arn=f"arn:aws:sqs:us-east-1:{ACCOUNT}:siem",
+                               events=created)])),
+        "bridge": logged("bridged", notifications=BucketNotifications(eventbridge=True)),
+        "lambda": logged("lambda-only", notifications=BucketNotifications(notifications=[
+            BucketNotification(kind="lambda", events=created,
+                               target_arn=f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:f")])),
+        "narrow": logged("patterned", group_days=0, subscriptions=[SubscriptionFilter(
+            name="s3-only", destination_arn=stream,
+            pattern='{ $.eventSource = "s3.amazonaws.com" }')])}
+
+
+def stopped_trail() -> Logged:
+    """A locked bucket and a log group, written to by a trail that was never started."""
+    return logged("stopped", bucket="stopped-trail", lock="COMPLIANCE", group_days=0,
+                  start=False)
+
+
+def judge(*tenants: TenantSnapshot, profile: str = "m-26-14", now: datetime = build.NOW
+          ) -> Report:
+    """The AWS pack and the cross rules on AWS tenants, at ``now`` (built ones: ``build.NOW``)."""
     snap = Snapshot(tool=ToolStamp(version="t"), created_at=now, tenants=list(tenants))
     return evaluate(snap.sealed(), [*AWS, *CROSS],
                     RuleContext(now=now, retention=PROFILES[profile]))
-
-
-def trail(moto: MotoServer, name: str, *, expire_days: int | None = None,
-          group_days: int | None = None, lock: str | None = None, start: bool = True) -> str:
-    """A multi-region trail writing to its own bucket (and log group when ``group_days``)."""
-    s3 = moto.client("s3")
-    s3.create_bucket(Bucket=name, ObjectLockEnabledForBucket=lock is not None)
-    if lock:
-        s3.put_object_lock_configuration(Bucket=name, ObjectLockConfiguration={
-            "ObjectLockEnabled": "Enabled",
-            "Rule": {"DefaultRetention": {"Mode": lock, "Years": 3}}})
-    if expire_days:
-        s3.put_bucket_lifecycle_configuration(Bucket=name, LifecycleConfiguration={"Rules": [
-            {"ID": "expire", "Status": "Enabled", "Filter": {"Prefix": ""},
-             "Expiration": {"Days": expire_days}}]})
-    params = {}
-    if group_days is not None:
-        logs = moto.client("logs")
-        logs.create_log_group(logGroupName=name)
-        if group_days:
-            logs.put_retention_policy(logGroupName=name, retentionInDays=group_days)
-        params = {"CloudWatchLogsLogGroupArn": logs.describe_log_groups(
-            logGroupNamePrefix=name)["logGroups"][0]["arn"],
-            "CloudWatchLogsRoleArn": f"arn:aws:iam::{ACCOUNT}:role/ct"}
-    ct = moto.client("cloudtrail")
-    arn: str = ct.create_trail(Name=name, S3BucketName=name, IsMultiRegionTrail=True,
-                               **params)["TrailARN"]
-    if start:
-        ct.start_logging(Name=name)
-    return arn

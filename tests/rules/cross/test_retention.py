@@ -1,12 +1,11 @@
 """CROSS-RET-001 (the CSRB minimum) and CROSS-RET-002 (the retention profile), rules/cross/
-retention.py: Microsoft 365 and GCP sources on hand-built snapshots (fixtures.py), AWS trails
-through the real connector on moto, each source judged by its longest complete store."""
+retention.py: Microsoft 365, GCP and AWS sources on snapshots built from the connectors' typed
+records (fixtures.py), each source judged by its longest complete store (the AWS connector's
+collection gives the same verdicts: tests/aws/test_cross_parity.py)."""
 
 from __future__ import annotations
 
-from connectors.aws.simulator import MotoServer
 from connectors.gcp.model import LogExclusion
-from tests.aws.conftest import collect_tenant
 from tests.rulecheck import expect
 from tests.rules.cross.fixtures import (
     ACT,
@@ -14,13 +13,15 @@ from tests.rules.cross.fixtures import (
     ENTRA,
     UAL,
     audit,
+    aws,
+    denied,
     gcp,
     gcp_exported,
     judge,
+    logged,
     m365,
     m365_dark,
     m365_good,
-    trail,
 )
 
 
@@ -74,24 +75,25 @@ def test_gcp_exports_and_their_limits() -> None:
     expect(dark, "CROSS-RET-002", "not_assessed", f"dark:{DATA}")
 
 
-def test_a_trail_is_judged_by_its_longest_complete_store(moto: MotoServer) -> None:
-    long_ = trail(moto, "archive-keeps-years", group_days=90)
-    short = trail(moto, "archive-90-days", expire_days=90, group_days=30)
-    report = judge(collect_tenant(moto, name="ret"))
-    ok = expect(report, "CROSS-RET-001", "pass", f"ret:{long_}")[0]
+def test_a_trail_is_judged_by_its_longest_complete_store() -> None:
+    long_ = logged("archive-keeps-years", group_days=90)
+    short = logged("archive-90-days", expire_days=90, group_days=30)
+    tenant = aws("ret", long_, short)
+    report = judge(tenant)
+    ok = expect(report, "CROSS-RET-001", "pass", f"ret:{long_.arn}")[0]
     assert {s["kind"] for s in ok.evidence["stores"]} == {"s3", "log_group"}
-    expect(report, "CROSS-RET-002", "pass", f"ret:{long_}")      # 180 hot, 365 total
-    bad = expect(report, "CROSS-RET-001", "fail", f"ret:{short}", contains="kept 90 days")[0]
+    expect(report, "CROSS-RET-002", "pass", f"ret:{long_.arn}")      # 180 hot, 365 total
+    bad = expect(report, "CROSS-RET-001", "fail", f"ret:{short.arn}", contains="kept 90 days")[0]
     assert bad.evidence["total_days"] == 90
-    expect(report, "CROSS-RET-002", "fail", f"ret:{short}", contains="searchable 90 days")
-    expect(judge(collect_tenant(moto, name="ret"), profile="m-21-31"), "CROSS-RET-002",
-           "pass", f"ret:{long_}")
+    expect(report, "CROSS-RET-002", "fail", f"ret:{short.arn}", contains="searchable 90 days")
+    expect(judge(tenant, profile="m-21-31"), "CROSS-RET-002", "pass", f"ret:{long_.arn}")
 
 
-def test_unreadable_lifecycle_is_not_assessed(moto: MotoServer) -> None:
-    arn = trail(moto, "lifecycle-denied", expire_days=30)
-    moto.fault(service="s3", operation="GetBucketLifecycleConfiguration")
-    report = judge(collect_tenant(moto, name="denied"))
-    expect(report, "CROSS-RET-001", "not_assessed", f"denied:{arn}",
+def test_unreadable_lifecycle_is_not_assessed() -> None:
+    t = logged("lifecycle-denied", expire_days=30, bucket_errors={"lifecycle": denied(
+        "s3:GetBucketLifecycleConfiguration", "s3://lifecycle-denied",
+        "s3:GetLifecycleConfiguration")})
+    report = judge(aws("denied", t))
+    expect(report, "CROSS-RET-001", "not_assessed", f"denied:{t.arn}",
            contains="needs s3:GetLifecycleConfiguration")
-    expect(report, "CROSS-RET-002", "not_assessed", f"denied:{arn}")
+    expect(report, "CROSS-RET-002", "not_assessed", f"denied:{t.arn}")

@@ -1,32 +1,35 @@
 """CROSS-SIEM-001 (every source reaches a SIEM) and CROSS-INT-001 (a tamper-resistant store),
-rules/cross/siem.py: Microsoft 365 and GCP sources on hand-built snapshots (fixtures.py); AWS
-end to end, the real connector against moto (Security Lake against its documented loopback
-stand-in), the real AWS pack, then the cross rules."""
+rules/cross/siem.py: Microsoft 365, GCP and AWS sources on snapshots built from the connectors'
+typed records (fixtures.py), judged by the AWS pack and the cross rules; that the AWS connector
+collects the same verdicts from moto is tests/aws/test_cross_parity.py."""
 
 from __future__ import annotations
 
 from datetime import date
 
 from auditor.rule import Attestation
-from connectors.aws import sim_siem
-from connectors.aws.simulator import MotoServer
-from tests.aws.conftest import REGIONS, collect_tenant
 from tests.rulecheck import expect
 from tests.rules.cross.fixtures import (
     ACCOUNT,
     ACT,
+    CT_MGMT,
     DATA,
     ENTRA,
+    REGIONS,
     UAL,
     audit,
+    aws,
+    denied,
     destination,
     gcp,
     gcp_exported,
     judge,
+    lake,
+    logged,
     m365,
     m365_dark,
     m365_good,
-    trail,
+    siem_paths,
 )
 
 
@@ -85,81 +88,58 @@ def test_gcp_exports_reach_a_siem_and_a_locked_bucket() -> None:
     expect(dark, "CROSS-SIEM-001", "not_assessed", f"dark:{DATA}")
     expect(dark, "CROSS-INT-001", "not_assessed", f"dark:{DATA}")
 
-def test_siem_paths_are_what_a_siem_reads(moto: MotoServer) -> None:
-    stored = trail(moto, "stored-only", group_days=0)
-    sub = trail(moto, "subscribed", group_days=0)
-    sqs = trail(moto, "notified", group_days=None)
-    bridge = trail(moto, "bridged")
-    lambda_ = trail(moto, "lambda-only")
-    narrow = trail(moto, "patterned", group_days=0)
-    kinesis = moto.client("kinesis")
-    kinesis.create_stream(StreamName="siem", ShardCount=1)
-    stream = kinesis.describe_stream(StreamName="siem")["StreamDescription"]["StreamARN"]
-    moto.client("logs").put_subscription_filter(
-        logGroupName="subscribed", filterName="to-siem", filterPattern="",
-        destinationArn=stream, roleArn=f"arn:aws:iam::{ACCOUNT}:role/cwl")
-    moto.client("logs").put_subscription_filter(
-        logGroupName="patterned", filterName="s3-only",
-        filterPattern='{ $.eventSource = "s3.amazonaws.com" }',
-        destinationArn=stream, roleArn=f"arn:aws:iam::{ACCOUNT}:role/cwl")
-    queue = moto.client("sqs").create_queue(QueueName="siem")["QueueUrl"]
-    queue_arn = moto.client("sqs").get_queue_attributes(
-        QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    s3 = moto.client("s3")
-    s3.put_bucket_notification_configuration(Bucket="notified", NotificationConfiguration={
-        "QueueConfigurations": [{"QueueArn": queue_arn, "Events": ["s3:ObjectCreated:*"]}]})
-    s3.put_bucket_notification_configuration(Bucket="bridged", NotificationConfiguration={
-        "EventBridgeConfiguration": {}})
-    s3.put_bucket_notification_configuration(Bucket="lambda-only", NotificationConfiguration={
-        "LambdaFunctionConfigurations": [{
-            "LambdaFunctionArn": f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:f",
-            "Events": ["s3:ObjectCreated:*"]}]})
-    report = judge(collect_tenant(moto, name="siem"))
-    fail = expect(report, "CROSS-SIEM-001", "fail", f"siem:{stored}",
+def test_siem_paths_are_what_a_siem_reads() -> None:
+    paths = siem_paths()
+    report = judge(aws("siem", *paths.values()))
+    fail = expect(report, "CROSS-SIEM-001", "fail", f"siem:{paths['stored'].arn}",
                   contains="a log group or bucket alone is not a SIEM")[0]
     assert fail.evidence["storage"]
-    expect(report, "CROSS-SIEM-001", "pass", f"siem:{sub}", contains="subscription filter")
-    expect(report, "CROSS-SIEM-001", "pass", f"siem:{sqs}", contains="notification: sqs")
-    expect(report, "CROSS-SIEM-001", "pass", f"siem:{bridge}", contains="eventbridge")
-    lam = expect(report, "CROSS-SIEM-001", "fail", f"siem:{lambda_}")[0]
+    expect(report, "CROSS-SIEM-001", "pass", f"siem:{paths['sub'].arn}",
+           contains="subscription filter")
+    expect(report, "CROSS-SIEM-001", "pass", f"siem:{paths['sqs'].arn}",
+           contains="notification: sqs")
+    expect(report, "CROSS-SIEM-001", "pass", f"siem:{paths['bridge'].arn}",
+           contains="eventbridge")
+    lam = expect(report, "CROSS-SIEM-001", "fail", f"siem:{paths['lambda'].arn}")[0]
     assert "Lambda" in lam.evidence["not_credited"][0]
-    part = expect(report, "CROSS-SIEM-001", "fail", f"siem:{narrow}")[0]
+    part = expect(report, "CROSS-SIEM-001", "fail", f"siem:{paths['narrow'].arn}")[0]
     assert "forwards only events matching" in part.evidence["not_credited"][0]
 
 
-def test_security_lake_credits_every_account_region_it_ingests(moto: MotoServer) -> None:
-    arn = trail(moto, "lake-only")
-    sim_siem.enable(ACCOUNT, "us-east-1", [(ACCOUNT, "CLOUD_TRAIL_MGMT"),
-                                                  ("210987654321", "CLOUD_TRAIL_MGMT"),
-                                                  (ACCOUNT, "S3_DATA")])
-    half = judge(collect_tenant(moto, name="lake"))        # eu-west-1 is not ingested
-    expect(half, "CROSS-SIEM-001", "fail", f"lake:{arn}")
-    sim_siem.enable(ACCOUNT, "eu-west-1", [(ACCOUNT, "CLOUD_TRAIL_MGMT")])
-    tenant = collect_tenant(moto, name="lake")
+def test_security_lake_credits_every_account_region_it_ingests() -> None:
+    only = logged("lake-only")
+    east = [(ACCOUNT, CT_MGMT), ("210987654321", CT_MGMT), (ACCOUNT, "S3_DATA")]
+    half = judge(aws("lake", only, security_lake=lake({"us-east-1": east})))
+    expect(half, "CROSS-SIEM-001", "fail", f"lake:{only.arn}")     # eu-west-1 is not ingested
+    tenant = aws("lake", only, security_lake=lake({"us-east-1": east,
+                                                   "eu-west-1": [(ACCOUNT, CT_MGMT)]}))
     assert {p.name for p in tenant.parts} >= {"aws.security_lake"}
-    expect(judge(tenant), "CROSS-SIEM-001", "pass", f"lake:{arn}", contains="security lake")
+    expect(judge(tenant), "CROSS-SIEM-001", "pass", f"lake:{only.arn}",
+           contains="security lake")
     assert set(REGIONS) == {"us-east-1", "eu-west-1"}
 
 
-def test_unreadable_siem_paths_are_not_assessed(moto: MotoServer) -> None:
-    arn = trail(moto, "paths-denied", group_days=0)
-    moto.fault(service="logs", operation="DescribeSubscriptionFilters")
-    report = judge(collect_tenant(moto, name="denied"))
-    expect(report, "CROSS-SIEM-001", "not_assessed", f"denied:{arn}",
+def test_unreadable_siem_paths_are_not_assessed() -> None:
+    group = f"arn:aws:logs:us-east-1:{ACCOUNT}:log-group:paths-denied:*"
+    refused = denied("logs:DescribeSubscriptionFilters", group,
+                     "logs:DescribeSubscriptionFilters")
+    t = logged("paths-denied", group_days=0, subscriptions=refused)
+    report = judge(aws("denied", t))
+    expect(report, "CROSS-SIEM-001", "not_assessed", f"denied:{t.arn}",
            contains="needs logs:DescribeSubscriptionFilters")
-    moto.clear_faults()
-    moto.fault(service="securitylake", operation="ListDataLakes")
-    report = judge(collect_tenant(moto, name="denied"))
-    expect(report, "CROSS-SIEM-001", "not_assessed", f"denied:{arn}",
+    t = logged("paths-denied", group_days=0)
+    report = judge(aws("denied", t, security_lake=denied(
+        "securitylake:ListDataLakes", ACCOUNT, "securitylake:ListDataLakes")))
+    expect(report, "CROSS-SIEM-001", "not_assessed", f"denied:{t.arn}",
            contains="needs securitylake:ListDataLakes")
 
 
-def test_integrity_follows_the_trail_bucket(moto: MotoServer) -> None:
-    locked = trail(moto, "locked", lock="COMPLIANCE")
-    plain = trail(moto, "plain")
-    report = judge(collect_tenant(moto, name="int"))
-    expect(report, "CROSS-INT-001", "pass", f"int:{locked}")
-    expect(report, "CROSS-INT-001", "fail", f"int:{plain}", contains="is immutable")
-    moto.fault(service="s3", operation="GetObjectLockConfiguration")
-    expect(judge(collect_tenant(moto, name="int")), "CROSS-INT-001", "not_assessed",
-           f"int:{locked}")
+def test_integrity_follows_the_trail_bucket() -> None:
+    locked, plain = logged("locked", lock="COMPLIANCE"), logged("plain")
+    report = judge(aws("int", locked, plain))
+    expect(report, "CROSS-INT-001", "pass", f"int:{locked.arn}")
+    expect(report, "CROSS-INT-001", "fail", f"int:{plain.arn}", contains="is immutable")
+    unread = logged("locked", lock="COMPLIANCE", bucket_errors={"object_lock": denied(
+        "s3:GetObjectLockConfiguration", "s3://locked", "s3:GetBucketObjectLockConfiguration")})
+    expect(judge(aws("int", unread, plain)), "CROSS-INT-001", "not_assessed",
+           f"int:{locked.arn}")
