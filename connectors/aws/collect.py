@@ -270,6 +270,7 @@ def collect(target: AwsTenant, ctx: CollectContext) -> TenantSnapshot:
         _collect(run, snap, base_creds)
     finally:
         run.pool.shutdown(wait=True, cancel_futures=True)
+        run.clients.close()
         snap.api_calls = dict(sorted(calls.counts.items()))
     return snap
 
