@@ -104,9 +104,9 @@ def seed(url: str, accounts: int, regions: list[str], workers: int) -> None:
 
 # --- the measured phases (each in a fresh process) ----------------------------------------
 
-def run_auditor(url: str, regions: list[str], workers: int, organization: bool = True
-                ) -> dict[str, Any]:
-    sys.path.insert(0, str(ROOT))
+def run_auditor(url: str, regions: list[str], workers: int, organization: bool = True,
+                code: Path = ROOT) -> dict[str, Any]:
+    sys.path.insert(0, str(code))
     from datetime import UTC, datetime
 
     from auditor.connector import CollectContext
@@ -180,11 +180,16 @@ def _median(values: list[float]) -> float:
     return ordered[mid] if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2
 
 
+def _auditor(url: str, args: argparse.Namespace, code: Path = ROOT) -> dict[str, Any]:
+    return _sub("--phase", "auditor", "--url", url, "--regions", str(args.regions),
+                "--workers", str(args.workers), "--accounts", str(args.accounts),
+                "--code", str(code))
+
+
 def _round(url: str, args: argparse.Namespace) -> tuple[dict[str, Any], dict[str, Any]]:
     """One auditor run recorded by the simulator, then the floor replaying that recording."""
     _control(url, "start")
-    auditor = _sub("--phase", "auditor", "--url", url, "--regions", str(args.regions),
-                   "--workers", str(args.workers), "--accounts", str(args.accounts))
+    auditor = _auditor(url, args)
     recorded = _control(url, "stop")
     with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as fh:
         json.dump(recorded, fh)
@@ -205,13 +210,18 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=1,
                     help="auditor and floor run interleaved N times on the same seeded "
                          "state; medians are reported")
+    ap.add_argument("--baseline", metavar="DIR",
+                    help="another checkout of the project (e.g. `git worktree add DIR main`): "
+                         "its connector runs too, before each round, and is reported beside")
     ap.add_argument("--phase", choices=["auditor", "floor"], help=argparse.SUPPRESS)
+    ap.add_argument("--code", help=argparse.SUPPRESS)
     ap.add_argument("--url", help=argparse.SUPPRESS)
     ap.add_argument("--requests", help=argparse.SUPPRESS)
     args = ap.parse_args()
     regions = list(ALL_REGIONS[:args.regions])
     if args.phase == "auditor":
-        print(json.dumps(run_auditor(args.url, regions, args.workers, args.accounts > 1)))
+        print(json.dumps(run_auditor(args.url, regions, args.workers, args.accounts > 1,
+                                     Path(args.code or ROOT))))
         return
     if args.phase == "floor":
         print(json.dumps(run_floor(args.url, args.requests, args.workers)))
@@ -221,6 +231,7 @@ def main() -> None:
     server = subprocess.Popen([sys.executable, "-m", "connectors.aws.simulator"], cwd=ROOT,
                               stdout=subprocess.PIPE, text=True, env={**os.environ, **ENV})
     rounds: list[tuple[dict[str, Any], dict[str, Any]]] = []
+    baseline: list[dict[str, Any]] = []
     try:
         assert server.stdout is not None
         url = server.stdout.readline().strip()
@@ -229,6 +240,11 @@ def main() -> None:
         print(f"seeded {args.accounts} accounts x {len(regions)} regions in "
               f"{time.perf_counter() - t:.1f} s", file=sys.stderr)
         for n in range(max(1, args.rounds)):
+            if args.baseline:
+                baseline.append(_auditor(url, args, Path(args.baseline).resolve()))
+                print(f"round {n + 1}: baseline {baseline[-1]['wall_s']:.2f} s "
+                      f"(CPU {baseline[-1]['cpu_s']:.1f} s), {baseline[-1]['calls']} calls",
+                      file=sys.stderr)
             auditor, floor = _round(url, args)
             rounds.append((auditor, floor))
             if args.rounds > 1:
@@ -239,11 +255,12 @@ def main() -> None:
     finally:
         server.terminate()
         server.wait(timeout=10)
-    _report(args, regions, rounds)
+    _report(args, regions, rounds, baseline)
 
 
 def _report(args: argparse.Namespace, regions: list[str],
-            rounds: list[tuple[dict[str, Any], dict[str, Any]]]) -> None:
+            rounds: list[tuple[dict[str, Any], dict[str, Any]]],
+            baseline: list[dict[str, Any]]) -> None:
     def med(side: int, key: str) -> float:
         return _median([float(r[side][key]) for r in rounds])
 
@@ -257,7 +274,11 @@ def _report(args: argparse.Namespace, regions: list[str],
           f"{args.workers} workers ({label})")
     print(f"{'':14}{'wall s':>9}{'API calls':>11}{'calls/s':>9}{'peak RSS MB':>13}"
           f"{'client CPU s':>14}")
-    for name, r in (("csrb-auditor", auditor), ("floor", floor)):
+    sides = [("csrb-auditor", auditor), ("floor", floor)]
+    if baseline:
+        sides.insert(1, ("baseline", {k: _median([float(b[k]) for b in baseline])
+                                      for k in ("wall_s", "calls", "peak_rss_mb", "cpu_s")}))
+    for name, r in sides:
         print(f"{name:14}{r['wall_s']:9.2f}{r['calls']:11.0f}{r['calls'] / r['wall_s']:9.1f}"
               f"{r['peak_rss_mb']:13.0f}{r['cpu_s']:14.1f}")
     print(f"  collection {auditor['collect_s']:.2f} s, evaluation {auditor['evaluate_s']:.2f} s,"
@@ -266,6 +287,10 @@ def _report(args: argparse.Namespace, regions: list[str],
     print(f"ratio to floor (of medians): wall {auditor['wall_s'] / floor['wall_s']:.2f}x "
           f"(target <= 1.1x), client CPU {auditor['cpu_s'] / floor['cpu_s']:.2f}x; "
           f"calls beyond the floor: {beyond}")
+    if baseline:
+        base = sides[1][1]
+        print(f"baseline ({args.baseline}) to floor: wall {base['wall_s'] / floor['wall_s']:.2f}x,"
+              f" client CPU {base['cpu_s'] / floor['cpu_s']:.2f}x")
 
 
 if __name__ == "__main__":

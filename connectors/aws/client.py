@@ -24,9 +24,7 @@ from botocore.credentials import (
     ReadOnlyCredentials,
     RefreshableCredentials,
 )
-from botocore.endpoint import EndpointCreator
 from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
-from botocore.httpsession import URLLib3Session
 
 from auditor.snapshot import CollectionError
 from connectors.aws.permissions import iam_action
@@ -157,68 +155,6 @@ def _cache_client_classes(events: Any) -> None:
             ClientCreator._create_client_class = _cached_client_class
 
 
-class _SharedHttp(URLLib3Session):  # type: ignore[misc]  # botocore has no types: Any base
-    """One connection pool manager for every client of a run: the pools are per host, so the
-    clients of one endpoint (every service and region behind an endpoint override; each
-    service's clients of one region otherwise) reuse each other's keep-alive connections
-    instead of each opening its own, and closing one client closes nothing shared."""
-
-    POOLS = 512     # hosts kept open: an Organization's services x regions
-
-    def _get_pool_manager_kwargs(self, **extra_kwargs: Any) -> dict[str, Any]:
-        kwargs: dict[str, Any] = super()._get_pool_manager_kwargs(**extra_kwargs)
-        kwargs.setdefault("num_pools", self.POOLS)
-        return kwargs
-
-    def close(self) -> None:
-        """Kept open for the run's other clients; the run closes it (``close_all``)."""
-
-    def close_all(self) -> None:
-        super().close()
-
-
-class _HttpSessions:
-    """The run's shared HTTP sessions, one per distinct set of botocore's session arguments
-    (timeouts, proxies, verification: equal for every client built from one ``Config``)."""
-
-    def __init__(self) -> None:
-        self._made: dict[str, _SharedHttp] = {}
-        self._lock = threading.Lock()
-
-    def __call__(self, **kwargs: Any) -> _SharedHttp:
-        key = repr(sorted(kwargs.items()))
-        with self._lock:
-            made = self._made.get(key)
-            if made is None:
-                made = self._made[key] = _SharedHttp(**kwargs)
-            return made
-
-    def close(self) -> None:
-        with self._lock:
-            for made in self._made.values():
-                made.close_all()
-            self._made.clear()
-
-
-# The HTTP sessions of the thread building a client (``Clients.get``); botocore's own
-# ``URLLib3Session`` per endpoint for every other client.
-_BUILDING = threading.local()
-_original_create_endpoint = EndpointCreator.create_endpoint
-
-
-def _create_endpoint(self: Any, *args: Any, **kwargs: Any) -> Any:
-    shared: _HttpSessions | None = getattr(_BUILDING, "http", None)
-    if shared is not None and "http_session_cls" not in kwargs:
-        kwargs["http_session_cls"] = shared
-    return _original_create_endpoint(self, *args, **kwargs)
-
-
-def _share_http_sessions() -> None:
-    with _CLASSES_LOCK:
-        if EndpointCreator.create_endpoint is not _create_endpoint:
-            EndpointCreator.create_endpoint = _create_endpoint
-
-
 class _Given(CredentialProvider):  # type: ignore[misc]  # botocore has no types: Any base
     METHOD = "csrb-auditor-accounts"
 
@@ -258,8 +194,6 @@ class Clients:
                                                                  _Given(self.credentials))
         self.session = boto3.Session(botocore_session=core)
         _cache_client_classes(self.session.events)
-        _share_http_sessions()
-        self._http = _HttpSessions()
         self.session.events.register("needs-retry", final_not_implemented)
         if events is not None:
             events(self.session.events)
@@ -276,18 +210,10 @@ class Clients:
             with self._lock:      # boto3 sessions are not thread-safe: build under the lock
                 cl = self._clients.get(key)
                 if cl is None:
-                    _BUILDING.http = self._http
-                    try:
-                        cl = self._clients[key] = self.session.client(
-                            service, region_name=region, endpoint_url=self.endpoint,
-                            config=self._config)
-                    finally:
-                        _BUILDING.http = None
+                    cl = self._clients[key] = self.session.client(
+                        service, region_name=region, endpoint_url=self.endpoint,
+                        config=self._config)
         return cl
-
-    def close(self) -> None:
-        """Close the connections every client shared."""
-        self._http.close()
 
 
 class Account:
