@@ -221,10 +221,12 @@ def _trails_in(run: Run, acct: Account, region: str) -> Observed[list[dict[str, 
                                                                 region)))
 
 
-def _regional(run: Run, acct: Account, region: str,
-              reader: Callable[[Account, str], Any]) -> Observed[Any]:
-    """One regional service of one account-region."""
-    return run.capped(acct.account_id, partial(observe, partial(reader, acct, region)))
+def _regional(run: Run, acct: Account, region: str, keys: list[PartKey[Any]]
+              ) -> list[Observed[Any]]:
+    """Regional services of one account-region (``keys`` of ``readers.REGIONAL``), one after
+    the other."""
+    return run.capped(acct.account_id, lambda: [
+        observe(partial(readers.REGIONAL[key], acct, region)) for key in keys])
 
 
 def _orgwide(run: Run, caller: Account, accounts: dict[str, Account], audited: list[str],
@@ -317,11 +319,15 @@ def _collect(run: Run, snap: TenantSnapshot, base_creds: Any) -> None:
                   "skipped_accounts": [a.id for a in org.skipped] if org else []}
 
     # Phases 1 and 2, pipelined: an account's regions start as soon as the account is open,
-    # each region's trail listing and each of its readers a task of its own.
+    # each region's trail listing a task of its own (phase 3 starts at a trail's first
+    # sighting). An Organization's account-regions keep the pool busy, each running its
+    # readers in series; one account's readers of one region run side by side.
+    groups = [list(readers.REGIONAL)] if len(states) > 1 else [[k] for k in readers.REGIONAL]
     paths = siem.Paths(run)
     opening = {run.pool.submit(_open_account, run, caller, st): i for i, st in enumerate(states)}
     pending: dict[Future[Any], tuple[int, int, AccountState, str]] = {}
-    regional: dict[tuple[int, int], list[tuple[PartKey[Any], Future[Observed[Any]]]]] = {}
+    regional: dict[tuple[int, int], list[tuple[list[PartKey[Any]],
+                                               Future[list[Observed[Any]]]]]] = {}
     for n, fut in enumerate(as_completed(opening), 1):
         st = fut.result()
         run.ctx.progress("aws accounts", n, len(states))
@@ -331,8 +337,8 @@ def _collect(run: Run, snap: TenantSnapshot, base_creds: Any) -> None:
             pending[run.pool.submit(_trails_in, run, st.acct, region)] = \
                 (opening[fut], j, st, region)
             regional[(opening[fut], j)] = [
-                (key, run.pool.submit(_regional, run, st.acct, region, reader))
-                for key, reader in readers.REGIONAL.items()]
+                (keys, run.pool.submit(_regional, run, st.acct, region, keys))
+                for keys in groups]
         paths.account(st.acct, st.regions)
     open_ = [st for st in states if st.acct is not None]
     accounts = {st.account_id: st.acct for st in open_ if st.acct is not None}
@@ -386,8 +392,9 @@ def _collect(run: Run, snap: TenantSnapshot, base_creds: Any) -> None:
         listed[state.account_id][region] = Observed[list[str]](
             value=[r["TrailARN"] for r in listing.value]) if listing.value is not None else \
             Observed[list[str]](error=listing.error)
-        for part, got in regional[key]:
-            reader.put(part, f"{state.account_id}/{region}", got.result())
+        for keys, reads in regional[key]:
+            for part, got in zip(keys, reads.result(), strict=True):
+                reader.put(part, f"{state.account_id}/{region}", got)
     for st in states:
         if st.acct is None:
             snap.add(parts.ACCOUNT.name, scope=st.account_id, error=st.error)
