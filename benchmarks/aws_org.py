@@ -186,6 +186,13 @@ def _auditor(url: str, args: argparse.Namespace, code: Path = ROOT) -> dict[str,
                 "--code", str(code))
 
 
+def _baseline(url: str, args: argparse.Namespace, n: int) -> dict[str, Any]:
+    got = _auditor(url, args, Path(args.baseline).resolve())
+    print(f"round {n + 1}: baseline {got['wall_s']:.2f} s (CPU {got['cpu_s']:.1f} s), "
+          f"{got['calls']} calls", file=sys.stderr)
+    return got
+
+
 def _round(url: str, args: argparse.Namespace) -> tuple[dict[str, Any], dict[str, Any]]:
     """One auditor run recorded by the simulator, then the floor replaying that recording."""
     _control(url, "start")
@@ -240,12 +247,13 @@ def main() -> None:
         print(f"seeded {args.accounts} accounts x {len(regions)} regions in "
               f"{time.perf_counter() - t:.1f} s", file=sys.stderr)
         for n in range(max(1, args.rounds)):
-            if args.baseline:
-                baseline.append(_auditor(url, args, Path(args.baseline).resolve()))
-                print(f"round {n + 1}: baseline {baseline[-1]['wall_s']:.2f} s "
-                      f"(CPU {baseline[-1]['cpu_s']:.1f} s), {baseline[-1]['calls']} calls",
-                      file=sys.stderr)
+            # The baseline runs before the round in even rounds and after it in odd ones, so
+            # a drift in the machine's load weighs on both sides alike.
+            if args.baseline and n % 2 == 0:
+                baseline.append(_baseline(url, args, n))
             auditor, floor = _round(url, args)
+            if args.baseline and n % 2 == 1:
+                baseline.append(_baseline(url, args, n))
             rounds.append((auditor, floor))
             if args.rounds > 1:
                 print(f"round {n + 1}: auditor {auditor['wall_s']:.2f} s "
