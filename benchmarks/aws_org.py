@@ -1,7 +1,11 @@
 """Benchmark: audit an AWS Organization of N accounts x R regions served by moto, against the
 API floor.
 
-    python benchmarks/aws_org.py [--accounts 50] [--regions 17] [--workers 16]
+    python benchmarks/aws_org.py [--accounts 50] [--regions 17] [--workers 16] [--rounds 1]
+
+``--accounts 1`` is one account over 17 regions, audited in account mode; ``--rounds
+N`` runs the auditor and the floor interleaved N times on the same seeded state and reports
+the medians and the ratio of the medians.
 
 1. Starts the simulator (moto + this project's corrections) in its own process and seeds it:
    per account a bucket, a multi-region trail with a log group, a CIS metric filter, alarm and
@@ -100,8 +104,9 @@ def seed(url: str, accounts: int, regions: list[str], workers: int) -> None:
 
 # --- the measured phases (each in a fresh process) ----------------------------------------
 
-def run_auditor(url: str, regions: list[str], workers: int) -> dict[str, Any]:
-    sys.path.insert(0, str(ROOT))
+def run_auditor(url: str, regions: list[str], workers: int, organization: bool = True,
+                code: Path = ROOT) -> dict[str, Any]:
+    sys.path.insert(0, str(code))
     from datetime import UTC, datetime
 
     from auditor.connector import CollectContext
@@ -113,7 +118,7 @@ def run_auditor(url: str, regions: list[str], workers: int) -> dict[str, Any]:
     from rules.aws import RULES
 
     target = AwsTenant.model_validate({
-        "provider": "aws", "name": "bench", "organization": True, "regions": regions,
+        "provider": "aws", "name": "bench", "organization": organization, "regions": regions,
         "max_workers": workers, "per_account_workers": workers,
         "endpoints": {"aws": url}})
     now = datetime.now(UTC)
@@ -169,18 +174,61 @@ def _control(url: str, action: str) -> Any:
         return json.loads(resp.read())
 
 
+def _median(values: list[float]) -> float:
+    ordered = sorted(values)
+    mid = len(ordered) // 2
+    return ordered[mid] if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2
+
+
+def _auditor(url: str, args: argparse.Namespace, code: Path = ROOT) -> dict[str, Any]:
+    return _sub("--phase", "auditor", "--url", url, "--regions", str(args.regions),
+                "--workers", str(args.workers), "--accounts", str(args.accounts),
+                "--code", str(code))
+
+
+def _baseline(url: str, args: argparse.Namespace, n: int) -> dict[str, Any]:
+    got = _auditor(url, args, Path(args.baseline).resolve())
+    print(f"round {n + 1}: baseline {got['wall_s']:.2f} s (CPU {got['cpu_s']:.1f} s), "
+          f"{got['calls']} calls", file=sys.stderr)
+    return got
+
+
+def _round(url: str, args: argparse.Namespace) -> tuple[dict[str, Any], dict[str, Any]]:
+    """One auditor run recorded by the simulator, then the floor replaying that recording."""
+    _control(url, "start")
+    auditor = _auditor(url, args)
+    recorded = _control(url, "stop")
+    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as fh:
+        json.dump(recorded, fh)
+    try:
+        floor = _sub("--phase", "floor", "--url", url, "--requests", fh.name,
+                     "--workers", str(args.workers))
+    finally:
+        os.unlink(fh.name)
+    return auditor, floor
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--accounts", type=int, default=50)
+    ap.add_argument("--accounts", type=int, default=50,
+                    help="accounts in the Organization (1: one account, audited in account mode)")
     ap.add_argument("--regions", type=int, default=17)
     ap.add_argument("--workers", type=int, default=16)
+    ap.add_argument("--rounds", type=int, default=1,
+                    help="auditor and floor run interleaved N times on the same seeded "
+                         "state; medians are reported")
+    ap.add_argument("--baseline", metavar="DIR",
+                    help="another checkout of the project (e.g. `git worktree add DIR main`): "
+                         "its connector runs too, before each round, and is reported beside")
     ap.add_argument("--phase", choices=["auditor", "floor"], help=argparse.SUPPRESS)
+    ap.add_argument("--code", help=argparse.SUPPRESS)
     ap.add_argument("--url", help=argparse.SUPPRESS)
     ap.add_argument("--requests", help=argparse.SUPPRESS)
     args = ap.parse_args()
     regions = list(ALL_REGIONS[:args.regions])
     if args.phase == "auditor":
-        print(json.dumps(run_auditor(args.url, regions, args.workers)))
+        print(json.dumps(run_auditor(args.url, regions, args.workers, args.accounts > 1,
+                                     Path(args.code or ROOT))))
         return
     if args.phase == "floor":
         print(json.dumps(run_floor(args.url, args.requests, args.workers)))
@@ -189,6 +237,8 @@ def main() -> None:
     os.environ.update(ENV)
     server = subprocess.Popen([sys.executable, "-m", "connectors.aws.simulator"], cwd=ROOT,
                               stdout=subprocess.PIPE, text=True, env={**os.environ, **ENV})
+    rounds: list[tuple[dict[str, Any], dict[str, Any]]] = []
+    baseline: list[dict[str, Any]] = []
     try:
         assert server.stdout is not None
         url = server.stdout.readline().strip()
@@ -196,30 +246,59 @@ def main() -> None:
         seed(url, args.accounts, regions, min(args.workers, 8))
         print(f"seeded {args.accounts} accounts x {len(regions)} regions in "
               f"{time.perf_counter() - t:.1f} s", file=sys.stderr)
-        _control(url, "start")
-        auditor = _sub("--phase", "auditor", "--url", url, "--regions", str(args.regions),
-                       "--workers", str(args.workers))
-        recorded = _control(url, "stop")
-        with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as fh:
-            json.dump(recorded, fh)
-        floor = _sub("--phase", "floor", "--url", url, "--requests", fh.name,
-                     "--workers", str(args.workers))
-        os.unlink(fh.name)
+        for n in range(max(1, args.rounds)):
+            # The baseline runs before the round in even rounds and after it in odd ones, so
+            # a drift in the machine's load weighs on both sides alike.
+            if args.baseline and n % 2 == 0:
+                baseline.append(_baseline(url, args, n))
+            auditor, floor = _round(url, args)
+            if args.baseline and n % 2 == 1:
+                baseline.append(_baseline(url, args, n))
+            rounds.append((auditor, floor))
+            if args.rounds > 1:
+                print(f"round {n + 1}: auditor {auditor['wall_s']:.2f} s "
+                      f"(CPU {auditor['cpu_s']:.1f} s), floor {floor['wall_s']:.2f} s "
+                      f"(CPU {floor['cpu_s']:.1f} s), {auditor['calls']} calls, ratio "
+                      f"{auditor['wall_s'] / floor['wall_s']:.2f}x", file=sys.stderr)
     finally:
         server.terminate()
         server.wait(timeout=10)
-    ratio = auditor["wall_s"] / floor["wall_s"]
-    print(f"AWS organisation: {auditor['accounts']} accounts x {len(regions)} regions, "
-          f"{args.workers} workers")
+    _report(args, regions, rounds, baseline)
+
+
+def _report(args: argparse.Namespace, regions: list[str],
+            rounds: list[tuple[dict[str, Any], dict[str, Any]]],
+            baseline: list[dict[str, Any]]) -> None:
+    def med(side: int, key: str) -> float:
+        return _median([float(r[side][key]) for r in rounds])
+
+    auditor = {k: med(0, k) for k in ("wall_s", "calls", "peak_rss_mb", "cpu_s",
+                                       "collect_s", "evaluate_s", "findings", "errors",
+                                       "accounts")}
+    floor = {k: med(1, k) for k in ("wall_s", "calls", "peak_rss_mb", "cpu_s")}
+    label = f"median of {len(rounds)} interleaved rounds" if len(rounds) > 1 else "one round"
+    mode = "organisation" if args.accounts > 1 else "single account"
+    print(f"AWS {mode}: {auditor['accounts']:.0f} accounts x {len(regions)} regions, "
+          f"{args.workers} workers ({label})")
     print(f"{'':14}{'wall s':>9}{'API calls':>11}{'calls/s':>9}{'peak RSS MB':>13}"
           f"{'client CPU s':>14}")
-    for name, r in (("csrb-auditor", auditor), ("floor", floor)):
-        print(f"{name:14}{r['wall_s']:9.2f}{r['calls']:11d}{r['calls'] / r['wall_s']:9.1f}"
+    sides = [("csrb-auditor", auditor), ("floor", floor)]
+    if baseline:
+        sides.insert(1, ("baseline", {k: _median([float(b[k]) for b in baseline])
+                                      for k in ("wall_s", "calls", "peak_rss_mb", "cpu_s")}))
+    for name, r in sides:
+        print(f"{name:14}{r['wall_s']:9.2f}{r['calls']:11.0f}{r['calls'] / r['wall_s']:9.1f}"
               f"{r['peak_rss_mb']:13.0f}{r['cpu_s']:14.1f}")
     print(f"  collection {auditor['collect_s']:.2f} s, evaluation {auditor['evaluate_s']:.2f} s,"
-          f" {auditor['findings']} findings, {auditor['errors']} parts not collected")
-    print(f"ratio to floor: {ratio:.2f}x (target <= 1.3x); calls beyond the floor: "
-          f"{auditor['calls'] - floor['calls']}")
+          f" {auditor['findings']:.0f} findings, {auditor['errors']:.0f} parts not collected")
+    beyond = max(int(a["calls"]) - int(f["calls"]) for a, f in rounds)
+    print(f"ratio to floor (of medians): wall {auditor['wall_s'] / floor['wall_s']:.2f}x "
+          f"(target <= 1.1x), client CPU {auditor['cpu_s'] / floor['cpu_s']:.2f}x; "
+          f"calls beyond the floor: {beyond}")
+    if baseline:
+        base = sides[1][1]
+        print(f"baseline ({args.baseline}) to floor: wall {base['wall_s'] / floor['wall_s']:.2f}x,"
+              f" client CPU {base['cpu_s'] / floor['cpu_s']:.2f}x")
 
 
 if __name__ == "__main__":

@@ -26,7 +26,7 @@ from auditor.collectkit import Reader, unreachable
 from auditor.connector import CollectContext
 from auditor.observed import CollectionError, Observed, PartKey
 from auditor.snapshot import TenantSnapshot
-from connectors.aws import orgwide, partitions, parts, readers, s3
+from connectors.aws import orgwide, partitions, parts, readers, s3, siem
 from connectors.aws.client import DENIED, Account, Clients, Failed, refreshing
 from connectors.aws.guard import CallLog
 from connectors.aws.model import (
@@ -215,18 +215,18 @@ def _regions(run: Run, acct: Account) -> list[str]:
     return sorted(r["RegionName"] for r in resp["Regions"])
 
 
-Regional = list[tuple[PartKey[Any], Observed[Any]]]
+def _trails_in(run: Run, acct: Account, region: str) -> Observed[list[dict[str, Any]]]:
+    """The trails visible in one account-region."""
+    return run.capped(acct.account_id, partial(observe, partial(readers.list_trails, acct,
+                                                                region)))
 
 
-def _region_work(run: Run, acct: Account, region: str
-                 ) -> tuple[Observed[list[dict[str, Any]]], Regional]:
-    """Trails visible in one account-region and its regional services."""
-    def work() -> tuple[Observed[list[dict[str, Any]]], Regional]:
-        trails = observe(lambda: readers.list_trails(acct, region))
-        return trails, [(key, observe(partial(reader, acct, region)))
-                        for key, reader in readers.REGIONAL.items()]
-
-    return run.capped(acct.account_id, work)
+def _regional(run: Run, acct: Account, region: str, keys: list[PartKey[Any]]
+              ) -> list[Observed[Any]]:
+    """Regional services of one account-region (``keys`` of ``readers.REGIONAL``), one after
+    the other."""
+    return run.capped(acct.account_id, lambda: [
+        observe(partial(readers.REGIONAL[key], acct, region)) for key in keys])
 
 
 def _orgwide(run: Run, caller: Account, accounts: dict[str, Account], audited: list[str],
@@ -318,19 +318,35 @@ def _collect(run: Run, snap: TenantSnapshot, base_creds: Any) -> None:
                   "organization": org.id if org else None,
                   "skipped_accounts": [a.id for a in org.skipped] if org else []}
 
-    # Phases 1 and 2, pipelined: an account's regions start as soon as the account is open.
+    # Phases 1 and 2, pipelined: an account's regions start as soon as the account is open,
+    # each region's trail listing a task of its own (phase 3 starts at a trail's first
+    # sighting). An Organization's account-regions keep the pool busy, each running its
+    # readers in series; one account's readers of one region run side by side.
+    groups = [list(readers.REGIONAL)] if len(states) > 1 else [[k] for k in readers.REGIONAL]
+    paths = siem.Paths(run)
     opening = {run.pool.submit(_open_account, run, caller, st): i for i, st in enumerate(states)}
     pending: dict[Future[Any], tuple[int, int, AccountState, str]] = {}
+    regional: dict[tuple[int, int], list[tuple[list[PartKey[Any]],
+                                               Future[list[Observed[Any]]]]]] = {}
     for n, fut in enumerate(as_completed(opening), 1):
         st = fut.result()
         run.ctx.progress("aws accounts", n, len(states))
         if st.acct is None:
             continue
         for j, region in enumerate(st.regions):
-            pending[run.pool.submit(_region_work, run, st.acct, region)] = \
+            pending[run.pool.submit(_trails_in, run, st.acct, region)] = \
                 (opening[fut], j, st, region)
+            regional[(opening[fut], j)] = [
+                (keys, run.pool.submit(_regional, run, st.acct, region, keys))
+                for keys in groups]
+        paths.account(st.acct, st.regions)
     open_ = [st for st in states if st.acct is not None]
     accounts = {st.account_id: st.acct for st in open_ if st.acct is not None}
+    if org is not None and org.id:
+        org_parts = _orgwide(run, caller, accounts, [st.account_id for st in open_],
+                             sorted({r for st in open_ for r in st.regions}))
+    else:
+        org_parts = []
     trails: dict[str, Trail] = {}
     seen_by: dict[str, Account] = {}
 
@@ -341,13 +357,19 @@ def _collect(run: Run, snap: TenantSnapshot, base_creds: Any) -> None:
     # read once, with its owner's credentials when the owner is audited.
     read_bucket = bucket_reader(run.capped, open_, accounts, owner_of)
     read_group = log_group_reader(accounts, owner_of)
+
+    def bucket_and_paths(t: Trail) -> TrailBucket:
+        got = read_bucket(t)       # then its notifications, read as the owner it found
+        paths.bucket(accounts.get(got.owner_account_id.value or "") or owner_of(t),
+                     got.name, t.home_region)
+        return got
+
     later: dict[str, dict[str, Future[Any]]] = {"trail": {}, "bucket": {}, "group": {}}
-    done: dict[tuple[int, int], tuple[AccountState, str, Observed[list[dict[str, Any]]],
-                                      Regional]] = {}
+    done: dict[tuple[int, int], tuple[AccountState, str, Observed[list[dict[str, Any]]]]] = {}
     for n, rfut in enumerate(as_completed(pending), 1):
         i, j, state, region = pending[rfut]
-        listing, regional = rfut.result()
-        done[(i, j)] = (state, region, listing, regional)
+        listing = rfut.result()
+        done[(i, j)] = (state, region, listing)
         run.ctx.progress("aws account-regions", n, len(pending))
         for raw in listing.value or []:
             arn = raw["TrailARN"]
@@ -358,19 +380,21 @@ def _collect(run: Run, snap: TenantSnapshot, base_creds: Any) -> None:
             later["trail"][arn] = run.pool.submit(
                 run.capped, t.account_id, partial(readers.trail_details, owner_of(t), t))
             if t.s3_bucket and t.s3_bucket not in later["bucket"]:
-                later["bucket"][t.s3_bucket] = run.pool.submit(read_bucket, t)
+                later["bucket"][t.s3_bucket] = run.pool.submit(bucket_and_paths, t)
             group = t.cloudwatch_logs_log_group_arn
             if group and group not in later["group"]:
                 later["group"][group] = run.pool.submit(read_group, group, t)
+                paths.log_group(accounts.get(group.split(":")[4]) or owner_of(t), group)
 
     listed: dict[str, dict[str, Observed[list[str]]]] = {st.account_id: {} for st in open_}
     for key in sorted(done):
-        state, region, listing, regional = done[key]
+        state, region, listing = done[key]
         listed[state.account_id][region] = Observed[list[str]](
             value=[r["TrailARN"] for r in listing.value]) if listing.value is not None else \
             Observed[list[str]](error=listing.error)
-        for part, got in regional:
-            reader.put(part, f"{state.account_id}/{region}", got)
+        for keys, reads in regional[key]:
+            for part, got in zip(keys, reads.result(), strict=True):
+                reader.put(part, f"{state.account_id}/{region}", got)
     for st in states:
         if st.acct is None:
             snap.add(parts.ACCOUNT.name, scope=st.account_id, error=st.error)
@@ -378,11 +402,6 @@ def _collect(run: Run, snap: TenantSnapshot, base_creds: Any) -> None:
             reader.put(parts.ACCOUNT, st.account_id, Observed[AccountTrails](value=AccountTrails(
                 account_id=st.account_id, name=st.name, regions=st.regions,
                 listed=listed[st.account_id])))
-    if org is not None and org.id:
-        org_parts = _orgwide(run, caller, accounts, [st.account_id for st in open_],
-                             sorted({r for st in open_ for r in st.regions}))
-    else:
-        org_parts = []
     for arn, f in later["trail"].items():
         trails[arn] = f.result()
     reader.put(parts.TRAILS, "", Observed[list[Trail]](
@@ -394,5 +413,4 @@ def _collect(run: Run, snap: TenantSnapshot, base_creds: Any) -> None:
             value=later["bucket"][name].result()))
     for arn in sorted(later["group"]):
         reader.put(parts.LOG_GROUP, arn, later["group"][arn].result())
-    from connectors.aws import siem  # the paths a SIEM reads the trails by
-    siem.collect(run, snap, trails.values(), accounts, owner_of)
+    paths.put(snap)       # every bucket has been read: its notifications are submitted

@@ -17,7 +17,8 @@ Each read becomes one part, observed or with its error, so an unreadable path ma
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import threading
+from collections.abc import Callable
 from concurrent.futures import Future
 from functools import partial
 from typing import TYPE_CHECKING, Any
@@ -33,7 +34,6 @@ from connectors.aws.model import (
     SecurityLake,
     SecurityLakeSource,
     SubscriptionFilter,
-    Trail,
 )
 from connectors.aws.observing import classify, observe
 
@@ -111,36 +111,42 @@ def security_lake(acct: Account, regions: list[str]) -> SecurityLake:
     return SecurityLake(lakes=lakes, sources=found)
 
 
-def collect(run: Run, snap: TenantSnapshot, trails: Iterable[Trail],
-            accounts: dict[str, Account], owner_of: Callable[[Trail], Account]) -> None:
-    """Add the SIEM-path parts of every trail's log group and bucket and of every audited
-    account, reading each once with its owner's credentials where the owner is audited."""
-    owners = {scope: b.value.owner_account_id.value for scope, b in snap.each(parts.BUCKET)
-              if b.value is not None}
-    regions = {scope: a.value.regions for scope, a in snap.each(parts.ACCOUNT)
-               if a.value is not None}
-    jobs: dict[tuple[PartKey[Any], str], Future[Observed[Any]]] = {}
+class Paths:
+    """The SIEM-path parts of every trail's log group and bucket and of every audited account,
+    each read once, submitted as soon as what it needs is known (the log group at the trail's
+    first sighting, the bucket once its owner is read, the account once it is open), with
+    its owner's credentials where the owner is audited."""
 
-    def submit(key: PartKey[Any], scope: str, acct: Account, fn: Callable[[], Any]) -> None:
-        if (key, scope) not in jobs:
-            jobs[(key, scope)] = run.pool.submit(_guarded, run, acct, fn)
+    def __init__(self, run: Run) -> None:
+        self.run = run
+        self._jobs: dict[tuple[PartKey[Any], str], Future[Observed[Any]]] = {}
+        self._lock = threading.Lock()
 
-    for t in trails:
-        group = t.cloudwatch_logs_log_group_arn
-        if group:
-            acct = accounts.get(group.split(":")[4]) or owner_of(t)
-            submit(parts.LOG_GROUP_SUBSCRIPTIONS, group, acct,
-                   partial(subscription_filters, acct, group))
-        if t.s3_bucket:
-            acct = accounts.get(owners.get(t.s3_bucket) or "") or owner_of(t)
-            submit(parts.BUCKET_NOTIFICATIONS, t.s3_bucket, acct,
-                   partial(bucket_notifications, acct, t.s3_bucket, t.home_region))
-    for account_id, acct in sorted(accounts.items()):
-        submit(parts.SECURITY_LAKE, account_id, acct,
-               partial(security_lake, acct, regions.get(account_id, [acct.home])))
-    reader = Reader(snap, classify)
-    for (key, scope), fut in sorted(jobs.items(), key=lambda kv: (kv[0][0].name, kv[0][1])):
-        reader.put(key, scope, fut.result())
+    def _submit(self, key: PartKey[Any], scope: str, acct: Account, fn: Callable[[], Any]
+                ) -> None:
+        with self._lock:
+            if (key, scope) not in self._jobs:
+                self._jobs[(key, scope)] = self.run.pool.submit(_guarded, self.run, acct, fn)
+
+    def log_group(self, acct: Account, group: str) -> None:
+        self._submit(parts.LOG_GROUP_SUBSCRIPTIONS, group, acct,
+                     partial(subscription_filters, acct, group))
+
+    def bucket(self, acct: Account, bucket: str, region: str) -> None:
+        self._submit(parts.BUCKET_NOTIFICATIONS, bucket, acct,
+                     partial(bucket_notifications, acct, bucket, region))
+
+    def account(self, acct: Account, regions: list[str]) -> None:
+        self._submit(parts.SECURITY_LAKE, acct.account_id, acct,
+                     partial(security_lake, acct, regions))
+
+    def put(self, snap: TenantSnapshot) -> None:
+        """Every part, in (part, scope) order, once read."""
+        reader = Reader(snap, classify)
+        with self._lock:
+            jobs = sorted(self._jobs.items(), key=lambda kv: (kv[0][0].name, kv[0][1]))
+        for (key, scope), fut in jobs:
+            reader.put(key, scope, fut.result())
 
 
 def _guarded(run: Run, acct: Account, fn: Callable[[], Any]) -> Observed[Any]:

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import boto3
+import pytest
 from botocore.config import Config
 from botocore.credentials import Credentials
 
@@ -152,3 +153,45 @@ def test_no_module_is_first_imported_in_a_worker_thread(moto: MotoServer) -> Non
                          env={**os.environ, "PYTHONPATH": str(root)})
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.strip().splitlines()[-1] == "[]"
+
+
+# Operations only the regional readers send (readers.REGIONAL), one or more each.
+REGIONAL_READS = {"DescribeConfigurationRecorders", "DescribeVpcs", "ListKeys",
+                  "ListDetectors", "DescribeConfigurationAggregators"}
+
+
+def test_the_readers_of_one_region_run_at_once(moto: MotoServer,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    # One account, one region: its services are read side by side (as the API floor sends
+    # them), not one after the other in one task. The simulator holds each of those reads
+    # for a moment and counts how many are in flight together.
+    import io
+    import threading
+    import time
+
+    from connectors.aws.wire import identify
+    from tests.aws.conftest import collect_tenant
+
+    inner, lock = moto.app.app, threading.Lock()
+    flight, peak = [0], [0]
+
+    def held(environ: dict[str, Any], start_response: Any) -> Any:
+        body = environ["wsgi.input"].read()
+        environ["wsgi.input"] = io.BytesIO(body)
+        regional = identify(environ, body)[1] in REGIONAL_READS
+        if regional:
+            with lock:
+                flight[0] += 1
+                peak[0] = max(peak[0], flight[0])
+            time.sleep(0.3)
+        try:
+            return inner(environ, start_response)
+        finally:
+            if regional:
+                with lock:
+                    flight[0] -= 1
+
+    monkeypatch.setattr(moto.app, "app", held)
+    snap = collect_tenant(moto, regions=["us-east-1"], max_workers=8)
+    assert snap.api_calls.get("config:DescribeConfigurationRecorders") == 1
+    assert peak[0] >= 2, "the regional readers of one region ran one after the other"
