@@ -4,6 +4,7 @@ per-scope regional parts, trail buckets and log groups, all through the typed pa
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from pydantic import BaseModel
@@ -70,6 +71,31 @@ def covering(account: AccountTrails, trails: dict[str, Trail], org: Organization
         out += [t for t in trails.values() if t.organization_trail and t not in out
                 and t.account_id == management]
     return out
+
+
+@dataclass(frozen=True)
+class Covered:
+    """An audited account that could be read, and the trails that record it."""
+
+    scope: str
+    account: AccountTrails
+    trails: list[Trail]
+
+    @property
+    def where(self) -> Location:
+        return Location(account=self.account.account_id)
+
+
+def covered_accounts(tenant: TenantSnapshot) -> Iterator[Covered | Result]:
+    """Each audited account with its covering trails; an account that could not be read
+    comes as its ``not_assessed`` result instead, for the rule to yield as it is."""
+    trails = {t.arn: t for t in trails_of(tenant)}
+    org = organization(tenant)
+    for scope, got in accounts(tenant):
+        if got.value is None:
+            yield not_assessed(scope, why(got))
+        else:
+            yield Covered(scope, got.value, covering(got.value, trails, org))
 
 
 def each(tenant: TenantSnapshot, key: PartKey[T]) -> Iterator[tuple[str, Observed[T]]]:

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from auditor.model import Location, Result
+from auditor.model import Result
 from auditor.observed import first_error
 from auditor.rule import RuleContext, failed, not_applicable, not_assessed, passed, rule
 from auditor.snapshot import TenantSnapshot
 from connectors.aws import parts
 from connectors.aws.model import Trail
-from rules.aws._common import accounts, at, covering, organization, trails_of, why
+from rules.aws._common import at, covered_accounts, trails_of, why
 
 # Event sources whose events are the record of identity and key use (CSRB Rec 5).
 IDENTITY_SOURCES = ("kms.amazonaws.com", "sts.amazonaws.com", "iam.amazonaws.com",
@@ -55,16 +55,13 @@ def multi_region_management_trail(tenant: TenantSnapshot, ctx: RuleContext) -> I
     and Write. CLI: `aws cloudtrail create-trail --name org-trail --s3-bucket-name BUCKET
     --is-multi-region-trail` then `aws cloudtrail start-logging --name org-trail`.
     """
-    trails = {t.arn: t for t in trails_of(tenant)}
-    org = organization(tenant)
-    for scope, got in accounts(tenant):
-        account = got.value
-        if account is None:
-            yield not_assessed(scope, why(got))
+    for c in covered_accounts(tenant):
+        if isinstance(c, Result):
+            yield c
             continue
-        where = Location(account=account.account_id)
+        account, where = c.account, c.where
         verdicts = {t.arn: _records_all_management(t)
-                    for t in covering(account, trails, org)}
+                    for t in c.trails}
         good = [arn for arn, (ok, _) in verdicts.items() if ok]
         evidence = {arn: why for arn, (_, why) in verdicts.items()}
         if good:
@@ -177,14 +174,13 @@ def organization_trail(tenant: TenantSnapshot, ctx: RuleContext) -> Iterator[Res
         return
     uncovered: list[str] = []
     unknown: list[str] = []
-    for scope, got in accounts(tenant):
-        account = got.value
-        if account is None:
-            unknown.append(scope)
+    for c in covered_accounts(tenant):
+        if isinstance(c, Result):           # the account could not be read
+            unknown.append(c.resource)
             continue
-        verdicts = [_records_all_management(t)[0] for t in covering(account, trails, org)]
+        verdicts = [_records_all_management(t)[0] for t in c.trails]
         if not any(verdicts):
-            (unknown if None in verdicts else uncovered).append(scope)
+            (unknown if None in verdicts else uncovered).append(c.scope)
     evidence = {"organization_trails": org_evidence, "uncovered": uncovered,
                 "not_read": unknown}
     if org_trails:
@@ -269,24 +265,22 @@ def insights(tenant: TenantSnapshot, ctx: RuleContext) -> Iterator[Result]:
     `aws cloudtrail put-insight-selectors --trail-name TRAIL --insight-selectors
     '[{"InsightType":"ApiCallRateInsight"},{"InsightType":"ApiErrorRateInsight"}]'`.
     """
-    trails = {t.arn: t for t in trails_of(tenant)}
-    org = organization(tenant)
-    for scope, got in accounts(tenant):
-        account = got.value
-        if account is None:
-            yield not_assessed(scope, why(got))
+    for c in covered_accounts(tenant):
+        if isinstance(c, Result):
+            yield c
             continue
-        where = Location(account=account.account_id)
-        eligible = [t for t in covering(account, trails, org)
+        scope, where = c.scope, c.where
+        eligible = [t for t in c.trails
                     if (t.multi_region or t.organization_trail) and t.logging is not False]
+        eligible_by = {t.arn: t for t in eligible}
         seen = {t.arn: t.insight_types.value for t in eligible}
         good = [arn for arn, kinds in seen.items()
                 if kinds is not None and set(INSIGHTS) <= set(kinds)
-                and trails[arn].status.ok]
+                and eligible_by[arn].status.ok]
         if good:
             yield passed(scope, f"{good[0]} records both Insights types",
                          insights=seen).at(where)
-        elif any(kinds is None or not trails[arn].status.ok for arn, kinds in seen.items()):
+        elif any(kinds is None or not eligible_by[arn].status.ok for arn, kinds in seen.items()):
             reasons = [e.describe() for t in eligible
                        for e in first_error(t.insight_types, t.status)]
             yield not_assessed(scope, "no trail was seen with both Insights types and some "

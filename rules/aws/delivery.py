@@ -6,12 +6,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 
-from auditor.model import Location, Result
+from auditor.model import Result
 from auditor.observed import first_error
 from auditor.rule import RuleContext, failed, not_applicable, not_assessed, passed, rule
 from auditor.snapshot import TenantSnapshot
 from connectors.aws.model import Trail
-from rules.aws._common import accounts, at, covering, organization, trails_of, why
+from rules.aws._common import at, covered_accounts, trails_of, why
 
 FRESH = timedelta(hours=24)
 
@@ -123,15 +123,12 @@ def _partial(narrowed: dict[str, dict[str, list[str]]]) -> str:
 
 
 def _data_events(tenant: TenantSnapshot, kind: str) -> Iterator[Result]:
-    trails = {t.arn: t for t in trails_of(tenant)}
-    org = organization(tenant)
-    for scope, got in accounts(tenant):
-        account = got.value
-        if account is None:
-            yield not_assessed(scope, why(got))
+    for c in covered_accounts(tenant):
+        if isinstance(c, Result):
+            yield c
             continue
-        where = Location(account=account.account_id)
-        judged = {t.arn: _s3_objects(t, kind) for t in covering(account, trails, org)}
+        scope, where = c.scope, c.where
+        judged = {t.arn: _s3_objects(t, kind) for t in c.trails}
         verdicts = {arn: ok for arn, (ok, _) in judged.items()}
         narrowed = {arn: hows for arn, (_, hows) in judged.items() if hows}
         good = [arn for arn, ok in verdicts.items() if ok]
@@ -140,7 +137,7 @@ def _data_events(tenant: TenantSnapshot, kind: str) -> Iterator[Result]:
             yield passed(scope, f"S3 object {kind}s recorded by {good[0]}",
                          **evidence).at(where)
         elif None in verdicts.values():
-            reasons = [e.describe() for t in covering(account, trails, org)
+            reasons = [e.describe() for t in c.trails
                        for e in first_error(t.status, t.selection)]
             yield not_assessed(scope, f"no trail was seen to record S3 object {kind}s and "
                                "some could not be read: " + "; ".join(reasons),

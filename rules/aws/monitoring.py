@@ -7,12 +7,12 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from auditor.model import Location, Result
+from auditor.model import Result
 from auditor.observed import first_error
 from auditor.rule import RuleContext, failed, not_assessed, passed, rule
 from auditor.snapshot import TenantSnapshot
 from connectors.aws.model import LogGroup, MetricFilter
-from rules.aws._common import accounts, covering, log_groups, organization, trails_of, why
+from rules.aws._common import covered_accounts, log_groups, why
 
 # Each CIS item: a label and the terms its filter pattern must contain.
 CIS: dict[str, tuple[str, tuple[str, ...]]] = {
@@ -91,16 +91,13 @@ def _in_group(g: LogGroup, terms: tuple[str, ...]) -> tuple[str, str]:
 
 def _monitor(tenant: TenantSnapshot, items: tuple[str, ...], per_item: bool = False
              ) -> Iterator[Result]:
-    trails = {t.arn: t for t in trails_of(tenant)}
-    org = organization(tenant)
     known = log_groups(tenant)
-    for scope, got in accounts(tenant):
-        account = got.value
-        if account is None:
-            yield not_assessed(scope, why(got))
+    for c in covered_accounts(tenant):
+        if isinstance(c, Result):
+            yield c
             continue
-        where = Location(account=account.account_id)
-        arns = sorted({t.cloudwatch_logs_log_group_arn for t in covering(account, trails, org)
+        scope, where = c.scope, c.where
+        arns = sorted({t.cloudwatch_logs_log_group_arn for t in c.trails
                        if t.cloudwatch_logs_log_group_arn and t.multi_region
                        and t.logging is not False})
         groups = [(known[a].value, why(known[a])) if a in known
