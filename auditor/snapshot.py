@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Hashable, Iterator, Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar, cast
@@ -89,6 +89,8 @@ class TenantSnapshot(BaseModel):
     # again and again, and an organisation has thousands of them
     _index: tuple[tuple[int, int], dict[str, list[Part]], dict[tuple[str, str], Part]] | None \
         = PrivateAttr(default=None)
+    # values rules derive from the parts (``memo``), dropped whenever the index is rebuilt
+    _memo: dict[Hashable, Any] = PrivateAttr(default_factory=dict)
 
     def _indexed(self) -> tuple[dict[str, list[Part]], dict[tuple[str, str], Part]]:
         stamp = (id(self.parts), len(self.parts))
@@ -100,7 +102,20 @@ class TenantSnapshot(BaseModel):
                 by_name.setdefault(p.name, []).append(p)
                 by_scope.setdefault((p.name, p.scope), p)     # the first one, as before
             index = self._index = (stamp, by_name, by_scope)
+            self._memo = {}
         return index[1], index[2]
+
+    def memo(self, key: Hashable, make: Callable[[], T]) -> T:
+        """``make()`` once per ``key`` while the parts stay the same: a value several rules
+        derive from the same parts (routing of a project, a map of records by scope)."""
+        self._indexed()                                   # drops stale values
+        if key not in self._memo:
+            self._memo[key] = make()
+        return cast(T, self._memo[key])
+
+    def has(self, name: str, scope: str = "") -> bool:
+        """Whether the snapshot has the part at all (observed or not)."""
+        return (name, scope) in self._indexed()[1]
 
     def set_part(self, i: int, part: Part) -> None:
         """Replace the ``i``-th part (assign ``parts`` a new list, or use this: the index
@@ -124,11 +139,16 @@ class TenantSnapshot(BaseModel):
         return self.get(key.name, scope).typed(key)
 
     def observed(self, key: PartKey[T], scope: str = "") -> Observed[T]:
-        """The part ``key`` at ``scope`` as an ``Observed`` (an error when absent or failed)."""
-        try:
-            return Observed[T](value=self.part(key, scope))
-        except NotCollected as exc:
-            return Observed[T](error=exc.errors[0])
+        """The part ``key`` at ``scope`` as an ``Observed`` (an error when absent or failed);
+        made once per part, as rules ask for the same parts again and again."""
+
+        def make() -> Observed[T]:
+            try:
+                return Observed[T](value=self.part(key, scope))
+            except NotCollected as exc:
+                return Observed[T](error=exc.errors[0])
+
+        return self.memo(("observed", key.name, scope), make)
 
     def each(self, key: PartKey[T]) -> Iterator[tuple[str, Observed[T]]]:
         """Every part ``key`` (scope, value or error), in collection order."""

@@ -117,8 +117,9 @@ def each(tenant: TenantSnapshot, key: PartKey[T]) -> Iterator[tuple[str, Observe
 
 
 def by_scope(tenant: TenantSnapshot, key: PartKey[T]) -> dict[str, Observed[T]]:
-    """Each part ``key`` by scope: its record or its error."""
-    return dict(tenant.each(key))
+    """Each part ``key`` by scope: its record or its error. Made once per snapshot (an
+    Organization has hundreds of trails, buckets and log groups): read-only."""
+    return tenant.memo(("aws.by_scope", key.name), lambda: dict(tenant.each(key)))
 
 
 def buckets(tenant: TenantSnapshot) -> dict[str, Observed[TrailBucket]]:

@@ -4,14 +4,13 @@ account that no logging trail covers (a source that is missing, not one that pas
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any, TypeVar, cast
+from typing import TypeVar
 
-from auditor.observed import Observed, PartKey
 from auditor.rule import RuleContext
-from auditor.snapshot import Part, TenantSnapshot
+from auditor.snapshot import TenantSnapshot
 from connectors.aws import parts
 from connectors.aws.model import LifecycleRule, Trail
-from rules.aws._common import accounts, covering, organization, why
+from rules.aws._common import accounts, by_scope, covering, organization, why
 from rules.cross import derived
 from rules.cross.inventory import FOREVER, LogSource, LogStore, SiemPath
 
@@ -19,22 +18,6 @@ T = TypeVar("T")
 # Events a notification must carry for a SIEM to pick up every new log file.
 CREATED = ("s3:ObjectCreated:*", "s3:ObjectCreated:Put")
 TRAIL_EVENTS = "CLOUD_TRAIL_MGMT"
-
-
-_MEMO: list[tuple[list[Part], int, dict[str, dict[str, Observed[Any]]]]] = []
-
-
-def _records(tenant: TenantSnapshot, key: PartKey[T]) -> dict[str, Observed[T]]:
-    """Each part ``key`` by scope: its record, or why it is missing. Built once per tenant
-    and key (an Organization has hundreds of trails, buckets and log groups)."""
-    memo = next((m for parts_, n, m in _MEMO
-                 if parts_ is tenant.parts and n == len(tenant.parts)), None)
-    if memo is None:
-        memo = {}
-        _MEMO[:] = [(tenant.parts, len(tenant.parts), memo)]
-    if key.name not in memo:
-        memo[key.name] = dict(tenant.each(key))
-    return cast(dict[str, Observed[T]], memo[key.name])
 
 
 def sources(tenant: TenantSnapshot, ctx: RuleContext) -> Iterator[LogSource]:
@@ -96,7 +79,7 @@ def _trail_source(tenant: TenantSnapshot, ctx: RuleContext, t: Trail, accounts: 
 def _bucket_store(tenant: TenantSnapshot, ctx: RuleContext, t: Trail) -> LogStore:
     name = t.s3_bucket or ""
     loc = f"arn:aws:s3:::{name}"
-    got = _records(tenant, parts.BUCKET).get(name)
+    got = by_scope(tenant, parts.BUCKET).get(name)
     status = t.status.value
     error = status.latest_delivery_error if status else None
     complete = not error
@@ -137,7 +120,7 @@ def _bucket_days(rules: list[LifecycleRule], versioning: str | None, ctx: RuleCo
 
 
 def _group_store(tenant: TenantSnapshot, arn: str, error: str | None) -> LogStore | None:
-    got = _records(tenant, parts.LOG_GROUP).get(arn)
+    got = by_scope(tenant, parts.LOG_GROUP).get(arn)
     g = got.value if got is not None else None
     if g is None:
         return LogStore(arn, "log_group", not error, None, None, False,
@@ -150,7 +133,7 @@ def _group_store(tenant: TenantSnapshot, arn: str, error: str | None) -> LogStor
 
 
 def _subscriptions(tenant: TenantSnapshot, arn: str, src: LogSource) -> None:
-    got = _records(tenant, parts.LOG_GROUP_SUBSCRIPTIONS).get(arn)
+    got = by_scope(tenant, parts.LOG_GROUP_SUBSCRIPTIONS).get(arn)
     if got is None or got.value is None:
         src.siem_unknown.append(why(got) if got is not None else
                                 f"subscription filters of {arn} were not collected")
@@ -164,7 +147,7 @@ def _subscriptions(tenant: TenantSnapshot, arn: str, src: LogSource) -> None:
 
 
 def _notifications(tenant: TenantSnapshot, bucket: str, src: LogSource) -> None:
-    got = _records(tenant, parts.BUCKET_NOTIFICATIONS).get(bucket)
+    got = by_scope(tenant, parts.BUCKET_NOTIFICATIONS).get(bucket)
     found = got.value if got is not None else None
     if found is None:
         src.siem_unknown.append(why(got) if got is not None else
@@ -191,7 +174,7 @@ def _lake_accounts(tenant: TenantSnapshot, audited: list[str]
     ingests, and why that may be incomplete (a Security Lake read that failed)."""
     accounts: dict[str, set[str]] = {}
     unknown: list[str] = []
-    read = _records(tenant, parts.SECURITY_LAKE)
+    read = by_scope(tenant, parts.SECURITY_LAKE)
     for got in read.values():
         lake = got.value
         if lake is None:

@@ -7,15 +7,14 @@ Pure functions of the snapshot; no I/O.
 from __future__ import annotations
 
 import re
-import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from auditor.model import Location, Result
 from auditor.observed import CollectionError, Observed, PartKey
 from auditor.rule import RuleContext, failed, not_assessed, passed
-from auditor.snapshot import Part, TenantSnapshot
+from auditor.snapshot import TenantSnapshot
 from connectors.gcp import parts
 from connectors.gcp.model import Hierarchy, LogSink, ProjectNode
 
@@ -23,61 +22,15 @@ T = TypeVar("T")
 BUILTIN_SINKS = ("_Required", "_Default")
 
 
-class _Index:
-    """Parts by (name, scope), built once per snapshot: an organisation of thousands of
-    projects is read in linear, not quadratic, time (``TenantSnapshot.part`` scans). Each
-    part validates its data once per key (``Part.typed``); ``memo`` keeps derived values."""
-
-    def __init__(self, tenant: TenantSnapshot) -> None:
-        self.parts_ref = tenant.parts
-        self.count = len(tenant.parts)
-        self.parts: dict[tuple[str, str], Part] = {}
-        for p in tenant.parts:
-            self.parts.setdefault((p.name, p.scope), p)
-        self.reads: dict[tuple[str, str], Observed[Any]] = {}
-        self.memo: dict[tuple[str, str], Any] = {}
-        self.lock = threading.Lock()
-
-
-_INDEXES: dict[int, _Index] = {}
-_INDEX_LOCK = threading.Lock()
-
-
-def _index(tenant: TenantSnapshot) -> _Index:
-    with _INDEX_LOCK:
-        idx = _INDEXES.get(id(tenant))
-        if idx is None or idx.parts_ref is not tenant.parts or idx.count != len(tenant.parts):
-            if len(_INDEXES) > 8:
-                _INDEXES.clear()
-            idx = _INDEXES[id(tenant)] = _Index(tenant)
-        return idx
-
-
 def observed(tenant: TenantSnapshot, key: PartKey[T], scope: str = "") -> Observed[T]:
     """The part ``key`` at ``scope`` (the first one), typed by the key: its value, or why it
-    is missing. ``tenant.observed`` through the index; made once per part (rules ask for the
-    same parts again and again)."""
-    idx = _index(tenant)
-    got = idx.reads.get((key.name, scope))
-    if got is None:
-        got = _observe(idx.parts.get((key.name, scope)), key, scope)
-        with idx.lock:
-            idx.reads[(key.name, scope)] = got
-    return cast(Observed[T], got)
-
-
-def _observe(p: Part | None, key: PartKey[T], scope: str) -> Observed[T]:
-    if p is None:
-        return Observed[T].failed(CollectionError(api=key.name, scope=scope, code="Missing",
-                                                  reason="not in the snapshot"))
-    if p.error is not None:
-        return Observed[T].failed(p.error)
-    return Observed[T].seen(p.typed(key))
+    is missing (made once per part: ``TenantSnapshot.observed``)."""
+    return tenant.observed(key, scope)
 
 
 def present(tenant: TenantSnapshot, key: PartKey[Any], scope: str) -> bool:
     """Whether the snapshot has the part at all (observed or not)."""
-    return (key.name, scope) in _index(tenant).parts
+    return tenant.has(key.name, scope)
 
 
 def why(got: Observed[Any]) -> str:
@@ -87,12 +40,7 @@ def why(got: Observed[Any]) -> str:
 
 def memo(tenant: TenantSnapshot, key: tuple[str, str], make: Callable[[], T]) -> T:
     """``make()`` once per snapshot and ``key`` (several rules ask the same question)."""
-    idx = _index(tenant)
-    if key not in idx.memo:
-        value = make()
-        with idx.lock:
-            idx.memo[key] = value
-    return cast(T, idx.memo[key])
+    return tenant.memo(("gcp", *key), make)
 
 
 def hierarchy(tenant: TenantSnapshot) -> Hierarchy:
